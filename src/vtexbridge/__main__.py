@@ -1,0 +1,3 @@
+from vtexbridge.cli import main
+
+main()

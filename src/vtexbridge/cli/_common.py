@@ -1,0 +1,26 @@
+"""Shared option handling for commands: config loading with a clean error, the rich console."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from vtexbridge.config import Settings, load_settings
+from vtexbridge.errors import VtexbridgeError
+
+console = Console()
+err_console = Console(stderr=True)
+
+ConfigOption = typer.Option(
+    None, "--config", "-c", help="Config file (default: $VTEXBRIDGE_CONFIG, else ./vtexbridge.toml)."
+)
+
+
+def settings_or_exit(config: Path | None) -> Settings:
+    try:
+        return load_settings(config)
+    except VtexbridgeError as e:
+        err_console.print(f"[red]error:[/red] {e.user_message}")
+        raise typer.Exit(e.exit_code) from None

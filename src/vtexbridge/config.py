@@ -1,0 +1,251 @@
+"""Settings: one TOML file (``vtexbridge.toml``) validated by pydantic, with environment overrides.
+
+Precedence, highest first: environment (``VTEXBRIDGE_<SECTION>__<KEY>``), the TOML file, defaults.
+Secrets (app key, app token, user token) come only from the environment or a secrets file: a TOML
+config that contains them is refused, so they never end up in a file that gets committed or copied.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from vtexbridge.errors import ConfigError, CredentialsError
+
+ENV_PREFIX = "VTEXBRIDGE_"
+CONFIG_ENV = "VTEXBRIDGE_CONFIG"
+SECRETS_ENV = "VTEXBRIDGE_SECRETS_FILE"
+DEFAULT_CONFIG_NAME = "vtexbridge.toml"
+SECRET_KEYS = ("app_key", "app_token", "user_token")
+
+_ACCOUNT_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RouteLimit(_Section):
+    """A request budget for the routes matching ``pattern`` (a VTEX route template, ``*`` allowed)."""
+
+    pattern: str
+    rate_per_s: float = Field(gt=0)
+    burst: int = Field(default=1, ge=1)
+    methods: list[str] | None = None
+
+
+class VtexSettings(_Section):
+    account: str = "sandbox"
+    environment: str = "vtexcommercestable"
+    base_url: str | None = Field(
+        default=None,
+        description="Send every API to this base URL instead of VTEX's hosts (the local sandbox).",
+    )
+    app_key: SecretStr | None = None
+    app_token: SecretStr | None = None
+    user_token: SecretStr | None = None
+    secrets_file: Path | None = None
+    timeout_s: float = Field(default=30.0, gt=0)
+    connect_timeout_s: float = Field(default=10.0, gt=0)
+    max_connections: int = Field(default=64, ge=1)
+    max_retries: int = Field(default=6, ge=0)
+    backoff_base_s: float = Field(default=0.5, gt=0)
+    backoff_max_s: float = Field(default=60.0, gt=0)
+    breaker_threshold: int = Field(
+        default=5, ge=1, description="Consecutive 503s that open an API's breaker."
+    )
+    breaker_cooldown_s: float = Field(default=30.0, gt=0)
+    limits: list[RouteLimit] = Field(default_factory=list, description="Overrides of the published budgets.")
+
+    @field_validator("account")
+    @classmethod
+    def _account_is_a_name(cls, v: str) -> str:
+        v = v.strip()
+        if "." in v or "/" in v or ":" in v:
+            first = v.split("//")[-1].split(".")[0].split("/")[0]
+            raise ValueError(
+                f"{v!r} looks like a host or URL; vtex.account takes the account name only (e.g. {first!r})"
+            )
+        if not _ACCOUNT_RE.match(v):
+            raise ValueError(f"{v!r} is not a VTEX account name (lower-case letters, digits and '-')")
+        return v
+
+    @field_validator("environment")
+    @classmethod
+    def _environment_is_a_label(cls, v: str) -> str:
+        if not re.fullmatch(r"[a-z0-9-]+", v):
+            raise ValueError(f"{v!r} is not a VTEX environment label (e.g. 'vtexcommercestable')")
+        return v
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url_is_http(cls, v: str | None) -> str | None:
+        if v is None or v == "":
+            return None
+        if not re.match(r"^https?://[^/\s]+", v):
+            raise ValueError(f"{v!r} is not an http(s) URL")
+        return v.rstrip("/")
+
+    def credentials_problem(self) -> str | None:
+        """Why requests to VTEX cannot be authenticated, or None when they can."""
+        if self.user_token is not None:
+            return None
+        if self.app_key is None or self.app_token is None:
+            missing = [n for n in ("app_key", "app_token") if getattr(self, n) is None]
+            names = ", ".join(f"{ENV_PREFIX}VTEX__{n.upper()}" for n in missing)
+            return f"missing {', '.join(missing)}: set {names}, or give a secrets file ({SECRETS_ENV})"
+        return None
+
+    def require_credentials(self) -> None:
+        problem = self.credentials_problem()
+        if problem:
+            raise CredentialsError(problem)
+
+
+class StateSettings(_Section):
+    url: str = "sqlite:///vtexbridge.db"
+    batch_size: int = Field(default=500, ge=1)
+
+
+class LogSettings(_Section):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["auto", "json", "text"] = "auto"
+
+
+class Settings(BaseModel):
+    """Everything vtexbridge reads from its configuration."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    vtex: VtexSettings = Field(default_factory=VtexSettings)
+    state: StateSettings = Field(default_factory=StateSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+    config_path: Path | None = Field(default=None, exclude=True)
+
+
+def _set_path(tree: dict[str, Any], path: list[str], value: Any) -> None:
+    node = tree
+    for part in path[:-1]:
+        nxt = node.setdefault(part, {})
+        if not isinstance(nxt, dict):
+            raise ConfigError(f"environment override {'.'.join(path)} conflicts with a non-table value")
+        node = nxt
+    node[path[-1]] = value
+
+
+def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for name, value in env.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        path = [p.lower() for p in name[len(ENV_PREFIX) :].split("__")]
+        if any(not p for p in path):
+            continue
+        parsed: Any = value
+        if value.startswith(("[", "{")):
+            try:
+                parsed = tomllib.loads(f"v = {value}")["v"]
+            except tomllib.TOMLDecodeError:
+                parsed = value
+        _set_path(tree, path, parsed)
+    return tree
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, Mapping) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _read_toml(path: Path, what: str) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{what} {path} does not exist") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{what} {path} is not valid TOML: {e}") from None
+
+
+def _secrets_from_file(path: Path) -> dict[str, str]:
+    data = _read_toml(path, "secrets file")
+    src = data.get("vtex", data)
+    unknown = sorted(set(src) - set(SECRET_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"secrets file {path}: unknown keys {unknown}; expected some of {list(SECRET_KEYS)}"
+        )
+    return {k: str(v) for k, v in src.items()}
+
+
+def _describe(loc: tuple[int | str, ...], env_tree_keys: set[str]) -> str:
+    dotted = ".".join(str(p) for p in loc)
+    env_name = ENV_PREFIX + "__".join(str(p).upper() for p in loc)
+    origin = "environment" if dotted in env_tree_keys else "config file"
+    return f"{dotted} (from {origin}; env override {env_name})"
+
+
+def _flatten_keys(tree: Mapping[str, Any], prefix: str = "") -> set[str]:
+    keys: set[str] = set()
+    for k, v in tree.items():
+        dotted = f"{prefix}{k}"
+        keys.add(dotted)
+        if isinstance(v, Mapping):
+            keys |= _flatten_keys(v, dotted + ".")
+    return keys
+
+
+def find_config(explicit: Path | None, env: Mapping[str, str]) -> Path | None:
+    """The config file: ``--config``, else ``$VTEXBRIDGE_CONFIG``, else ./vtexbridge.toml if present."""
+    if explicit is not None:
+        return explicit
+    if env.get(CONFIG_ENV):
+        return Path(env[CONFIG_ENV])
+    local = Path.cwd() / DEFAULT_CONFIG_NAME
+    return local if local.exists() else None
+
+
+def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read, merge and validate the configuration; raise ConfigError listing every problem."""
+    env = os.environ if env is None else env
+    path = find_config(path, env)
+    file_tree: dict[str, Any] = _read_toml(path, "config file") if path else {}
+    leaked = [f"vtex.{k}" for k in SECRET_KEYS if k in file_tree.get("vtex", {})]
+    if leaked:
+        raise ConfigError(
+            f"config file {path} contains secrets ({', '.join(leaked)}); secrets are read only from the "
+            f"environment ({ENV_PREFIX}VTEX__APP_KEY, ...) or a secrets file ({SECRETS_ENV})"
+        )
+    env_tree = _env_overrides(env)
+    tree = _merge(file_tree, env_tree)
+    vtex = tree.setdefault("vtex", {})
+    secrets_file = env.get(SECRETS_ENV) or vtex.get("secrets_file")
+    if secrets_file:
+        sp = Path(secrets_file)
+        if path is not None and not sp.is_absolute():
+            sp = path.parent / sp
+        for k, v in _secrets_from_file(sp).items():
+            vtex.setdefault(k, v)
+    state = tree.get("state", {})
+    if path is not None and isinstance(state, dict):
+        url = state.get("url")
+        if isinstance(url, str) and url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            rel = url[len("sqlite:///") :]
+            if rel and rel != ":memory:" and not Path(rel).is_absolute():
+                state["url"] = "sqlite:///" + str((path.parent / rel).resolve())
+    try:
+        return Settings.model_validate({**tree, "config_path": path})
+    except ValidationError as e:
+        env_keys = _flatten_keys(env_tree)
+        problems = [f"{_describe(err['loc'], env_keys)}: {err['msg']}" for err in e.errors()]
+        raise ConfigError(f"invalid configuration ({path or 'defaults'})", problems=problems) from None
