@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+CODE   := $(wildcard src tests bench)
 
 .PHONY: demo check test lint typecheck install bench clean
 
@@ -19,8 +20,8 @@ demo: $(STAMP)
 	$(BIN)/vtexbridge demo
 
 lint: $(STAMP)
-	$(BIN)/ruff format --check src tests bench
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check $(CODE)
+	$(BIN)/ruff check $(CODE)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
