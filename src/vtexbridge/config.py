@@ -32,12 +32,17 @@ class _Section(BaseModel):
 
 
 class RouteLimit(_Section):
-    """A request budget for the routes matching ``pattern`` (a VTEX route template, ``*`` allowed)."""
+    """A request budget for the routes matching ``pattern`` (a VTEX route template, ``*`` allowed).
+
+    One bucket is shared by every matching route, unless ``per_route`` gives each matching route
+    template a bucket of its own (VTEX's "per endpoint" limits).
+    """
 
     pattern: str
     rate_per_s: float = Field(gt=0)
     burst: int = Field(default=1, ge=1)
     methods: list[str] | None = None
+    per_route: bool = False
 
 
 class VtexSettings(_Section):

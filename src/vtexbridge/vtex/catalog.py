@@ -1,0 +1,573 @@
+"""Catalog API (``VTEX - Catalog API.json``): categories, brands, specifications, products, SKUs,
+their files, EANs and trade policies, and the seller SKU change notification.
+
+Every method is one request: build the body from a model, send it through the transport, read the
+answer into a model. Lookups by ``RefId`` answer ``None`` when VTEX knows no such entity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import httpx
+from pydantic import TypeAdapter
+
+from vtexbridge.errors import RecordRef
+from vtexbridge.vtex.errors import NotFound
+from vtexbridge.vtex.hosts import Api
+from vtexbridge.vtex.models.catalog import (
+    Brand,
+    BrandCreate,
+    BrandPage,
+    BrandUpdate,
+    Category,
+    CategoryCreate,
+    CategoryTreeNode,
+    CategoryUpdate,
+    FieldValue,
+    Product,
+    ProductCreate,
+    ProductSpecification,
+    ProductSpecificationCreate,
+    ProductTradePolicy,
+    ProductUpdate,
+    Sku,
+    SkuCreate,
+    SkuFile,
+    SkuFileCreate,
+    SkuFileUpdate,
+    SkuOfProduct,
+    SkuSpecification,
+    SkuSpecificationCreate,
+    SkuSpecificationUpdate,
+    SkuUpdate,
+    SpecificationField,
+    SpecificationFieldCreate,
+    SpecificationFieldUpdate,
+    SpecificationGroup,
+    SpecificationGroupCreate,
+    SpecificationGroupUpdate,
+    SpecificationValue,
+    SpecificationValueCreate,
+    SpecificationValueUpdate,
+    TradePolicy,
+)
+from vtexbridge.vtex.paging import id_pages
+from vtexbridge.vtex.transport import Transport
+
+CATEGORIES = "/api/catalog/pvt/category"
+CATEGORY = "/api/catalog/pvt/category/{categoryId}"
+CATEGORY_TREE = "/api/catalog_system/pub/category/tree/{categoryLevels}"
+BRANDS = "/api/catalog/pvt/brand"
+BRAND = "/api/catalog/pvt/brand/{brandId}"
+BRAND_PAGE = "/api/catalog_system/pvt/brand/pagedlist"
+SPECIFICATION_GROUPS = "/api/catalog/pvt/specificationgroup"
+SPECIFICATION_GROUP = "/api/catalog/pvt/specificationgroup/{groupId}"
+SPECIFICATION_GROUP_GET = "/api/catalog_system/pub/specification/groupGet/{groupId}"
+SPECIFICATION_GROUPS_OF_CATEGORY = "/api/catalog_system/pvt/specification/groupbycategory/{categoryId}"
+SPECIFICATION_FIELDS = "/api/catalog/pvt/specification"
+SPECIFICATION_FIELD = "/api/catalog/pvt/specification/{specificationId}"
+SPECIFICATION_VALUES = "/api/catalog/pvt/specificationvalue"
+SPECIFICATION_VALUE = "/api/catalog/pvt/specificationvalue/{specificationValueId}"
+FIELD_VALUES = "/api/catalog_system/pub/specification/fieldvalue/{fieldId}"
+PRODUCTS = "/api/catalog/pvt/product"
+PRODUCT = "/api/catalog/pvt/product/{productId}"
+PRODUCT_BY_REF_ID = "/api/catalog_system/pvt/products/productgetbyrefid/{refId}"
+PRODUCT_SPECIFICATIONS = "/api/catalog/pvt/product/{productId}/specification"
+PRODUCT_SPECIFICATION = "/api/catalog/pvt/product/{productId}/specification/{specificationId}"
+PRODUCT_TRADE_POLICIES = "/api/catalog/pvt/product/{productId}/salespolicy"
+PRODUCT_TRADE_POLICY = "/api/catalog/pvt/product/{productId}/salespolicy/{tradepolicyId}"
+TRADE_POLICIES = "/api/catalog_system/pvt/saleschannel/list"
+SKUS = "/api/catalog/pvt/stockkeepingunit"
+SKU = "/api/catalog/pvt/stockkeepingunit/{skuId}"
+SKU_ID_BY_REF_ID = "/api/catalog_system/pvt/sku/stockkeepingunitidbyrefid/{refId}"
+SKU_IDS = "/api/catalog_system/pvt/sku/stockkeepingunitids"
+SKUS_OF_PRODUCT = "/api/catalog_system/pvt/sku/stockkeepingunitByProductId/{productId}"
+SKU_SPECIFICATIONS = "/api/catalog/pvt/stockkeepingunit/{skuId}/specification"
+SKU_SPECIFICATION = "/api/catalog/pvt/stockkeepingunit/{skuId}/specification/{specificationId}"
+SKU_FILES = "/api/catalog/pvt/stockkeepingunit/{skuId}/file"
+SKU_FILE = "/api/catalog/pvt/stockkeepingunit/{skuId}/file/{skuFileId}"
+SKU_EANS = "/api/catalog/pvt/stockkeepingunit/{skuId}/ean"
+SKU_EAN = "/api/catalog/pvt/stockkeepingunit/{skuId}/ean/{ean}"
+SELLER_SKU_CHANGE = "/api/catalog_system/pvt/skuseller/changenotification/{sellerId}/{sellerSkuId}"
+SKU_CHANGE = "/api/catalog_system/pvt/skuseller/changenotification/{skuId}"
+
+SKU_IDS_PAGE_MAX = 1000
+
+_TREE = TypeAdapter(list[CategoryTreeNode])
+_GROUPS = TypeAdapter(list[SpecificationGroup])
+_FIELD_VALUES = TypeAdapter(list[FieldValue])
+_PRODUCT_SPECS = TypeAdapter(list[ProductSpecification])
+_PRODUCT_POLICIES = TypeAdapter(list[ProductTradePolicy])
+_TRADE_POLICIES = TypeAdapter(list[TradePolicy])
+_SKU_IDS = TypeAdapter(list[int])
+_SKUS_OF_PRODUCT = TypeAdapter(list[SkuOfProduct])
+_SKU_SPECS = TypeAdapter(list[SkuSpecification])
+_SKU_FILES = TypeAdapter(list[SkuFile])
+_EANS = TypeAdapter(list[str])
+
+
+def _one_file(data: Any) -> SkuFile:
+    # The spec answers SKU file writes with an array, VTEX with the object: take either.
+    if isinstance(data, list):
+        files = _SKU_FILES.validate_python(data)
+        if len(files) != 1:
+            raise ValueError(f"expected one SKU file in the answer, got {len(files)}")
+        return files[0]
+    return SkuFile.model_validate(data)
+
+
+class CatalogAPI:
+    """The Catalog API of one account."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._t = transport
+
+    # --- categories ---------------------------------------------------------------------------
+
+    async def create_category(self, category: CategoryCreate, *, record: RecordRef | None = None) -> Category:
+        r = await self._t.request(Api.CATALOG, "POST", CATEGORIES, json=category.body(), record=record)
+        return Category.model_validate(r.json())
+
+    async def update_category(
+        self, category_id: int, category: CategoryUpdate, *, record: RecordRef | None = None
+    ) -> Category:
+        r = await self._t.request(
+            Api.CATALOG,
+            "PUT",
+            CATEGORY,
+            path={"categoryId": category_id},
+            json=category.body(),
+            record=record,
+        )
+        return Category.model_validate(r.json())
+
+    async def get_category(self, category_id: int, *, record: RecordRef | None = None) -> Category:
+        r = await self._t.request(
+            Api.CATALOG, "GET", CATEGORY, path={"categoryId": category_id}, record=record
+        )
+        return Category.model_validate(r.json())
+
+    async def get_category_tree(
+        self, levels: int, *, record: RecordRef | None = None
+    ) -> list[CategoryTreeNode]:
+        """The category tree, ``levels`` deep (departments are level 1)."""
+        r = await self._t.request(
+            Api.CATALOG, "GET", CATEGORY_TREE, path={"categoryLevels": levels}, record=record
+        )
+        return _TREE.validate_python(r.json())
+
+    # --- brands -------------------------------------------------------------------------------
+
+    async def create_brand(self, brand: BrandCreate, *, record: RecordRef | None = None) -> Brand:
+        r = await self._t.request(Api.CATALOG, "POST", BRANDS, json=brand.body(), record=record)
+        return Brand.model_validate(r.json())
+
+    async def update_brand(
+        self, brand_id: int, brand: BrandUpdate, *, record: RecordRef | None = None
+    ) -> Brand:
+        r = await self._t.request(
+            Api.CATALOG, "PUT", BRAND, path={"brandId": brand_id}, json=brand.body(), record=record
+        )
+        return Brand.model_validate(r.json())
+
+    async def get_brand(self, brand_id: int, *, record: RecordRef | None = None) -> Brand:
+        r = await self._t.request(Api.CATALOG, "GET", BRAND, path={"brandId": brand_id}, record=record)
+        return Brand.model_validate(r.json())
+
+    async def list_brands(
+        self, *, page: int = 1, page_size: int = 100, record: RecordRef | None = None
+    ) -> BrandPage:
+        """One page of brands (``page`` starts at 1)."""
+        if page < 1 or page_size < 1:
+            raise ValueError("page and page_size start at 1")
+        r = await self._t.request(
+            Api.CATALOG, "GET", BRAND_PAGE, params={"page": page, "pageSize": page_size}, record=record
+        )
+        return BrandPage.model_validate(r.json())
+
+    # --- specification groups, fields and values ----------------------------------------------
+
+    async def create_specification_group(
+        self, group: SpecificationGroupCreate, *, record: RecordRef | None = None
+    ) -> SpecificationGroup:
+        r = await self._t.request(Api.CATALOG, "POST", SPECIFICATION_GROUPS, json=group.body(), record=record)
+        return SpecificationGroup.model_validate(r.json())
+
+    async def update_specification_group(
+        self, group_id: int, group: SpecificationGroupUpdate, *, record: RecordRef | None = None
+    ) -> SpecificationGroup:
+        r = await self._t.request(
+            Api.CATALOG,
+            "PUT",
+            SPECIFICATION_GROUP,
+            path={"groupId": group_id},
+            json=group.body(),
+            record=record,
+        )
+        return SpecificationGroup.model_validate(r.json())
+
+    async def get_specification_group(
+        self, group_id: int, *, record: RecordRef | None = None
+    ) -> SpecificationGroup:
+        r = await self._t.request(
+            Api.CATALOG, "GET", SPECIFICATION_GROUP_GET, path={"groupId": group_id}, record=record
+        )
+        return SpecificationGroup.model_validate(r.json())
+
+    async def list_specification_groups(
+        self, category_id: int, *, record: RecordRef | None = None
+    ) -> list[SpecificationGroup]:
+        """The specification groups of a category."""
+        r = await self._t.request(
+            Api.CATALOG,
+            "GET",
+            SPECIFICATION_GROUPS_OF_CATEGORY,
+            path={"categoryId": category_id},
+            record=record,
+        )
+        return _GROUPS.validate_python(r.json())
+
+    async def create_specification_field(
+        self, field: SpecificationFieldCreate, *, record: RecordRef | None = None
+    ) -> SpecificationField:
+        r = await self._t.request(Api.CATALOG, "POST", SPECIFICATION_FIELDS, json=field.body(), record=record)
+        return SpecificationField.model_validate(r.json())
+
+    async def update_specification_field(
+        self, field_id: int, field: SpecificationFieldUpdate, *, record: RecordRef | None = None
+    ) -> SpecificationField:
+        r = await self._t.request(
+            Api.CATALOG,
+            "PUT",
+            SPECIFICATION_FIELD,
+            path={"specificationId": field_id},
+            json=field.body(),
+            record=record,
+        )
+        return SpecificationField.model_validate(r.json())
+
+    async def get_specification_field(
+        self, field_id: int, *, record: RecordRef | None = None
+    ) -> SpecificationField:
+        r = await self._t.request(
+            Api.CATALOG, "GET", SPECIFICATION_FIELD, path={"specificationId": field_id}, record=record
+        )
+        return SpecificationField.model_validate(r.json())
+
+    async def create_specification_value(
+        self, value: SpecificationValueCreate, *, record: RecordRef | None = None
+    ) -> SpecificationValue:
+        r = await self._t.request(Api.CATALOG, "POST", SPECIFICATION_VALUES, json=value.body(), record=record)
+        return SpecificationValue.model_validate(r.json())
+
+    async def update_specification_value(
+        self, value_id: int, value: SpecificationValueUpdate, *, record: RecordRef | None = None
+    ) -> SpecificationValue:
+        r = await self._t.request(
+            Api.CATALOG,
+            "PUT",
+            SPECIFICATION_VALUE,
+            path={"specificationValueId": value_id},
+            json=value.body(),
+            record=record,
+        )
+        return SpecificationValue.model_validate(r.json())
+
+    async def get_specification_value(
+        self, value_id: int, *, record: RecordRef | None = None
+    ) -> SpecificationValue:
+        r = await self._t.request(
+            Api.CATALOG, "GET", SPECIFICATION_VALUE, path={"specificationValueId": value_id}, record=record
+        )
+        return SpecificationValue.model_validate(r.json())
+
+    async def list_specification_values(
+        self, field_id: int, *, record: RecordRef | None = None
+    ) -> list[FieldValue]:
+        """The values of a specification field."""
+        r = await self._t.request(Api.CATALOG, "GET", FIELD_VALUES, path={"fieldId": field_id}, record=record)
+        return _FIELD_VALUES.validate_python(r.json())
+
+    # --- products -----------------------------------------------------------------------------
+
+    async def create_product(self, product: ProductCreate, *, record: RecordRef | None = None) -> Product:
+        r = await self._t.request(Api.CATALOG, "POST", PRODUCTS, json=product.body(), record=record)
+        return Product.model_validate(r.json())
+
+    async def update_product(
+        self, product_id: int, product: ProductUpdate, *, record: RecordRef | None = None
+    ) -> Product:
+        r = await self._t.request(
+            Api.CATALOG, "PUT", PRODUCT, path={"productId": product_id}, json=product.body(), record=record
+        )
+        return Product.model_validate(r.json())
+
+    async def get_product(self, product_id: int, *, record: RecordRef | None = None) -> Product:
+        r = await self._t.request(Api.CATALOG, "GET", PRODUCT, path={"productId": product_id}, record=record)
+        return Product.model_validate(r.json())
+
+    async def get_product_by_ref_id(self, ref_id: str, *, record: RecordRef | None = None) -> Product | None:
+        """The product whose ``RefId`` is ``ref_id``, or None when there is none."""
+        try:
+            r = await self._t.request(
+                Api.CATALOG, "GET", PRODUCT_BY_REF_ID, path={"refId": ref_id}, record=record
+            )
+        except NotFound:
+            return None
+        data = r.json() if r.content else None
+        return Product.model_validate(data) if data else None
+
+    async def create_product_specification(
+        self, product_id: int, specification: ProductSpecificationCreate, *, record: RecordRef | None = None
+    ) -> ProductSpecification:
+        r = await self._t.request(
+            Api.CATALOG,
+            "POST",
+            PRODUCT_SPECIFICATIONS,
+            path={"productId": product_id},
+            json=specification.body(),
+            record=record,
+        )
+        return ProductSpecification.model_validate(r.json())
+
+    async def list_product_specifications(
+        self, product_id: int, *, record: RecordRef | None = None
+    ) -> list[ProductSpecification]:
+        r = await self._t.request(
+            Api.CATALOG, "GET", PRODUCT_SPECIFICATIONS, path={"productId": product_id}, record=record
+        )
+        return _PRODUCT_SPECS.validate_python(r.json())
+
+    async def delete_product_specification(
+        self, product_id: int, specification_id: int, *, record: RecordRef | None = None
+    ) -> None:
+        await self._t.request(
+            Api.CATALOG,
+            "DELETE",
+            PRODUCT_SPECIFICATION,
+            path={"productId": product_id, "specificationId": specification_id},
+            record=record,
+        )
+
+    async def add_product_trade_policy(
+        self, product_id: int, trade_policy_id: int, *, record: RecordRef | None = None
+    ) -> None:
+        """Make the product sellable in a trade policy (``1`` is the main one)."""
+        await self._t.request(
+            Api.CATALOG,
+            "POST",
+            PRODUCT_TRADE_POLICY,
+            path={"productId": product_id, "tradepolicyId": trade_policy_id},
+            idempotent=True,
+            record=record,
+        )
+
+    async def remove_product_trade_policy(
+        self, product_id: int, trade_policy_id: int, *, record: RecordRef | None = None
+    ) -> None:
+        await self._t.request(
+            Api.CATALOG,
+            "DELETE",
+            PRODUCT_TRADE_POLICY,
+            path={"productId": product_id, "tradepolicyId": trade_policy_id},
+            record=record,
+        )
+
+    async def list_product_trade_policies(
+        self, product_id: int, *, record: RecordRef | None = None
+    ) -> list[ProductTradePolicy]:
+        r = await self._t.request(
+            Api.CATALOG, "GET", PRODUCT_TRADE_POLICIES, path={"productId": product_id}, record=record
+        )
+        return _PRODUCT_POLICIES.validate_python(r.json())
+
+    async def list_trade_policies(self, *, record: RecordRef | None = None) -> list[TradePolicy]:
+        r = await self._t.request(Api.CATALOG, "GET", TRADE_POLICIES, record=record)
+        return _TRADE_POLICIES.validate_python(r.json())
+
+    # --- SKUs ---------------------------------------------------------------------------------
+
+    async def create_sku(self, sku: SkuCreate, *, record: RecordRef | None = None) -> Sku:
+        r = await self._t.request(Api.CATALOG, "POST", SKUS, json=sku.body(), record=record)
+        return Sku.model_validate(r.json())
+
+    async def update_sku(self, sku_id: int, sku: SkuUpdate, *, record: RecordRef | None = None) -> Sku:
+        r = await self._t.request(
+            Api.CATALOG, "PUT", SKU, path={"skuId": sku_id}, json=sku.body(), record=record
+        )
+        return Sku.model_validate(r.json())
+
+    async def get_sku(self, sku_id: int, *, record: RecordRef | None = None) -> Sku:
+        r = await self._t.request(Api.CATALOG, "GET", SKU, path={"skuId": sku_id}, record=record)
+        return Sku.model_validate(r.json())
+
+    async def get_sku_id_by_ref_id(self, ref_id: str, *, record: RecordRef | None = None) -> int | None:
+        """The id of the SKU whose ``RefId`` is ``ref_id``, or None when there is none."""
+        try:
+            r = await self._t.request(
+                Api.CATALOG, "GET", SKU_ID_BY_REF_ID, path={"refId": ref_id}, record=record
+            )
+        except NotFound:
+            return None
+        data = r.json() if r.content else None
+        return int(data) if data not in (None, "") else None
+
+    async def get_sku_by_ref_id(self, ref_id: str, *, record: RecordRef | None = None) -> Sku | None:
+        """The SKU whose ``RefId`` is ``ref_id``, or None when there is none."""
+        try:
+            r = await self._t.request(Api.CATALOG, "GET", SKUS, params={"RefId": ref_id}, record=record)
+        except NotFound:
+            return None
+        data = r.json() if r.content else None
+        return Sku.model_validate(data) if data else None
+
+    async def list_sku_ids(
+        self, *, page: int = 1, page_size: int = SKU_IDS_PAGE_MAX, record: RecordRef | None = None
+    ) -> list[int]:
+        """One page of every SKU id of the account (``page`` starts at 1, at most 1000 per page)."""
+        if page < 1 or not 1 <= page_size <= SKU_IDS_PAGE_MAX:
+            raise ValueError(f"page starts at 1 and page_size is 1..{SKU_IDS_PAGE_MAX}")
+        r = await self._t.request(
+            Api.CATALOG, "GET", SKU_IDS, params={"page": page, "pagesize": page_size}, record=record
+        )
+        return _SKU_IDS.validate_python(r.json())
+
+    async def iter_sku_ids(
+        self, *, page_size: int = SKU_IDS_PAGE_MAX, record: RecordRef | None = None
+    ) -> AsyncIterator[list[int]]:
+        """Every SKU id of the account, a page at a time, until a short page."""
+
+        async def fetch(params: Mapping[str, Any], headers: Mapping[str, str]) -> httpx.Response:
+            return await self._t.request(Api.CATALOG, "GET", SKU_IDS, params=params, record=record)
+
+        async for page in id_pages(fetch, page_size=page_size):
+            yield _SKU_IDS.validate_python(page)
+
+    async def list_skus_of_product(
+        self, product_id: int, *, record: RecordRef | None = None
+    ) -> list[SkuOfProduct]:
+        r = await self._t.request(
+            Api.CATALOG, "GET", SKUS_OF_PRODUCT, path={"productId": product_id}, record=record
+        )
+        return _SKUS_OF_PRODUCT.validate_python(r.json())
+
+    async def create_sku_specification(
+        self, sku_id: int, specification: SkuSpecificationCreate, *, record: RecordRef | None = None
+    ) -> SkuSpecification:
+        r = await self._t.request(
+            Api.CATALOG,
+            "POST",
+            SKU_SPECIFICATIONS,
+            path={"skuId": sku_id},
+            json=specification.body(),
+            record=record,
+        )
+        return SkuSpecification.model_validate(r.json())
+
+    async def update_sku_specification(
+        self, sku_id: int, specification: SkuSpecificationUpdate, *, record: RecordRef | None = None
+    ) -> list[SkuSpecification]:
+        """Change the value of one SKU specification (``specification.Id``); answers all of them."""
+        r = await self._t.request(
+            Api.CATALOG,
+            "PUT",
+            SKU_SPECIFICATIONS,
+            path={"skuId": sku_id},
+            json=specification.body(),
+            record=record,
+        )
+        return _SKU_SPECS.validate_python(r.json())
+
+    async def list_sku_specifications(
+        self, sku_id: int, *, record: RecordRef | None = None
+    ) -> list[SkuSpecification]:
+        r = await self._t.request(
+            Api.CATALOG, "GET", SKU_SPECIFICATIONS, path={"skuId": sku_id}, record=record
+        )
+        return _SKU_SPECS.validate_python(r.json())
+
+    async def delete_sku_specification(
+        self, sku_id: int, specification_id: int, *, record: RecordRef | None = None
+    ) -> None:
+        await self._t.request(
+            Api.CATALOG,
+            "DELETE",
+            SKU_SPECIFICATION,
+            path={"skuId": sku_id, "specificationId": specification_id},
+            record=record,
+        )
+
+    # --- SKU files and EANs -------------------------------------------------------------------
+
+    async def create_sku_file(
+        self, sku_id: int, file: SkuFileCreate, *, record: RecordRef | None = None
+    ) -> SkuFile:
+        """Attach an image, by URL, to a SKU."""
+        r = await self._t.request(
+            Api.CATALOG, "POST", SKU_FILES, path={"skuId": sku_id}, json=file.body(), record=record
+        )
+        return _one_file(r.json())
+
+    async def update_sku_file(
+        self, sku_id: int, file_id: int, file: SkuFileUpdate, *, record: RecordRef | None = None
+    ) -> SkuFile:
+        r = await self._t.request(
+            Api.CATALOG,
+            "PUT",
+            SKU_FILE,
+            path={"skuId": sku_id, "skuFileId": file_id},
+            json=file.body(),
+            record=record,
+        )
+        return _one_file(r.json())
+
+    async def delete_sku_file(self, sku_id: int, file_id: int, *, record: RecordRef | None = None) -> None:
+        await self._t.request(
+            Api.CATALOG, "DELETE", SKU_FILE, path={"skuId": sku_id, "skuFileId": file_id}, record=record
+        )
+
+    async def list_sku_files(self, sku_id: int, *, record: RecordRef | None = None) -> list[SkuFile]:
+        r = await self._t.request(Api.CATALOG, "GET", SKU_FILES, path={"skuId": sku_id}, record=record)
+        return _SKU_FILES.validate_python(r.json())
+
+    async def add_sku_ean(self, sku_id: int, ean: str, *, record: RecordRef | None = None) -> None:
+        """Add an EAN to a SKU. An EAN cannot be changed: delete it and add the new one."""
+        await self._t.request(
+            Api.CATALOG, "POST", SKU_EAN, path={"skuId": sku_id, "ean": ean}, idempotent=True, record=record
+        )
+
+    async def delete_sku_ean(self, sku_id: int, ean: str, *, record: RecordRef | None = None) -> None:
+        await self._t.request(
+            Api.CATALOG, "DELETE", SKU_EAN, path={"skuId": sku_id, "ean": ean}, record=record
+        )
+
+    async def list_sku_eans(self, sku_id: int, *, record: RecordRef | None = None) -> list[str]:
+        r = await self._t.request(Api.CATALOG, "GET", SKU_EANS, path={"skuId": sku_id}, record=record)
+        return _EANS.validate_python(r.json())
+
+    # --- seller SKU change notification (an external seller calling a VTEX marketplace) -------
+
+    async def notify_seller_sku_change(
+        self, seller_id: str, seller_sku_id: str, *, record: RecordRef | None = None
+    ) -> bool:
+        """Tell the marketplace that a seller SKU changed.
+
+        Returns True when the marketplace already sells it (it will fetch the change), False on 404:
+        the marketplace does not know the SKU yet, so the seller sends a SKU suggestion instead.
+        """
+        return await self._notify(
+            SELLER_SKU_CHANGE, {"sellerId": seller_id, "sellerSkuId": seller_sku_id}, record
+        )
+
+    async def notify_sku_change(self, sku_id: str, *, record: RecordRef | None = None) -> bool:
+        """As :meth:`notify_seller_sku_change`, naming the SKU by the id the marketplace knows it by."""
+        return await self._notify(SKU_CHANGE, {"skuId": sku_id}, record)
+
+    async def _notify(self, route: str, path: dict[str, str | int], record: RecordRef | None) -> bool:
+        try:
+            await self._t.request(Api.CATALOG, "POST", route, path=path, idempotent=True, record=record)
+        except NotFound:
+            return False
+        return True

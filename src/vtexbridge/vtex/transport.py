@@ -1,0 +1,272 @@
+"""The one place that talks HTTP to VTEX.
+
+``Transport.send(call)`` builds the request from the route template, adds the auth headers, and runs
+each attempt through the API area's circuit breaker and the rate-limit buckets of its route, then
+turns error statuses into the VtexError tree and lets the pure :class:`RetryPolicy` decide whether to
+send it again. Area modules (catalog, pricing, ...) only describe calls. Every attempt is one debug
+log line (method, route template, status, duration, attempt; never a header) and one set of metrics.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from vtexbridge.clock import Clock, SystemClock
+from vtexbridge.config import VtexSettings
+from vtexbridge.errors import RecordRef
+from vtexbridge.log import register_secret
+from vtexbridge.vtex.breaker import Admission, BreakerState, CircuitBreaker
+from vtexbridge.vtex.errors import (
+    CircuitOpen,
+    VtexConnectError,
+    VtexError,
+    VtexTimeout,
+    parse_retry_after,
+    status_error,
+    transport_error,
+)
+from vtexbridge.vtex.hosts import Api, Hosts
+from vtexbridge.vtex.limits import Limiter, RoutePlan
+from vtexbridge.vtex.metrics import TransportMetrics
+from vtexbridge.vtex.retry import GiveUp, RetryPolicy
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+JSON_HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}
+_ACCOUNT_PATH_APIS = frozenset({Api.PRICING, Api.SUGGESTIONS})
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One request, described: the API area, the verb, the VTEX route template and its values."""
+
+    api: Api
+    method: str
+    route: str
+    path: Mapping[str, str | int] = field(default_factory=dict)
+    params: Mapping[str, Any] | None = None
+    json: Any = None
+    headers: Mapping[str, str] | None = None
+    idempotent: bool | None = None
+    record: RecordRef | None = None
+
+    @property
+    def is_idempotent(self) -> bool:
+        return self.idempotent if self.idempotent is not None else self.method.upper() in IDEMPOTENT_METHODS
+
+    def render_path(self) -> str:
+        out = self.route
+        for name, value in self.path.items():
+            out = out.replace("{" + name + "}", quote(str(value), safe=""))
+        if "{" in out:
+            raise ValueError(f"route {self.route} is missing path values: {out}")
+        return out
+
+
+def auth_headers(settings: VtexSettings) -> dict[str, str]:
+    """The VTEX auth headers: app key + token, or a user token."""
+    if settings.app_key is not None and settings.app_token is not None:
+        key, token = settings.app_key.get_secret_value(), settings.app_token.get_secret_value()
+        register_secret(key)
+        register_secret(token)
+        return {"X-VTEX-API-AppKey": key, "X-VTEX-API-AppToken": token}
+    if settings.user_token is not None:
+        tok = settings.user_token.get_secret_value()
+        register_secret(tok)
+        return {"VtexIdclientAutCookie": tok}
+    return {}
+
+
+def _failure_label(error: VtexError) -> str:
+    if isinstance(error, VtexConnectError):
+        return "connect_error"
+    return "timeout" if isinstance(error, VtexTimeout) else "network_error"
+
+
+class Transport:
+    """One pooled ``httpx.AsyncClient`` for every API area of one account."""
+
+    def __init__(
+        self,
+        settings: VtexSettings,
+        *,
+        http_transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock | None = None,
+        metrics: TransportMetrics | None = None,
+        limiter: Limiter | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> None:
+        self.settings = settings
+        self.hosts = Hosts(settings.account, settings.environment, settings.base_url)
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.metrics = metrics
+        self.limiter = limiter if limiter is not None else Limiter.from_settings(settings, self.clock)
+        self.retry_policy = retry_policy or RetryPolicy.from_settings(settings, self.clock)
+        self.breakers = {api: self._new_breaker(api) for api in Api}
+        limits = httpx.Limits(
+            max_connections=settings.max_connections, max_keepalive_connections=settings.max_connections
+        )
+        timeout = httpx.Timeout(settings.timeout_s, connect=settings.connect_timeout_s)
+        self._auth = auth_headers(settings)
+        self._bases = {api: self.hosts.base(api) for api in Api}
+        self._headers = {api: self._headers_for(api) for api in Api}
+        self._client = httpx.AsyncClient(transport=http_transport, limits=limits, timeout=timeout)
+
+    def _new_breaker(self, api: Api) -> CircuitBreaker:
+        metrics = self.metrics
+
+        def changed(state: BreakerState) -> None:
+            if metrics is not None:
+                metrics.breaker_state(api.value, state)
+
+        s = self.settings
+        return CircuitBreaker(s.breaker_threshold, s.breaker_cooldown_s, self.clock, on_change=changed)
+
+    def _headers_for(self, api: Api) -> dict[str, str]:
+        headers = dict(JSON_HEADERS)
+        if self.settings.base_url and api not in _ACCOUNT_PATH_APIS:
+            headers["Host"] = self.hosts.store_host()
+        headers.update(self._auth)
+        return headers
+
+    async def __aenter__(self) -> Transport:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def build_request(self, call: Call) -> httpx.Request:
+        headers = self._headers[call.api]
+        if call.headers:
+            headers = {**headers, **call.headers}
+        params = {k: v for k, v in call.params.items() if v is not None} if call.params else None
+        return self._client.build_request(
+            call.method.upper(),
+            self._bases[call.api] + call.render_path(),
+            params=params or None,
+            json=call.json,
+            headers=headers,
+        )
+
+    async def send(self, call: Call) -> httpx.Response:
+        """Send ``call``, with limits, breaker and retries; return a response with status < 400.
+
+        Raises:
+            VtexError: the subclass for the failure (see ``vtex.errors`` and ``vtex.retry``).
+        """
+        request = self.build_request(call)
+        plan = self.limiter.plan(call.api, request.method, call.route)
+        breaker = self.breakers[call.api]
+        attempt = 0
+        while True:
+            attempt += 1
+            outcome = await self._attempt(call, request, plan, breaker, attempt)
+            if isinstance(outcome, httpx.Response):
+                return outcome
+            outcome.attempts = attempt
+            decision = self.retry_policy.decide(call, outcome, attempt)
+            if isinstance(decision, GiveUp):
+                raise decision.error from (outcome.__cause__ if decision.error is outcome else outcome)
+            if breaker.reopens_in() > decision.delay:
+                raise self._circuit_open(call, request, breaker) from outcome
+            if self.metrics is not None:
+                self.metrics.retry(call.api.value, decision.reason)
+            await self.clock.sleep(decision.delay)
+
+    async def _attempt(
+        self, call: Call, request: httpx.Request, plan: RoutePlan, breaker: CircuitBreaker, attempt: int
+    ) -> httpx.Response | VtexError:
+        """One attempt: the response when its status is < 400, else the error (not raised)."""
+        clock, metrics = self.clock, self.metrics
+        admission = breaker.admit()
+        if admission is Admission.REFUSE:
+            if metrics is not None:
+                metrics.refused(call.api.value, call.route, request.method)
+            raise self._circuit_open(call, request, breaker)
+        status: int | None = None
+        try:
+            if plan.buckets:
+                waited = await self.limiter.acquire(plan)
+                if waited and metrics is not None:
+                    metrics.waited(call.api.value, call.route, waited)
+            start = clock.monotonic()
+            try:
+                response = await self._client.send(request)
+            except httpx.TransportError as exc:
+                failure = transport_error(exc, self._context(call, request))
+                failure.__cause__ = exc
+                outcome: httpx.Response | VtexError = failure
+                label = _failure_label(failure)
+            else:
+                status = response.status_code
+                retry_after = None
+                if status == 429:
+                    retry_after = parse_retry_after(response.headers.get("retry-after"), clock.now())
+                self.limiter.observe(plan, status, response.headers, retry_after)
+                outcome = response
+                if status >= 400:
+                    outcome = status_error(response, self._context(call, request), now=clock.now())
+                label = str(status)
+            elapsed = clock.monotonic() - start
+        except BaseException:
+            breaker.abandon(admission)
+            raise
+        breaker.record(status, admission)
+        if metrics is not None:
+            metrics.request(call.api.value, call.route, request.method, label, elapsed)
+        if _log.isEnabledFor(logging.DEBUG):
+            _log.debug(
+                "VTEX %s %s -> %s in %.1f ms (attempt %d)",
+                request.method,
+                call.route,
+                label,
+                elapsed * 1000.0,
+                attempt,
+                extra={"api": call.api.value, "route": call.route, "status": label, "attempt": attempt},
+            )
+        return outcome
+
+    @staticmethod
+    def _context(call: Call, request: httpx.Request) -> dict[str, Any]:
+        return {
+            "method": request.method,
+            "route": call.route,
+            "url": str(request.url.copy_with(query=None)),
+            "record": call.record,
+        }
+
+    def _circuit_open(self, call: Call, request: httpx.Request, breaker: CircuitBreaker) -> CircuitOpen:
+        if breaker.state is BreakerState.OPEN:
+            why = f"failing fast after {breaker.threshold} consecutive 503s from {call.api.value}"
+        else:
+            why = f"a probe call to {call.api.value} is deciding whether its breaker closes"
+        return CircuitOpen(
+            f"circuit open: {why}", reopens_in=breaker.reopens_in(), **self._context(call, request)
+        )
+
+    async def request(
+        self,
+        api: Api,
+        method: str,
+        route: str,
+        *,
+        path: Mapping[str, str | int] | None = None,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        record: RecordRef | None = None,
+    ) -> httpx.Response:
+        """Shorthand for ``send(Call(...))``."""
+        return await self.send(
+            Call(api, method, route, path or {}, params, json, headers, idempotent, record)
+        )
