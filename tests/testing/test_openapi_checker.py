@@ -112,3 +112,9 @@ def test_vendored_specs_equal_the_shared_originals() -> None:
     assert names == sorted(p.name for p in vendored.glob("*.json"))
     _match, mismatch, errors = filecmp.cmpfiles(shared, vendored, names, shallow=False)
     assert mismatch == [] and errors == []
+
+
+def test_json_media_type_with_parameters_is_validated(book: ContractBook) -> None:
+    # Pricing declares "application/json; charset=utf-8" for /fixed: its bodies must still be checked.
+    bad = book.check_response("VTEX - Pricing API", "GET", "/pricing/prices/1/fixed", 200, [{"value": "x"}])
+    assert bad

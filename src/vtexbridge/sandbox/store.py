@@ -8,6 +8,23 @@ are stored as given; callers must not mutate a document in place without writing
 Table kinds used across areas (the shape is VTEX's own response shape for that entity):
 ``category``, ``brand``, ``product``, ``sku``, ``price`` (key = SKU id), ``warehouse``,
 ``inventory`` (key = ``"{skuId}:{warehouseId}"``), ``order``, ``document:{ENTITY}`` (Master Data), ...
+
+Shapes of the catalog, pricing and logistics kinds (keys are ids as strings unless noted; the full
+lists are in the docstrings of ``routes/catalog.py``, ``routes/pricing.py``, ``routes/logistics.py``):
+
+- ``sku``: the ``GET /api/catalog/pvt/stockkeepingunit/{skuId}`` body (``Id``, ``ProductId``,
+  ``IsActive``, ``Name``, ``RefId``, ``Packaged*``, ``MeasurementUnit``, ``UnitMultiplier`` ...);
+  ``product``: the ``GET /api/catalog/pvt/product/{productId}`` body (``Id``, ``Name``, ``CategoryId``,
+  ``BrandId``, ``RefId``, ``IsActive`` ...); ``salespolicy`` (key ``"{productId}:{tradePolicyId}"``):
+  ``{ProductId, StoreId}``; ``skufile``: ``{Id, ArchiveId, SkuId, Name, IsMain, Text, Label, Url,
+  FileLocation, Position}``; ``skuean`` (key = SKU id): ``{SkuId, Eans: [..]}``.
+- ``price`` (key = SKU id): ``{itemId, listPrice, costPrice, markup, basePrice, fixedPrices[]}``,
+  decimal currency; ``fixedPrices[]``: ``{tradePolicyId, value, listPrice, minQuantity, dateRange?}``.
+- ``warehouse``: ``{id, name, warehouseDocks[{dockId, name, time, cost, ...}], pickupPointIds,
+  priority, isActive}``; ``dock``: ``{id, name, priority, salesChannels[], ..., isActive}``.
+- ``inventory`` (key ``"{skuId}:{warehouseId}"``): ``{skuId, warehouseId, quantity,
+  unlimitedQuantity, leadTime, dateUtcOnBalanceSystem, reservedQuantity}``; orders reserve stock by
+  raising ``reservedQuantity`` (available = quantity - reservedQuantity unless unlimited).
 """
 
 from __future__ import annotations
@@ -15,7 +32,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, MutableMapping
+from collections.abc import ItemsView, Iterator, MutableMapping, ValuesView
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +71,13 @@ class Table(MutableMapping[str, dict[str, Any]]):
 
     def __len__(self) -> int:
         return len(self._rows)
+
+    # Fast paths: the dict's own views (the Mapping mixins would call __getitem__ per key).
+    def values(self) -> ValuesView[dict[str, Any]]:
+        return self._rows.values()
+
+    def items(self) -> ItemsView[str, dict[str, Any]]:
+        return self._rows.items()
 
     def clear(self) -> None:
         self._rows.clear()

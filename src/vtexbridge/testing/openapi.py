@@ -25,6 +25,13 @@ from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 JSON_TYPES = ("application/json", "application/vnd.vtex.ds.v10+json", "*/*")
+
+
+def _is_json(content_type: str) -> bool:
+    """True for the JSON media types VTEX's specs use, parameters (``; charset=utf-8``) ignored."""
+    return content_type.split(";", 1)[0].strip().lower() in JSON_TYPES
+
+
 OPENAPI_DIR_ENV = "VTEXBRIDGE_OPENAPI_DIR"
 
 
@@ -84,7 +91,7 @@ class Operation:
         else:
             ptr = self.pointer + "/requestBody"
         for ctype, media in body.get("content", {}).items():
-            if ctype in JSON_TYPES and "schema" in media:
+            if _is_json(ctype) and "schema" in media:
                 return f"{ptr}/content/{_escape_pointer(ctype)}/schema"
         return None
 
@@ -108,7 +115,7 @@ class Operation:
             ptr = resp["$ref"][1:]
             resp = self.spec.resolve(resp)
         for ctype, media in resp.get("content", {}).items():
-            if ctype in JSON_TYPES and "schema" in media:
+            if _is_json(ctype) and "schema" in media:
                 return True, f"{ptr}/content/{_escape_pointer(ctype)}/schema"
         return True, None
 

@@ -1,0 +1,318 @@
+"""Orders API (OMS) routes: read, list, start handling, invoice, tracking, cancel, order changes v2.
+
+Paths and bodies follow ``VTEX - Orders API.json``; the rules live in
+:mod:`vtexbridge.sandbox.rules.orders` (state machine, invoices, cancel) and
+:mod:`vtexbridge.sandbox.rules.orderchanges`. Errors answer VTEX's ``{"error": {code, message}}``.
+Every transition is published (order history, feeds, hooks) by :func:`~vtexbridge.sandbox.orderflow.publish`.
+
+``GET /api/oms/pvt/orders`` supports ``f_status`` (comma-separated), ``f_creationDate`` and
+``f_invoicedDate`` (``creationDate:[A TO B]``), ``f_affiliateId``, ``salesChannelId``, ``q`` (order id,
+e-mail, name or document), ``orderBy`` (``creationDate|orderId|totalValue,asc|desc``; default
+``creationDate,desc``), ``page`` (1..30) and ``per_page`` (1..100, default 15); beyond those limits it
+answers 400. The sandbox indexes orders at once (VTEX lags a few minutes).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from vtexbridge.sandbox.context import SandboxContext, abort, read_json, sandbox, vtex_error
+from vtexbridge.sandbox.orderflow import ORDER, ORDER_CHANGE, publish, release, resolve_line
+from vtexbridge.sandbox.rules import RuleError
+from vtexbridge.sandbox.rules import orders as rules
+from vtexbridge.sandbox.rules.orderchanges import apply_change, preview_change
+from vtexbridge.sandbox.rules.orderdoc import LineItem, list_stats, summarize
+
+__all__ = ["load_order", "oms", "routes"]
+
+Handler = Callable[[Request], Awaitable[Response]]
+MAX_PER_PAGE = 100
+MAX_PAGE = 30
+DEFAULT_PER_PAGE = 15
+_RANGE = re.compile(r"^\s*(\w+)\s*:\s*\[\s*(\S+)\s+TO\s+(\S+)\s*\]\s*$")
+
+
+def oms(fn: Handler) -> Handler:
+    """Answer a rule refusal in the OMS error shape (with its code, e.g. ``OMS003``)."""
+
+    @wraps(fn)
+    async def wrapper(request: Request) -> Response:
+        try:
+            return await fn(request)
+        except RuleError as e:
+            return vtex_error(e.status, e.message, getattr(e, "code", None))
+
+    return wrapper
+
+
+def load_order(ctx: SandboxContext, order_id: str) -> dict[str, Any]:
+    """A copy of the stored order (404 when unknown); write it back with ``ctx.table("order")[id] = doc``."""
+    doc = ctx.table(ORDER).get(order_id)
+    if doc is None:
+        abort(404, f"Order {order_id} not found", "OMS001")
+    return copy.deepcopy(doc)
+
+
+def _receipt(ctx: SandboxContext, order_id: str) -> JSONResponse:
+    return JSONResponse(
+        {"date": rules.vtex_time(ctx.clock.now()), "orderId": order_id, "receipt": uuid.uuid4().hex}
+    )
+
+
+def _save(ctx: SandboxContext, order: dict[str, Any], events: list[rules.OrderEvent]) -> None:
+    ctx.table(ORDER)[order["orderId"]] = order
+    publish(ctx, order, events)
+
+
+@oms
+async def get_order(request: Request) -> Response:
+    ctx = sandbox(request)
+    return JSONResponse(load_order(ctx, request.path_params["orderId"]))
+
+
+def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        abort(400, f"{name} must be a positive integer, got {raw!r}")
+    value = int(raw)
+    if not low <= value <= high:
+        abort(400, f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _date_filter(request: Request, name: str, field: str) -> Callable[[dict[str, Any]], bool]:
+    raw = request.query_params.get(name)
+    if not raw:
+        return lambda _order: True
+    m = _RANGE.match(raw)
+    if m is None or m.group(1) != field:
+        abort(400, f"{name} must look like {field}:[2024-01-01T00:00:00.000Z TO 2024-01-31T23:59:59.999Z]")
+    try:
+        low, high = _parse_time(m.group(2)), _parse_time(m.group(3))
+    except ValueError:
+        abort(400, f"{name} has an invalid date: {raw!r}")
+
+    def check(order: dict[str, Any]) -> bool:
+        value = order.get(field)
+        return bool(value) and low <= _parse_time(str(value)) <= high
+
+    return check
+
+
+def _matches_q(order: dict[str, Any], q: str) -> bool:
+    profile = order.get("clientProfileData") or {}
+    haystack = [
+        order.get("orderId"),
+        order.get("sequence"),
+        profile.get("email"),
+        profile.get("firstName"),
+        profile.get("lastName"),
+        profile.get("document"),
+    ]
+    needle = q.lower()
+    return any(needle in str(h).lower() for h in haystack if h)
+
+
+@oms
+async def list_orders(request: Request) -> Response:
+    ctx = sandbox(request)
+    params = request.query_params
+    per_page = _int_param(request, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+    page = _int_param(request, "page", 1, 1, MAX_PAGE)
+    statuses = {s.strip() for s in (params.get("f_status") or "").split(",") if s.strip()}
+    created = _date_filter(request, "f_creationDate", "creationDate")
+    invoiced = _date_filter(request, "f_invoicedDate", "invoicedDate")
+    affiliate = params.get("f_affiliateId")
+    channel = params.get("salesChannelId")
+    q = (params.get("q") or "").strip()
+    order_by = (params.get("orderBy") or "creationDate,desc").split(",")
+    field = order_by[0]
+    if field not in ("creationDate", "orderId", "totalValue") or (
+        len(order_by) > 1 and order_by[1] not in ("asc", "desc")
+    ):
+        abort(400, "orderBy must be creationDate, orderId or totalValue, then ',asc' or ',desc'")
+    descending = len(order_by) < 2 or order_by[1] == "desc"
+    matching = [
+        summarize(o)
+        for o in ctx.table(ORDER).values()
+        if (not statuses or o.get("status") in statuses)
+        and created(o)
+        and invoiced(o)
+        and (not affiliate or o.get("affiliateId") == affiliate)
+        and (not channel or o.get("salesChannel") == channel)
+        and (not q or _matches_q(o, q))
+    ]
+    matching.sort(key=lambda s: (s[field], s["orderId"]), reverse=descending)
+    start = (page - 1) * per_page
+    return JSONResponse(
+        {
+            "list": matching[start : start + per_page],
+            "facets": [],
+            "paging": {
+                "total": len(matching),
+                "pages": math.ceil(len(matching) / per_page),
+                "currentPage": page,
+                "perPage": per_page,
+            },
+            "stats": list_stats(matching),
+        }
+    )
+
+
+@oms
+async def start_handling(request: Request) -> Response:
+    ctx = sandbox(request)
+    order = load_order(ctx, request.path_params["orderId"])
+    events = rules.start_handling(order, ctx.clock.now())
+    _save(ctx, order, events)
+    release(ctx, order["orderId"])  # VTEX drops the reservation once the seller handles the order
+    return Response(status_code=204)
+
+
+@oms
+async def cancel_order(request: Request) -> Response:
+    ctx = sandbox(request)
+    order = load_order(ctx, request.path_params["orderId"])
+    body = await read_json(request, required=False)
+    reason = body.get("reason") if isinstance(body, dict) else None
+    if reason is not None and not isinstance(reason, str):
+        abort(400, "reason must be a string")
+    handled = order.get("status") in rules.HANDLED
+    events = rules.cancel(order, reason, ctx.clock.now())
+    if events:
+        _save(ctx, order, events)
+        if not handled:
+            release(ctx, order["orderId"])
+    return _receipt(ctx, order["orderId"])
+
+
+@oms
+async def post_invoice(request: Request) -> Response:
+    ctx = sandbox(request)
+    order = load_order(ctx, request.path_params["orderId"])
+    body = await read_json(request)
+    result = rules.post_invoice(order, body, ctx.clock.now())
+    if result.created:
+        _save(ctx, order, result.events)
+    return _receipt(ctx, order["orderId"])
+
+
+@oms
+async def patch_invoice_tracking(request: Request) -> Response:
+    ctx = sandbox(request)
+    order = load_order(ctx, request.path_params["orderId"])
+    body = await read_json(request)
+    event = rules.add_tracking(order, request.path_params["invoiceNumber"], body, ctx.clock.now())
+    _save(ctx, order, [event])
+    return _receipt(ctx, order["orderId"])
+
+
+@oms
+async def put_tracking_events(request: Request) -> Response:
+    ctx = sandbox(request)
+    order = load_order(ctx, request.path_params["orderId"])
+    body = await read_json(request)
+    event = rules.update_tracking(order, request.path_params["invoiceNumber"], body, ctx.clock.now())
+    _save(ctx, order, [event])
+    return _receipt(ctx, order["orderId"])
+
+
+def _resolver(ctx: SandboxContext, order: dict[str, Any]) -> Callable[[str, int], LineItem | None]:
+    now = ctx.clock.now()
+
+    def resolve(sku_id: str, quantity: int) -> LineItem:
+        return resolve_line(
+            ctx, sku_id, quantity, sales_channel=str(order.get("salesChannel") or "1"), now=now
+        )
+
+    return resolve
+
+
+@oms
+async def patch_changes(request: Request) -> Response:
+    ctx = sandbox(request)
+    order = load_order(ctx, request.path_params["changeOrderId"])
+    body = await read_json(request)
+    outcome = apply_change(
+        order,
+        body,
+        ctx.clock.now(),
+        account=ctx.account,
+        request_id=str(uuid.uuid4()),
+        workflow_id=str(uuid.uuid4()),
+        receipt=uuid.uuid4().hex,
+        resolve=_resolver(ctx, order),
+    )
+    ctx.table(ORDER_CHANGE)[f"{order['orderId']}:{outcome.record['requestId']}"] = outcome.record
+    _save(ctx, outcome.order, [outcome.event] if outcome.event else [])
+    return JSONResponse(outcome.record, status_code=202)
+
+
+@oms
+async def preview_changes(request: Request) -> Response:
+    ctx = sandbox(request)
+    order = load_order(ctx, request.path_params["changeOrderId"])
+    body = await read_json(request)
+    record = preview_change(order, body, ctx.clock.now(), account=ctx.account, resolve=_resolver(ctx, order))
+    return JSONResponse(record)
+
+
+@oms
+async def list_changes(request: Request) -> Response:
+    ctx = sandbox(request)
+    order = load_order(ctx, request.path_params["changeOrderId"])
+    prefix = f"{order['orderId']}:"
+    records = [r for k, r in ctx.table(ORDER_CHANGE).items() if k.startswith(prefix)]
+    records.sort(key=lambda r: str(r["date"]))
+    return JSONResponse({"requests": records, "actions": []})
+
+
+@oms
+async def get_change(request: Request) -> Response:
+    ctx = sandbox(request)
+    order = load_order(ctx, request.path_params["changeOrderId"])
+    record = ctx.table(ORDER_CHANGE).get(f"{order['orderId']}:{request.path_params['changeRequestId']}")
+    if record is None:
+        abort(404, f"Change request {request.path_params['changeRequestId']} not found")
+    return JSONResponse(record)
+
+
+def routes() -> list[BaseRoute]:
+    oms_orders = "/api/oms/pvt/orders"
+    changes = "/api/order-system/orders/{changeOrderId}/changes"
+    return [
+        Route(oms_orders, list_orders, methods=["GET"]),
+        Route(f"{oms_orders}/{{orderId}}", get_order, methods=["GET"]),
+        Route(f"{oms_orders}/{{orderId}}/start-handling", start_handling, methods=["POST"]),
+        Route(f"{oms_orders}/{{orderId}}/cancel", cancel_order, methods=["POST"]),
+        Route(f"{oms_orders}/{{orderId}}/invoice", post_invoice, methods=["POST"]),
+        Route(
+            f"{oms_orders}/{{orderId}}/invoice/{{invoiceNumber}}", patch_invoice_tracking, methods=["PATCH"]
+        ),
+        Route(
+            f"{oms_orders}/{{orderId}}/invoice/{{invoiceNumber}}/tracking",
+            put_tracking_events,
+            methods=["PUT"],
+        ),
+        Route(changes, patch_changes, methods=["PATCH"]),
+        Route(changes, list_changes, methods=["GET"]),
+        Route(f"{changes}/preview", preview_changes, methods=["POST"]),
+        Route(f"{changes}/{{changeRequestId}}", get_change, methods=["GET"]),
+    ]
