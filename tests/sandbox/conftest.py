@@ -16,9 +16,7 @@
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +29,7 @@ from starlette.applications import Starlette
 from vtexbridge.sandbox.app import create_app
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, SandboxOptions
 from vtexbridge.sandbox.store import Store
+from vtexbridge.serving import serve_in_thread
 
 SANDBOX_HOST = "sandbox.vtexcommercestable.com.br"
 AUTH_HEADERS = {"X-VTEX-API-AppKey": DEFAULT_APP_KEY, "X-VTEX-API-AppToken": DEFAULT_APP_TOKEN}
@@ -53,21 +52,8 @@ class SandboxServer:
 
 def start_server(app: Starlette) -> SandboxServer:
     """Serve ``app`` with uvicorn in a thread on a free loopback port; returns once it accepts requests."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="critical", lifespan="off", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            server.should_exit = True
-            raise RuntimeError("uvicorn did not start within 10 s")
-        time.sleep(0.01)
-    return SandboxServer(f"http://127.0.0.1:{port}", app, server, thread)
+    served = serve_in_thread(app, name="sandbox")
+    return SandboxServer(served.url, app, served.server, served.thread)
 
 
 class CatalogBuilder:
