@@ -1,0 +1,393 @@
+"""One sync, wired: settings -> ERP reader, state store, plan, executor, run record, report.
+
+Two syncs of one account never run at once: a live run holds the state lease ``run:sync:<account>``
+(renewed by a heartbeat thread). A lease left by a process that died on this machine (same host,
+pid gone — a ``kill -9``) is taken over at once instead of waiting for it to expire.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from prometheus_client import CollectorRegistry
+
+from vtexbridge.clock import Clock
+from vtexbridge.config import Settings
+from vtexbridge.erp.readers import Reader, open_reader
+from vtexbridge.erp.records import Entity
+from vtexbridge.errors import ConfigError, StateLocked
+from vtexbridge.state.models import RunStatus
+from vtexbridge.state.store import StateStore
+from vtexbridge.sync.apply import ApplyResult, Executor, Progress, error_row
+from vtexbridge.sync.calls import Calls, read_current
+from vtexbridge.sync.graph import ENTITIES_OF
+from vtexbridge.sync.mapping import Mapper, Ref
+from vtexbridge.sync.plan import make_plan
+from vtexbridge.sync.report import RunReport, write_report
+from vtexbridge.sync.stateview import StoreView
+from vtexbridge.sync.steps import Plan, Step
+from vtexbridge.vtex.client import VtexClient
+from vtexbridge.vtex.errors import VtexError
+from vtexbridge.vtex.metrics import TransportMetrics
+from vtexbridge.vtex.transport import Transport
+
+__all__ = ["SyncOptions", "SyncOutcome", "lease_name", "run_sync"]
+
+log = logging.getLogger(__name__)
+
+ERP_MISSING = (
+    "the [erp] section is not configured: `vtexbridge sync` needs to know where the ERP data is. "
+    'Add to vtexbridge.toml:\n\n    [erp]\n    kind = "folder"\n    path = "examples/erp"\n\n'
+    "or set VTEXBRIDGE_ERP__KIND=folder and VTEXBRIDGE_ERP__PATH=examples/erp (see erp/config.py for "
+    "the sql and plugin kinds)"
+)
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    """What the CLI asks of one sync."""
+
+    only: tuple[Entity, ...] = ()
+    dry_run: bool = False
+    show: str | None = None
+    report_path: Path | None = None
+    write_report: bool = True
+
+
+@dataclass(repr=False)
+class SyncOutcome:
+    plan: Plan
+    report: RunReport
+    result: ApplyResult | None = None
+    report_file: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every record went through, 1 when any record failed or was held back."""
+        return 1 if self.report.error_count else 0
+
+    def __repr__(self) -> str:
+        return f"<SyncOutcome {self.report.status}, {self.plan!r}, {self.report.error_count} errors>"
+
+
+def lease_name(account: str) -> str:
+    return f"run:sync:{account}"
+
+
+async def run_sync(
+    settings: Settings,
+    options: SyncOptions | None = None,
+    *,
+    http_transport: httpx.AsyncBaseTransport | None = None,
+    clock: Clock | None = None,
+    progress: Progress | None = None,
+    reader: Reader | None = None,
+) -> SyncOutcome:
+    """Plan and (unless ``dry_run``) apply one sync of ``settings.vtex.account``.
+
+    Raises:
+        ConfigError: ``[erp]`` missing, bad mapping overrides, missing credentials.
+        StateLocked: another sync of this account is running.
+        VtexError: a failure that stops the run (credentials refused, permission missing).
+    """
+    options = options or SyncOptions()
+    if settings.erp is None and reader is None:
+        raise ConfigError(ERP_MISSING)
+    mapper = Mapper(settings.sync)
+    if reader is None:
+        assert settings.erp is not None
+        base = settings.config_path.parent if settings.config_path else None
+        reader = open_reader(settings.erp, base_dir=base)
+    if not options.dry_run:
+        settings.vtex.require_credentials()
+    account = settings.vtex.account
+    started = datetime.now(UTC)
+    store = StateStore.open(settings.state.url, create=True)
+    lease = None
+    try:
+        if not options.dry_run:
+            lease = _Lease(store, lease_name(account), settings.sync.lease_ttl_s)
+        sources = _sources(reader)
+        plan = make_plan(
+            reader, StoreView(store, account), mapper=mapper, only=options.only or None, sources=sources
+        )
+        report = RunReport.of_plan(plan, account=account, dry_run=options.dry_run, started_at=started)
+        outcome = SyncOutcome(plan, report)
+        if options.dry_run:
+            if options.show:
+                report.diffs = await _diffs(settings, plan, options.show, mapper, http_transport, clock)
+            report.status = "dry-run"
+        else:
+            await _apply(settings, store, plan, mapper, report, outcome, http_transport, clock, progress)
+        report.finished_at = datetime.now(UTC)
+        if options.write_report:
+            outcome.report_file = write_report(report, settings.sync.report_dir, options.report_path)
+        return outcome
+    finally:
+        if lease is not None:
+            lease.release()
+        store.close()
+
+
+async def _apply(
+    settings: Settings,
+    store: StateStore,
+    plan: Plan,
+    mapper: Mapper,
+    report: RunReport,
+    outcome: SyncOutcome,
+    http_transport: httpx.AsyncBaseTransport | None,
+    clock: Clock | None,
+    progress: Progress | None,
+) -> None:
+    account = settings.vtex.account
+    run_id = store.start_run(account, "sync", holder=_holder())
+    report.run_id = run_id
+    _record_plan_errors(store, account, plan, run_id)
+    metrics = TransportMetrics(CollectorRegistry())
+    client = VtexClient(Transport(settings.vtex, http_transport=http_transport, clock=clock, metrics=metrics))
+    status = RunStatus.FAILED
+    message: str | None = None
+    try:
+        executor = Executor(
+            client,
+            store,
+            account,
+            plan,
+            mapper=mapper,
+            settings=settings.sync,
+            batch_size=settings.state.batch_size,
+            run_id=run_id,
+            progress=progress,
+            clock=clock,
+        )
+        result = await executor.run()
+        outcome.result = result
+        report.add_result(result.done, result.failed, result.blocked, result.errors)
+        status = RunStatus.PARTIAL if report.error_count else RunStatus.SUCCEEDED
+    except VtexError as e:
+        message = e.user_message
+        report.errors.append({"type": type(e).__name__, "message": e.user_message, "category": e.category})
+        raise
+    except BaseException as e:
+        status = RunStatus.ABORTED if isinstance(e, KeyboardInterrupt | SystemExit) else RunStatus.FAILED
+        message = repr(e)
+        raise
+    finally:
+        report.requests = _requests(metrics)
+        report.status = status.value
+        await client.aclose()
+        store.finish_run(
+            run_id,
+            status,
+            counts=report.counts(),
+            requests=report.requests or 0,
+            errors=report.error_count,
+            message=message,
+        )
+
+
+def _record_plan_errors(store: StateStore, account: str, plan: Plan, run_id: int) -> None:
+    """Record the plan's errors; clear what was fixed (and row errors of earlier runs)."""
+    for kind in plan.kinds:
+        stale = [e.erp_key for e in store.list_errors(account, kind.value) if e.erp_key.startswith("@")]
+        if stale:
+            store.clear_errors(account, kind.value, stale)
+    for kind, keys in plan.cleared.items():
+        store.clear_errors(account, kind.value, keys)
+    rows = [error_row(e.kind, e.key, e.error) for e in plan.errors]
+    if rows:
+        store.record_errors_batch(account, rows, run_id=run_id)
+
+
+async def _diffs(
+    settings: Settings,
+    plan: Plan,
+    key: str,
+    mapper: Mapper,
+    http_transport: httpx.AsyncBaseTransport | None,
+    clock: Clock | None,
+) -> list[dict[str, Any]]:
+    """The field-by-field change the plan makes to every entity of ``key`` (VTEX's copy read if possible)."""
+    steps = plan.steps_of(key)
+    if not steps:
+        return [
+            {"kind": "-", "key": key, "action": "no change", "fields": [], "note": _why_nothing(plan, key)}
+        ]
+    client = None
+    if settings.vtex.credentials_problem() is None:
+        client = VtexClient.from_settings(settings.vtex, http_transport=http_transport, clock=clock)
+    out = []
+    try:
+        for step in steps:
+            symbolic = _symbolic(step)
+            wanted = mapper.body(step.kind, step.values, symbolic) if step.values is not None else {}
+            current: dict[str, Any] | None = None
+            note = None
+            if client is not None:
+                try:
+                    current = await read_current(
+                        Calls(client, mapper, _NoFlights(), _NoIds()), step, symbolic
+                    )
+                except (VtexError, ValueError, TypeError) as e:
+                    note = f"VTEX's copy could not be read: {e}"
+            elif step.vtex_id is not None:
+                note = "no VTEX credentials: VTEX's copy was not read"
+            rows = []
+            for name, value in wanted.items():
+                row: dict[str, Any] = {"field": name, "wanted": value}
+                if current is not None:
+                    row["current"] = current.get(name)
+                    row["changed"] = current.get(name) != value
+                else:
+                    row["changed"] = True
+                rows.append(row)
+            out.append(
+                {
+                    "kind": step.kind.value,
+                    "key": step.key,
+                    "action": step.action.value,
+                    "fields": rows,
+                    "note": note,
+                }
+            )
+    finally:
+        if client is not None:
+            await client.aclose()
+    return out
+
+
+def _why_nothing(plan: Plan, key: str) -> str:
+    errors = [e for e in plan.errors if e.key == key]
+    if errors:
+        return "held back: " + "; ".join(e.error.user_message for e in errors)
+    return "unchanged (or not in the ERP snapshot)"
+
+
+def _symbolic(step: Step) -> Any:
+    def resolve(ref: Ref) -> Any:
+        for p in step.parents:
+            if p.kind == ref.kind and p.key == ref.key and p.vtex_id is not None:
+                return int(p.vtex_id) if p.vtex_id.isdigit() else p.vtex_id
+        if ref.kind == step.kind.value and ref.key == step.key and step.vtex_id:
+            return int(step.vtex_id) if step.vtex_id.isdigit() else step.vtex_id
+        return f"<new {ref.kind} {ref.key}>"
+
+    return resolve
+
+
+class _NoFlights:
+    async def mark(self, kind: str, key: str, operation: str) -> None:
+        raise RuntimeError("a dry run sends no write")
+
+
+class _NoIds:
+    def next_id(self, kind: Any) -> int:
+        raise RuntimeError("a dry run chooses no id")
+
+
+def _sources(reader: Reader) -> dict[Entity, str]:
+    file_of = getattr(reader, "file_of", None)
+    out: dict[Entity, str] = {}
+    for entity in Entity:
+        path = file_of(entity) if file_of is not None else None
+        if path is not None:
+            out[entity] = str(path)
+    return out
+
+
+def _requests(metrics: TransportMetrics) -> int:
+    total = 0.0
+    for metric in metrics.registry.collect():
+        if metric.name.endswith("vtex_requests"):
+            total += sum(s.value for s in metric.samples if s.name.endswith("_total"))
+    return int(total)
+
+
+def _holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _dead_here(holder: str) -> bool:
+    """Whether ``holder`` (``host:pid``) is a process of this machine that no longer exists."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class _Lease:
+    """The run lock of one account, renewed by a heartbeat thread until released."""
+
+    def __init__(self, store: StateStore, name: str, ttl_s: float) -> None:
+        self.store = store
+        self.name = name
+        self.holder = _holder()
+        self.ttl = timedelta(seconds=ttl_s)
+        if not store.acquire_lease(name, self.holder, self.ttl):
+            current = store.get_lease(name)
+            if current is not None and _dead_here(current.holder):
+                log.warning("taking over %s from %s, which is no longer running", name, current.holder)
+                store.release_lease(name, current.holder)
+            try:
+                store.require_lease(name, self.holder, self.ttl)
+            except StateLocked as e:
+                raise StateLocked(f"another sync of this account is running: {e.message}") from None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="vtexbridge-lease", daemon=True)
+        self._thread.start()
+
+    def _beat(self) -> None:
+        interval = max(1.0, self.ttl.total_seconds() / 3)
+        while not self._stop.wait(interval):
+            try:
+                if not self.store.renew_lease(self.name, self.holder, self.ttl):
+                    log.error("lost the sync lease %s to another process", self.name)
+                    return
+            except Exception:
+                log.exception("could not renew the sync lease %s", self.name)
+
+    def release(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        try:
+            self.store.release_lease(self.name, self.holder)
+        except Exception:
+            log.exception("could not release the sync lease %s", self.name)
+
+
+def entities_named(names: Iterable[str]) -> tuple[Entity, ...]:
+    """``--only`` values: entity names (``skus``, ``prices``) or kind names (``sku``, ``price``)."""
+    out: list[Entity] = []
+    by_kind = {k.value: ents for k, ents in ENTITIES_OF.items()}
+    problems = []
+    for raw in names:
+        for name in (n.strip() for n in raw.split(",")):
+            if not name:
+                continue
+            if name in Entity._value2member_map_:
+                out.append(Entity(name))
+            elif name in by_kind:
+                out.extend(by_kind[name])
+            else:
+                problems.append(name)
+    if problems:
+        known = ", ".join(e.value for e in Entity)
+        raise ConfigError(f"unknown entity for --only: {', '.join(problems)} (known: {known})")
+    return tuple(dict.fromkeys(out))

@@ -1,0 +1,148 @@
+"""The executor against the in-process sandbox: overlap, idempotent creates, failures, state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from sync_harness import EXAMPLE_ERP, Sandbox, assert_matches_erp, settings_for, sync
+
+from vtexbridge.errors import DependencyBlocked, RecordRejected
+from vtexbridge.state import StateStore
+from vtexbridge.state.models import RunStatus
+from vtexbridge.sync.graph import Kind
+from vtexbridge.sync.steps import Action
+from vtexbridge.vtex.errors import Unauthorized
+
+SKU_CREATE = "POST /api/catalog/pvt/stockkeepingunit"
+
+
+async def test_example_store_syncs_and_matches(sandbox: Sandbox, state_url: str, tmp_path: Path) -> None:
+    outcome = await sync(sandbox, settings_for(EXAMPLE_ERP, state_url, reports=tmp_path))
+    assert outcome.report.errors == []
+    assert outcome.exit_code == 0
+    assert_matches_erp(EXAMPLE_ERP, await sandbox.dump())
+    with StateStore(state_url) as store:
+        run = store.list_runs("sandbox")[0]
+        assert run.status == RunStatus.SUCCEEDED and run.requests == outcome.report.requests
+        assert run.counts["sku"] == {"create": 150, "activate": 150}
+        assert store.list_in_flight("sandbox") == []
+    assert outcome.report_file is not None and outcome.report_file.parent == tmp_path
+
+
+async def test_work_on_different_routes_overlaps(sandbox: Sandbox, state_url: str, tmp_path: Path) -> None:
+    """A SKU's price goes out as soon as the SKU exists, while other SKUs are still being created."""
+    await sync(sandbox, settings_for(EXAMPLE_ERP, state_url, reports=tmp_path))
+    entries = (await sandbox.requests(0))["entries"]
+    sku_creates = [e["seq"] for e in entries if f"{e['method']} {e['route']}" == SKU_CREATE]
+    price_puts = [e["seq"] for e in entries if e["route"] == "/pricing/prices/{itemId}"]
+    assert len(sku_creates) == 150 and len(price_puts) == 150
+    assert min(price_puts) < max(sku_creates), "prices waited for every SKU instead of their own"
+
+
+class LoseAnswers(httpx.AsyncBaseTransport):
+    """Lets the sandbox apply the first ``n`` requests matching ``method path`` and loses their answers."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, method: str, path: str, n: int = 1) -> None:
+        self.inner, self.method, self.path, self.left = inner, method, path, n
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if self.left and request.method == self.method and request.url.path == self.path:
+            self.left -= 1
+            raise httpx.ReadTimeout("answer lost", request=request)
+        return response
+
+
+async def test_a_create_whose_answer_is_lost_is_looked_up_not_repeated(
+    sandbox: Sandbox, state_url: str, tmp_path: Path
+) -> None:
+    sandbox.transport = LoseAnswers(sandbox.transport, "POST", "/api/catalog/pvt/stockkeepingunit", n=3)
+    outcome = await sync(sandbox, settings_for(EXAMPLE_ERP, state_url, reports=tmp_path))
+    assert outcome.report.errors == []
+    log = await sandbox.requests(0)
+    assert log["counts"][SKU_CREATE] == 150, "every SKU created once: the lost ones were found by RefId"
+    assert log["counts"]["GET /api/catalog/pvt/stockkeepingunit"] == 3
+    assert_matches_erp(EXAMPLE_ERP, await sandbox.dump())
+
+
+async def test_creates_left_in_flight_by_a_killed_run_are_adopted(
+    sandbox: Sandbox, state_url: str, tmp_path: Path
+) -> None:
+    settings = settings_for(EXAMPLE_ERP, state_url, reports=tmp_path)
+    await sync(sandbox, settings)
+    # as if the process had died after VTEX created these, before their results were committed
+    with StateStore(state_url) as store:
+        sku = store.get_entity("sandbox", "sku", "P0001-01")
+        brand = store.get_entity("sandbox", "brand", "serra-alta")
+        category = store.get_entity("sandbox", "category", "jackets")
+        assert sku and brand and category
+        for kind, key in (("sku", "P0001-01"), ("product", "P0002")):
+            store.forget_entities("sandbox", kind, [key])
+            store.mark_in_flight("sandbox", kind, [key])
+        store.forget_entities("sandbox", "brand", ["serra-alta"])
+        store.mark_in_flight("sandbox", "brand", ["serra-alta"], operation=f"create:{brand.vtex_id}")
+        store.forget_entities("sandbox", "category", ["jackets"])
+        store.mark_in_flight("sandbox", "category", ["jackets"], operation=f"create:{category.vtex_id}")
+    cursor = await sandbox.cursor()
+    outcome = await sync(sandbox, settings)
+    assert outcome.report.errors == []
+    assert await sandbox.writes(cursor) == {}, "found by RefId (SKU, product) or reserved id: nothing re-sent"
+    assert outcome.plan.count(Kind.SKU, Action.CREATE) == 1
+    assert outcome.plan.count(Kind.PRODUCT, Action.CREATE) == 1
+    assert_matches_erp(EXAMPLE_ERP, await sandbox.dump())
+    with StateStore(state_url) as store:
+        assert store.list_in_flight("sandbox") == []
+        again = store.get_entity("sandbox", "sku", "P0001-01")
+        assert again is not None and again.vtex_id == sku.vtex_id and again.active
+
+
+async def test_vtex_refusals_are_kept_with_vtex_message_and_hold_back_only_dependents(
+    sandbox: Sandbox, state_url: str, tmp_path: Path
+) -> None:
+    # someone already gave P0001-01's EAN to another SKU in VTEX: VTEX will refuse it (409)
+    headers = {"X-VTEX-API-AppKey": "vtexappkey-sandbox-KEY", "X-VTEX-API-AppToken": "sandbox-token"}
+    api = httpx.AsyncClient(transport=sandbox.transport, base_url="http://sandbox.test", headers=headers)
+    c = (await api.post("/api/catalog/pvt/category", json={"Name": "Other", "Id": 999})).json()
+    await api.post("/api/catalog/pvt/brand", json={"Id": 999, "Name": "Other"})
+    p = (
+        await api.post("/api/catalog/pvt/product", json={"Name": "O", "CategoryId": c["Id"], "BrandId": 999})
+    ).json()
+    body = {"ProductId": p["Id"], "Name": "O", "RefId": "OTHER", "PackagedHeight": 1, "PackagedLength": 1,
+            "PackagedWidth": 1, "PackagedWeightKg": 1, "Ean": "7890012345076"}  # fmt: skip
+    assert (await api.post("/api/catalog/pvt/stockkeepingunit", json=body)).status_code == 200
+    await api.aclose()
+    outcome = await sync(sandbox, settings_for(EXAMPLE_ERP, state_url, reports=tmp_path))
+    errors = outcome.report.errors
+    rejected = [e for e in errors if e["type"] == RecordRejected.__name__]
+    assert len(rejected) == 1
+    assert rejected[0]["key"] == "P0001-01|7890012345076" and rejected[0]["vtex_status"] == 409
+    assert "already used by SKU" in rejected[0]["vtex_message"]
+    held = [e for e in errors if e["type"] == DependencyBlocked.__name__]
+    assert [(e["kind"], e["key"]) for e in held] == [("sku", "P0001-01")], "only its activation waits on it"
+    assert "ean 'P0001-01|7890012345076' failed" in held[0]["message"]
+    assert outcome.exit_code == 1
+    with StateStore(state_url) as store:
+        saved = {(e.kind, e.erp_key): e for e in store.list_errors("sandbox")}
+        assert saved[("ean", "P0001-01|7890012345076")].vtex_status == 409
+        assert ("sku", "P0001-01") in saved
+        run = store.list_runs("sandbox")[0]
+        assert run.status == RunStatus.PARTIAL and run.errors == 2
+    # everything else went through
+    dump = await sandbox.dump()
+    ours = {s["RefId"]: s for s in dump["skus"] if s["RefId"] != "OTHER"}
+    assert len(ours) == 150 and all(s["IsActive"] for k, s in ours.items() if k != "P0001-01")
+    assert len(dump["prices"]) == 150 and len(dump["inventory"]) == 300
+
+
+async def test_refused_credentials_stop_the_run(sandbox: Sandbox, state_url: str, tmp_path: Path) -> None:
+    settings = settings_for(EXAMPLE_ERP, state_url, reports=tmp_path)
+    token = SecretStr("wrong")
+    bad = settings.model_copy(update={"vtex": settings.vtex.model_copy(update={"app_token": token})})
+    with pytest.raises(Unauthorized):
+        await sync(sandbox, bad)
+    with StateStore(state_url) as store:
+        assert store.list_runs("sandbox")[0].status == RunStatus.FAILED
+        assert store.get_lease("run:sync:sandbox") is None, "the lease is released"
