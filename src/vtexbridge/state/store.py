@@ -532,6 +532,18 @@ class StateStore:
             row = conn.execute(sa.select(t).where(t.c.account == account, t.c.order_id == order_id)).first()
         return OrderState(**row._mapping) if row else None
 
+    def list_order_states(self, account: str, *, limit: int = 50) -> list[OrderState]:
+        """The orders known to the pipeline, most recently updated first."""
+        t = order_state
+        stmt = (
+            sa.select(t)
+            .where(t.c.account == account)
+            .order_by(t.c.updated_at.desc(), t.c.order_id.desc())
+            .limit(limit)
+        )
+        with self._read() as conn:
+            return [OrderState(**r._mapping) for r in conn.execute(stmt)]
+
     def record_delivery(
         self, account: str, order_id: str, status: str, *, sink: str, erp_ref: str | None = None
     ) -> bool:
@@ -963,6 +975,83 @@ class StateStore:
             else "another process"
         )
         raise StateLocked(f"{name} is held by {who}")
+
+    # --- operator reads (dashboard and /metrics: counts and short lists, never a full scan) ------
+
+    def count_entities(self, account: str) -> dict[str, int]:
+        """Entities VTEX accepted, per kind."""
+        t = entity_map
+        stmt = sa.select(t.c.kind, sa.func.count()).where(t.c.account == account).group_by(t.c.kind)
+        with self._read() as conn:
+            return {str(kind): int(n) for kind, n in conn.execute(stmt)}
+
+    def count_orders(self, account: str) -> dict[str, int]:
+        """Orders known to the pipeline, per last status seen."""
+        t = order_state
+        status = sa.func.coalesce(t.c.last_status, "")
+        stmt = sa.select(status, sa.func.count()).where(t.c.account == account).group_by(status)
+        with self._read() as conn:
+            return {str(s): int(n) for s, n in conn.execute(stmt)}
+
+    def list_undelivered_orders(
+        self, account: str, statuses: Iterable[str], *, limit: int = 50
+    ) -> tuple[int, list[OrderState]]:
+        """Orders whose last status is one of ``statuses`` and has no delivery yet.
+
+        Returns:
+            (how many there are, the ``limit`` oldest by status change).
+        """
+        t, d = order_state, order_delivery
+        delivered = sa.exists().where(
+            d.c.account == t.c.account, d.c.order_id == t.c.order_id, d.c.status == t.c.last_status
+        )
+        where = sa.and_(t.c.account == account, t.c.last_status.in_(list(statuses)), ~delivered)
+        oldest = sa.func.coalesce(t.c.status_changed_at, t.c.updated_at)
+        with self._read() as conn:
+            n = conn.execute(sa.select(sa.func.count()).select_from(t).where(where)).scalar_one()
+            rows = conn.execute(sa.select(t).where(where).order_by(oldest, t.c.order_id).limit(limit))
+            return int(n), [OrderState(**r._mapping) for r in rows]
+
+    def count_order_stages(self, account: str) -> dict[str, int]:
+        """How many orders reached each stage of the pipeline: ``seen``, ``delivered`` (the ERP
+        accepted it in some status), ``handling`` (start handling accepted), ``invoiced`` and
+        ``tracking`` (VTEX accepted that action), ``canceled`` (last status, or a cancel accepted)."""
+        t, d, a = order_state, order_delivery, action_outbox
+        done = ActionState.DONE.value
+
+        def orders_with(kind: str) -> sa.Select[Any]:
+            return sa.select(sa.func.count(sa.distinct(a.c.order_id))).where(
+                a.c.account == account, a.c.kind == kind, a.c.state == done
+            )
+
+        canceled = sa.or_(
+            t.c.last_status == "canceled",
+            sa.exists().where(
+                a.c.account == t.c.account,
+                a.c.order_id == t.c.order_id,
+                a.c.kind == "cancel",
+                a.c.state == done,
+            ),
+        )
+        queries = {
+            "seen": sa.select(sa.func.count()).select_from(t).where(t.c.account == account),
+            "delivered": sa.select(sa.func.count(sa.distinct(d.c.order_id))).where(d.c.account == account),
+            "handling": sa.select(sa.func.count())
+            .select_from(t)
+            .where(t.c.account == account, t.c.handling_started_at.is_not(None)),
+            "invoiced": orders_with("invoice"),
+            "tracking": orders_with("tracking"),
+            "canceled": sa.select(sa.func.count()).select_from(t).where(t.c.account == account, canceled),
+        }
+        with self._read() as conn:
+            return {name: int(conn.execute(q).scalar_one()) for name, q in queries.items()}
+
+    def count_actions(self, account: str) -> dict[str, int]:
+        """Actions in the outbox, per state."""
+        t = action_outbox
+        stmt = sa.select(t.c.state, sa.func.count()).where(t.c.account == account).group_by(t.c.state)
+        with self._read() as conn:
+            return {str(s): int(n) for s, n in conn.execute(stmt)}
 
     # --- small values ---------------------------------------------------------------------------
 

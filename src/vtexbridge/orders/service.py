@@ -1,0 +1,299 @@
+"""One worker of the order pipeline: the feed consumer, the hook inbox, the action sources and the
+actions outbox around one state store, one VTEX client and one ERP sink.
+
+``vtexbridge orders run`` and ``vtexbridge serve`` both run an :class:`OrdersService`::
+
+    async with OrdersService.from_settings(settings) as service:
+        await service.run(stop)          # until stop is set
+        await service.run(once=True)     # drain what is there now, then return
+
+With ``once``, the steps run in order until each has nothing left: the feed until a read comes back
+empty, the inbox until nothing is claimable, a scan of the action sources, the runnable actions,
+and a last scan to settle the files. Otherwise they run side by side until ``stop`` is set; each
+finishes the order or action it is working on before returning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from vtexbridge.clock import Clock, SystemClock
+from vtexbridge.config import Settings
+from vtexbridge.erp.sinks import Sink, SinkResult
+from vtexbridge.erp.sinks.folder import FolderSink
+from vtexbridge.erp.sinks.http import HttpSink, header_values
+from vtexbridge.erp.sinks.plugin import load_sink
+from vtexbridge.erp.sinks.sql import SqlSink
+from vtexbridge.orders.action_sources import FolderSource, ScanReport, SqlOutboxSource
+from vtexbridge.orders.actions import ActionRunner
+from vtexbridge.orders.consumer import FeedConsumer, effective_empty_poll, sleep_or_stop
+from vtexbridge.orders.inbox import InboxProcessor
+from vtexbridge.orders.pipeline import Pipeline, in_thread
+from vtexbridge.orders.settings import SinkSettings
+from vtexbridge.state import StateStore
+from vtexbridge.vtex.client import VtexClient
+from vtexbridge.vtex.models.feed import HookConfigUpdate, HookEndpoint, WorkflowFilter
+
+__all__ = ["OrdersService", "Wakeups", "build_sink", "resolve_path", "worker_name"]
+
+_log = logging.getLogger(__name__)
+
+
+def worker_name() -> str:
+    """``host:pid:random``: who claimed an inbox item or an action."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def resolve_path(settings: Settings, path: Path) -> Path:
+    """A relative path from the configuration is relative to the config file's folder (else the cwd)."""
+    if path.is_absolute() or settings.config_path is None:
+        return path
+    return settings.config_path.parent / path
+
+
+def build_sink(settings: Settings, sink: SinkSettings | None = None, *, clock: Clock | None = None) -> Sink:
+    """The ERP sink that ``orders.sink`` describes.
+
+    Raises:
+        ConfigError: a plugin cannot be loaded.
+    """
+    s = sink or settings.orders.sink
+    if s.kind == "folder":
+        return FolderSink(resolve_path(settings, s.path), fsync=s.fsync)
+    if s.kind == "sql":
+        assert s.url is not None
+        return SqlSink(
+            s.url.get_secret_value(),
+            orders_table=s.orders_table,
+            items_table=s.items_table,
+            create_tables=s.create_tables,
+        )
+    if s.kind == "http":
+        assert s.url is not None
+        return HttpSink(
+            s.url.get_secret_value(),
+            headers=header_values(s.headers),
+            timeout_s=s.timeout_s,
+            attempts=s.attempts,
+            backoff_s=s.backoff_s,
+            clock=clock,
+        )
+    assert s.plugin is not None
+    return load_sink(s.plugin, s.options)
+
+
+@dataclass(slots=True)
+class Wakeups:
+    """Events that let the web routes wake the worker at once (created on the running loop)."""
+
+    inbox: asyncio.Event = field(default_factory=asyncio.Event)
+    actions: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class OrdersService:
+    """Owns the pipeline's parts; see the module docstring.
+
+    Args:
+        settings: the whole configuration.
+        store, client, sink: injected parts (tests); built from ``settings`` when absent, and then
+            closed by :meth:`aclose`.
+        clock: time and sleeping.
+        http_transport: replaces the network of a client built here (the sandbox in process).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: StateStore | None = None,
+        client: VtexClient | None = None,
+        sink: Sink | None = None,
+        clock: Clock | None = None,
+        http_transport: httpx.AsyncBaseTransport | None = None,
+        worker: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.account = settings.vtex.account
+        self.worker = worker or worker_name()
+        self._owned: list[Any] = []
+        if store is None:
+            store = StateStore.open(settings.state.url, create=True, clock=self.clock)
+            self._owned.append(store)
+        if client is None:
+            client = VtexClient.from_settings(settings.vtex, http_transport=http_transport, clock=self.clock)
+            self._owned.append(client)
+        if sink is None:
+            sink = build_sink(settings, clock=self.clock)
+            self._owned.append(sink)
+        self.store, self.client, self.sink = store, client, sink
+        orders = settings.orders
+        self.pipeline = Pipeline(
+            account=self.account, settings=orders, store=store, client=client, sink=sink, clock=self.clock
+        )
+        self.consumer = FeedConsumer(
+            pipeline=self.pipeline,
+            client=client,
+            store=store,
+            settings=orders,
+            account=self.account,
+            clock=self.clock,
+            empty_poll_s=effective_empty_poll(settings),
+        )
+        self.inbox = InboxProcessor(
+            pipeline=self.pipeline,
+            store=store,
+            settings=orders.hook,
+            account=self.account,
+            clock=self.clock,
+            worker=self.worker,
+            concurrency=orders.hook.inbox_batch,  # Get Order stays bounded by the pipeline
+        )
+        self.actions = ActionRunner(
+            store=store,
+            client=client,
+            account=self.account,
+            settings=orders.actions,
+            clock=self.clock,
+            worker=self.worker,
+        )
+        self.folder_source = (
+            FolderSource(
+                resolve_path(settings, orders.actions.folder),
+                store=store,
+                account=self.account,
+                min_age_s=orders.actions.min_age_s,
+            )
+            if orders.actions.folder is not None
+            else None
+        )
+        self.sql_source = (
+            SqlOutboxSource(
+                orders.actions.sql_url.get_secret_value(),
+                table=orders.actions.sql_table,
+                store=store,
+                account=self.account,
+            )
+            if orders.actions.sql_url is not None
+            else None
+        )
+        self._wakeups: Wakeups | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kwargs: Any) -> OrdersService:
+        return cls(settings, **kwargs)
+
+    @property
+    def wakeups(self) -> Wakeups:
+        if self._wakeups is None:
+            self._wakeups = Wakeups()
+        return self._wakeups
+
+    async def __aenter__(self) -> OrdersService:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close what this service built (injected parts are the caller's)."""
+        for part in reversed(self._owned):
+            if isinstance(part, StateStore):
+                part.close()
+            else:
+                await part.aclose()
+        self._owned.clear()
+        if self.sql_source is not None:
+            self.sql_source.close()
+
+    # --- running ------------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event | None = None, *, once: bool = False) -> None:
+        """Run the worker until ``stop`` is set, or (``once``) until everything is drained."""
+        stop = stop or asyncio.Event()
+        wake = self.wakeups
+        if once:
+            if self.settings.orders.feed.enabled:
+                await self.consumer.run(stop, once=True)
+            await self.inbox.run(stop, wake.inbox, once=True)
+            await self.scan_sources()
+            await self.actions.run(stop, wake.actions, once=True)
+            await self.scan_sources()
+            return
+        tasks = [
+            asyncio.create_task(self.inbox.run(stop, wake.inbox), name="orders-inbox"),
+            asyncio.create_task(self._sources_loop(stop), name="orders-action-sources"),
+            asyncio.create_task(self.actions.run(stop, wake.actions), name="orders-actions"),
+        ]
+        if self.settings.orders.feed.enabled:
+            tasks.append(asyncio.create_task(self.consumer.run(stop), name="orders-feed"))
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                if task.exception() is not None:
+                    stop.set()
+                    raise task.exception()  # type: ignore[misc]
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def scan_sources(self) -> list[ScanReport]:
+        """One scan of the action sources (folder, SQL outbox); wakes the actions worker."""
+        reports = []
+        for source in (self.folder_source, self.sql_source):
+            if source is None:
+                continue
+            try:
+                reports.append(await in_thread(source.scan))  # file work: not on the state thread
+            except Exception:
+                _log.exception("scanning the action source %s failed", type(source).__name__)
+        if any(r.actions_queued for r in reports):
+            self.wakeups.actions.set()
+        return reports
+
+    async def _sources_loop(self, stop: asyncio.Event) -> None:
+        interval = self.settings.orders.actions.scan_interval_s
+        while not stop.is_set():
+            await self.scan_sources()
+            await sleep_or_stop(self.clock, interval, stop)
+
+    # --- operator commands --------------------------------------------------------------------
+
+    async def replay(self, order_id: str) -> tuple[str, SinkResult]:
+        """Deliver ``order_id`` again, in its current status, even if the ERP already has it."""
+        order = await self.client.orders.get_order(order_id)
+        result = await self.pipeline.deliver_order(order, source="replay", replay=True)
+        return order.status, result
+
+    async def register_hook(self, url: str | None = None) -> str:
+        """Create or replace VTEX's hook configuration (VTEX pings the URL first).
+
+        Raises:
+            ValueError: no URL or no secret configured.
+            VtexError: VTEX refused it (e.g. 400 when the ping did not get a 200).
+        """
+        hook = self.settings.orders.hook
+        url = url or hook.public_url
+        if not url:
+            raise ValueError("orders.hook.public_url is not set")
+        if hook.secret is None:
+            raise ValueError("orders.hook.secret is not set (VTEXBRIDGE_ORDERS__HOOK__SECRET)")
+        config = HookConfigUpdate(
+            filter=WorkflowFilter(status=list(self.settings.orders.statuses)),
+            hook=HookEndpoint(url=url, headers={hook.header: hook.secret.get_secret_value()}),
+        )
+        await self.client.feed.set_hook_config(config)
+        _log.info("hook registered with VTEX: %s", url)
+        return url

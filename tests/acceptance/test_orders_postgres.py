@@ -1,0 +1,85 @@
+"""Acceptance on PostgreSQL: the same pipeline with the state store on a fresh schema, two workers
+sharing it (two feed consumers on one queue, two action runners on one outbox)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from orders_acceptance_support import CountingSink, until
+
+from vtexbridge.orders.service import OrdersService
+from vtexbridge.state import StateStore, migrations
+from vtexbridge.state.engine import normalise_url
+from vtexbridge.testing.orders import OrdersHarness
+
+pytestmark = pytest.mark.pg
+
+
+@pytest.fixture
+def pg_state(pg_url: str) -> Iterator[str]:
+    schema = f"vborders_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(normalise_url(pg_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = normalise_url(pg_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    rendered = url.render_as_string(hide_password=False)
+    migrations.upgrade(rendered)
+    yield rendered
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    admin.dispose()
+
+
+async def test_two_workers_on_postgresql(tmp_path: Path, pg_state: str) -> None:
+    sink = CountingSink(tmp_path / "erp" / "orders")
+    async with OrdersHarness(tmp_path, sink=sink, state_url=pg_state) as h:
+        second_store = StateStore(pg_state)
+        second = OrdersService(
+            h.settings, store=second_store, client=h.service.client, sink=sink, worker="second-worker"
+        )
+        stop = asyncio.Event()
+        workers = [asyncio.create_task(h.service.run(stop)), asyncio.create_task(second.run(stop))]
+        try:
+            ids = await h.place(40)
+            await until(lambda: len(sink.writes) == 40, what="40 orders on PostgreSQL")
+            for oid in ids:
+                h.drop_action(
+                    f"inv-{oid}.json",
+                    [
+                        {
+                            "type": "invoice",
+                            "orderId": oid,
+                            "invoiceNumber": f"NF-{oid}",
+                            "issuanceDate": "2024-05-01",
+                        },
+                        {
+                            "type": "tracking",
+                            "orderId": oid,
+                            "invoiceNumber": f"NF-{oid}",
+                            "trackingNumber": "T",
+                        },
+                    ],
+                )
+
+            async def all_invoiced() -> bool:
+                return set((await h.statuses()).values()) == {"invoiced"}
+
+            await until(all_invoiced, what="every order invoiced")
+            await until(
+                lambda: all(a.state == "done" for a in h.state.list_actions("sandbox", limit=200)),
+                what="every action done",
+            )
+        finally:
+            stop.set()
+            await asyncio.gather(*workers)
+            second_store.close()
+        assert set(sink.writes.values()) == {1}
+        assert await h.requests(route="/api/oms/pvt/orders/{orderId}/start-handling") == 40
+        assert await h.requests(route="/api/oms/pvt/orders/{orderId}/invoice", method="POST") == 40
+        claimed_by = {a.claimed_by for a in h.state.list_actions("sandbox", limit=200)}
+        assert len(claimed_by) >= 1 and h.state.engine.dialect.name == "postgresql"

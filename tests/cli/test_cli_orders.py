@@ -1,0 +1,125 @@
+"""`vtexbridge orders run --once | status | replay | actions` against a sandbox over HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from vtexbridge.cli import build_app
+from vtexbridge.orders.consumer import desired_feed_config
+from vtexbridge.sandbox.app import create_app
+from vtexbridge.sandbox.options import SandboxOptions
+from vtexbridge.sandbox.store import Store
+from vtexbridge.state import StateStore
+from vtexbridge.testing.orders import (
+    ADMIN_HEADERS,
+    Served,
+    add_sellable_sku,
+    harness_settings,
+    serve_in_thread,
+)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Served]:
+    store = Store()
+    add_sellable_sku(store, 100)
+    served = serve_in_thread(create_app(SandboxOptions(limits="off"), store=store))
+    yield served
+    served.stop()
+    store.close()
+
+
+def env(tmp_path: Path, sandbox: Served) -> dict[str, str]:
+    return {
+        "VTEXBRIDGE_VTEX__BASE_URL": sandbox.url,
+        "VTEXBRIDGE_VTEX__APP_KEY": ADMIN_HEADERS["X-VTEX-API-AppKey"],
+        "VTEXBRIDGE_VTEX__APP_TOKEN": ADMIN_HEADERS["X-VTEX-API-AppToken"],
+        "VTEXBRIDGE_STATE__URL": f"sqlite:///{tmp_path / 'state.db'}",
+        "VTEXBRIDGE_ORDERS__FEED__EMPTY_POLL_S": "0.05",
+        "VTEXBRIDGE_ORDERS__SINK__PATH": str(tmp_path / "erp" / "orders"),
+        "VTEXBRIDGE_ORDERS__SINK__FSYNC": "false",
+        "VTEXBRIDGE_ORDERS__ACTIONS__FOLDER": str(tmp_path / "erp" / "actions"),
+        "VTEXBRIDGE_ORDERS__ACTIONS__MIN_AGE_S": "0",
+        "VTEXBRIDGE_LOG__LEVEL": "error",
+        "COLUMNS": "220",  # rich wraps long cells in narrow terminals
+    }
+
+
+def run(e: dict[str, str], *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(build_app(), ["orders", *args], env=e)
+    return result.exit_code, result.output
+
+
+def test_run_status_actions_and_replay(tmp_path: Path, sandbox: Served) -> None:
+    e = env(tmp_path, sandbox)
+    with httpx.Client(base_url=sandbox.url, headers=ADMIN_HEADERS) as api:
+        api.post(
+            "/api/orders/feed/config", json=desired_feed_config(harness_settings(tmp_path).orders).body()
+        )
+        a, b = (
+            api.post("/_sandbox/orders", json={"items": [{"skuId": "100", "quantity": 1}]}).json()["orderId"]
+            for _ in range(2)
+        )
+
+    code, out = run(e, "run", "--once")
+    assert code == 0, out
+    assert "feed: 2 event(s) read" in out and "2 delivered" in out
+    assert (tmp_path / "erp" / "orders" / f"{a}.ready-for-handling.json").exists()
+
+    actions = tmp_path / "erp" / "actions"
+    (actions / "inv.json").write_text(
+        json.dumps({"type": "invoice", "orderId": a, "invoiceNumber": "NF-1", "issuanceDate": "2024-05-01"})
+    )
+    (actions / "cancel.json").write_text(json.dumps({"type": "cancel", "orderId": a, "reason": "too late"}))
+    code, out = run(e, "run", "--once")
+    assert code == 0, out
+    assert (actions / "done" / "inv.json").exists() and (
+        actions / "rejected" / "cancel.json.error.json"
+    ).exists()
+
+    code, out = run(e, "status")
+    assert code == 0, out
+    assert a in out and b in out and "handling" in out and "1 action(s) rejected or failed" in out
+
+    code, out = run(e, "status", a)
+    assert code == 0, out
+    assert "ready-for-handling" in out and "invoice NF-1" in out and "handling started" in out
+    assert "can no longer be canceled" in out
+
+    code, out = run(e, "status", a, "--json")
+    detail = json.loads(out)
+    assert detail["deliveries"][0]["status"] == "ready-for-handling" and detail["handlingStartedAt"]
+    assert [x["state"] for x in detail["actions"]] == ["done", "rejected"]
+
+    code, out = run(e, "actions")
+    assert (
+        code == 0
+        and "cancel too late" in out
+        and "invoiced and can no longer be canceled" in out
+        and "cancel.json" in out
+    )
+    code, out = run(e, "actions", "--json")
+    [rejected] = json.loads(out)["actions"]
+    assert rejected["vtexStatus"] == 400 and rejected["kind"] == "cancel"
+    assert run(e, "actions", "--state", "weird")[0] == 2
+
+    path = tmp_path / "erp" / "orders" / f"{b}.ready-for-handling.json"
+    path.unlink()  # the ERP lost it
+    code, out = run(e, "replay", b)
+    assert code == 0 and "delivered again" in out and f"{b}.handling.json" in out  # its current status
+
+    code, out = run(e, "status", "nope-01")
+    assert code == 1 and "not known" in out
+
+
+def test_run_needs_credentials(tmp_path: Path) -> None:
+    code, out = run({"VTEXBRIDGE_STATE__URL": f"sqlite:///{tmp_path / 's.db'}"}, "run", "--once")
+    assert code == 2 and "app_key" in out
+    with StateStore.open(f"sqlite:///{tmp_path / 's.db'}", create=True):
+        pass

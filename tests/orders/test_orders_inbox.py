@@ -1,0 +1,76 @@
+"""The hook inbox: claimed, processed once per order, finished; failures retried later."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from vtexbridge.clock import FakeClock
+from vtexbridge.erp.sinks import OrderDelivery, SinkError, SinkResult
+from vtexbridge.orders.inbox import hook_event, is_ping
+from vtexbridge.testing.orders import OrdersHarness
+
+
+def note(
+    order_id: str, state: str = "ready-for-handling", change: str = "2024-05-01T10:00:00.0000000Z"
+) -> dict[str, object]:
+    return {
+        "Domain": "Fulfillment",
+        "OrderId": order_id,
+        "State": state,
+        "LastState": "window-to-cancel",
+        "LastChange": change,
+        "CurrentChange": change,
+        "Origin": {"Account": "sandbox", "Key": "vtexappkey-sandbox-KEY"},
+    }
+
+
+def test_hook_event_and_ping() -> None:
+    e = hook_event(note("O-1"))
+    assert e is not None and e.order_id == "O-1" and e.state == "ready-for-handling" and e.source == "hook"
+    assert e.changed_at is not None and e.changed_at.year == 2024
+    assert hook_event({"hookConfig": "ping"}) is None and hook_event([1]) is None
+    assert is_ping({"hookConfig": "ping"}) and not is_ping(note("O-1"))
+
+
+async def test_items_are_processed_and_finished(tmp_path: Path) -> None:
+    async with OrdersHarness(tmp_path) as h:
+        a, b = await h.place(2)
+        for body in (
+            note(a),
+            note(a, change="2024-05-01T10:00:01Z"),
+            note(b),
+            {"what": "not a notification"},
+        ):
+            h.state.put_inbox("sandbox", body)
+        assert await h.service.inbox.process_batch() == 4
+        assert await h.service.inbox.process_batch() == 0
+        assert {p.name for p in h.order_files()} == {
+            f"{a}.ready-for-handling.json",
+            f"{b}.ready-for-handling.json",
+        }
+        assert await h.requests(route="/api/oms/pvt/orders/{orderId}") == 2  # one Get Order per order
+
+
+class DownSink:
+    name = "down"
+
+    async def deliver(self, delivery: OrderDelivery) -> SinkResult:
+        raise SinkError("ERP offline")
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_a_failed_item_comes_back_after_a_backoff(tmp_path: Path) -> None:
+    clock = FakeClock(start=1_700_000_000)
+    async with OrdersHarness(tmp_path, sink=DownSink(), clock=clock) as h:
+        [oid] = await h.place(1)
+        item_id = h.state.put_inbox("sandbox", note(oid))
+        assert await h.service.inbox.process_batch() == 1
+        assert await h.service.inbox.process_batch() == 0  # not due yet
+        [item] = h.state.claim_inbox(5, "peek", account="sandbox", visibility=timedelta(0)) or [None]
+        assert item is None
+        clock.advance(h.settings.orders.hook.retry_backoff_s + 0.01)
+        [item] = h.state.claim_inbox(5, "peek", account="sandbox")
+        assert item.id == item_id and item.attempts == 2 and "ERP offline" in (item.last_error or "")
