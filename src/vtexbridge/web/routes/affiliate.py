@@ -1,0 +1,97 @@
+"""The external marketplace's (affiliate's) endpoints (``marketplace.affiliate.path``, default
+``/marketplace/affiliate``).
+
+- ``POST {path}/api/notification`` (and with a trailing ``/``): VTEX's affiliate notification — the
+  affiliate's *search endpoint* is ``https://<bridge>{path}`` (VTEX appends ``/api/notification/``).
+  The SKU is recorded as pending and fetched from the seller in the background -> 200 ``{"ok": true}``.
+- The marketplace services endpoint (sent with every order placed on the seller) ``{path}/services``:
+  ``POST .../pvt/orders/{marketplaceOrderId}/invoice``, ``.../invoice/{invoiceNumber}``,
+  ``.../invoice/{invoiceNumber}/tracking``, ``.../cancel`` (spec ``External Seller Marketplace``) and
+  ``POST .../pub/orders/{orderId}/invoice`` (the guide's spelling) -> ``{date, orderId, receipt}``.
+
+With ``marketplace.affiliate.secret`` set, every call must carry it (``?token=`` — the URLs we give
+VTEX carry it — or the ``X-Vtexbridge-Token`` header): 401 otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from vtexbridge.config import Settings
+from vtexbridge.marketplace.http import MAX_BODY, affiliate_protocol, guarded, json_response, read_body
+from vtexbridge.marketplace.settings import AffiliateSettings
+
+__all__ = ["affiliate_routes", "routes"]
+
+
+@guarded
+async def notification(request: Request) -> Response:
+    protocol = await affiliate_protocol(request)
+    protocol.authorize(request.headers, request.query_params)
+    change = await protocol.notify(await read_body(request, MAX_BODY))
+    return json_response({"ok": True, "skuId": change.sku_id})
+
+
+@guarded
+async def invoice(request: Request) -> Response:
+    protocol = await affiliate_protocol(request)
+    protocol.authorize(request.headers, request.query_params)
+    body = await read_body(request, MAX_BODY)
+    order_id = request.path_params.get("marketplaceOrderId") or request.path_params["orderId"]
+    return json_response(await protocol.orders.receive_invoice(order_id, body))
+
+
+@guarded
+async def tracking(request: Request) -> Response:
+    protocol = await affiliate_protocol(request)
+    protocol.authorize(request.headers, request.query_params)
+    body = await read_body(request, MAX_BODY)
+    p = request.path_params
+    return json_response(
+        await protocol.orders.receive_tracking(p["marketplaceOrderId"], p["invoiceNumber"], body)
+    )
+
+
+@guarded
+async def tracking_events(request: Request) -> Response:
+    protocol = await affiliate_protocol(request)
+    protocol.authorize(request.headers, request.query_params)
+    body = await read_body(request, MAX_BODY)
+    p = request.path_params
+    answer = await protocol.orders.receive_tracking_events(p["marketplaceOrderId"], p["invoiceNumber"], body)
+    return json_response(answer)
+
+
+@guarded
+async def seller_cancel(request: Request) -> Response:
+    protocol = await affiliate_protocol(request)
+    protocol.authorize(request.headers, request.query_params)
+    body = await read_body(request, MAX_BODY)
+    return json_response(
+        await protocol.orders.receive_cancellation(request.path_params["marketplaceOrderId"], body)
+    )
+
+
+def affiliate_routes(affiliate: AffiliateSettings) -> list[BaseRoute]:
+    """The affiliate's routes under ``affiliate.path``."""
+    p = affiliate.path
+    orders = f"{p}/services/pvt/orders/{{marketplaceOrderId}}"
+    return [
+        Route(f"{p}/api/notification", notification, methods=["POST"]),
+        Route(f"{p}/api/notification/", notification, methods=["POST"]),
+        Route(f"{orders}/invoice", invoice, methods=["POST"]),
+        Route(f"{orders}/invoice/{{invoiceNumber}}", tracking, methods=["POST"]),
+        Route(f"{orders}/invoice/{{invoiceNumber}}/tracking", tracking_events, methods=["POST"]),
+        Route(f"{orders}/cancel", seller_cancel, methods=["POST"]),
+        Route(f"{p}/services/pub/orders/{{orderId}}/invoice", invoice, methods=["POST"]),
+    ]
+
+
+def routes(settings: Settings) -> Sequence[BaseRoute]:
+    marketplace = getattr(settings, "marketplace", None)
+    affiliate = getattr(marketplace, "affiliate", None)
+    return affiliate_routes(affiliate) if isinstance(affiliate, AffiliateSettings) else []
