@@ -138,3 +138,44 @@ def test_broken_toml_and_missing_file_are_config_errors(tmp_path: Path) -> None:
         load_settings(write(tmp_path / "v.toml", "[vtex\n"), env={})
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(tmp_path / "nope.toml", env={})
+
+
+def test_every_secret_setting_is_known() -> None:
+    from vtexbridge.config import Settings, secret_paths
+
+    paths = {".".join(p) for p in secret_paths(Settings)}
+    assert {"vtex.app_key", "vtex.app_token", "vtex.user_token", "web.token", "orders.hook.secret"} <= paths
+    assert {
+        "marketplace.seller.app_key",
+        "marketplace.seller.app_token",
+        "marketplace.affiliate.secret",
+    } <= paths
+
+
+@pytest.mark.parametrize(
+    ("table", "key"), [("web", "token"), ("orders.hook", "secret"), ("marketplace.seller", "app_token")]
+)
+def test_any_secret_in_the_config_file_is_refused(tmp_path: Path, table: str, key: str) -> None:
+    cfg = write(tmp_path / "v.toml", f'[{table}]\n{key} = "leaky-value"\n')
+    with pytest.raises(ConfigError) as e:
+        load_settings(cfg, env={})
+    assert f"{table}.{key}" in str(e.value)
+    assert "leaky-value" not in str(e.value)
+
+
+def test_nested_secrets_in_the_secrets_file(tmp_path: Path) -> None:
+    sec = write(
+        tmp_path / "s.toml", 'app_token = "t"\n[orders.hook]\nsecret = "hook-s3cret"\n[web]\ntoken = "w"\n'
+    )
+    s = load_settings(env={"VTEXBRIDGE_SECRETS_FILE": str(sec), "VTEXBRIDGE_WEB__TOKEN": "from-env"})
+    assert s.orders.hook.secret is not None
+    assert s.orders.hook.secret.get_secret_value() == "hook-s3cret"
+    assert s.web.token is not None
+    assert s.web.token.get_secret_value() == "from-env"
+    assert s.vtex.app_token is not None
+
+
+def test_non_secret_key_in_the_secrets_file_is_refused(tmp_path: Path) -> None:
+    sec = write(tmp_path / "s.toml", "[web]\nport = 1\n")
+    with pytest.raises(ConfigError, match=r"unknown keys \['web.port'\]"):
+        load_settings(env={"VTEXBRIDGE_SECRETS_FILE": str(sec)})

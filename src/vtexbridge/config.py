@@ -12,11 +12,16 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from vtexbridge.erp.config import ErpSettings
 from vtexbridge.errors import ConfigError, CredentialsError
+from vtexbridge.marketplace.settings import MarketplaceSettings
+from vtexbridge.orders.settings import OrdersSettings
+from vtexbridge.sync.config import SyncSettings
+from vtexbridge.web.settings import WebSettings
 
 ENV_PREFIX = "VTEXBRIDGE_"
 CONFIG_ENV = "VTEXBRIDGE_CONFIG"
@@ -131,7 +136,36 @@ class Settings(BaseModel):
     vtex: VtexSettings = Field(default_factory=VtexSettings)
     state: StateSettings = Field(default_factory=StateSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    erp: ErpSettings | None = Field(
+        default=None, description="Where the ERP snapshot is read from; `vtexbridge sync` needs it."
+    )
+    sync: SyncSettings = Field(default_factory=SyncSettings)
+    orders: OrdersSettings = Field(default_factory=OrdersSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+    marketplace: MarketplaceSettings = Field(default_factory=MarketplaceSettings)
     config_path: Path | None = Field(default=None, exclude=True)
+
+
+def secret_paths(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every settings key typed ``SecretStr``, as a path (``("vtex", "app_token")``, ...)."""
+    found: list[tuple[str, ...]] = []
+    for name, info in model.model_fields.items():
+        args = get_args(info.annotation) or (info.annotation,)
+        if SecretStr in args:
+            found.append((*prefix, name))
+        for arg in args:
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                found += secret_paths(arg, (*prefix, name))
+    return found
+
+
+def _get_path(tree: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    node: Any = tree
+    for part in path:
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
 
 
 def _set_path(tree: dict[str, Any], path: list[str], value: Any) -> None:
@@ -182,15 +216,31 @@ def _read_toml(path: Path, what: str) -> dict[str, Any]:
         raise ConfigError(f"{what} {path} is not valid TOML: {e}") from None
 
 
-def _secrets_from_file(path: Path) -> dict[str, str]:
+def _secrets_from_file(path: Path) -> list[tuple[tuple[str, ...], str]]:
+    """The secrets of a secrets file: top-level ``app_key``/``app_token``/``user_token`` (VTEX's), or any
+    secret setting under its own table (``[orders.hook] secret = ...``)."""
     data = _read_toml(path, "secrets file")
-    src = data.get("vtex", data)
-    unknown = sorted(set(src) - set(SECRET_KEYS))
+    allowed = set(secret_paths(Settings))
+    found: list[tuple[tuple[str, ...], str]] = []
+    unknown: list[str] = []
+
+    def walk(node: Mapping[str, Any], prefix: tuple[str, ...]) -> None:
+        for key, value in node.items():
+            where = (*prefix, key)
+            if isinstance(value, Mapping):
+                walk(value, where)
+            elif not prefix and key in SECRET_KEYS:
+                found.append((("vtex", key), str(value)))
+            elif where in allowed:
+                found.append((where, str(value)))
+            else:
+                unknown.append(".".join(where))
+
+    walk(data, ())
     if unknown:
-        raise ConfigError(
-            f"secrets file {path}: unknown keys {unknown}; expected some of {list(SECRET_KEYS)}"
-        )
-    return {k: str(v) for k, v in src.items()}
+        expected = sorted(".".join(p) for p in allowed)
+        raise ConfigError(f"secrets file {path}: unknown keys {sorted(unknown)}; expected some of {expected}")
+    return found
 
 
 def _describe(loc: tuple[int | str, ...], env_tree_keys: set[str]) -> str:
@@ -225,11 +275,12 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
     env = os.environ if env is None else env
     path = find_config(path, env)
     file_tree: dict[str, Any] = _read_toml(path, "config file") if path else {}
-    leaked = [f"vtex.{k}" for k in SECRET_KEYS if k in file_tree.get("vtex", {})]
+    leaked = [".".join(p) for p in secret_paths(Settings) if _get_path(file_tree, p) is not None]
     if leaked:
         raise ConfigError(
             f"config file {path} contains secrets ({', '.join(leaked)}); secrets are read only from the "
-            f"environment ({ENV_PREFIX}VTEX__APP_KEY, ...) or a secrets file ({SECRETS_ENV})"
+            f"environment ({ENV_PREFIX}VTEX__APP_KEY, {ENV_PREFIX}<SECTION>__<KEY>, ...) or a secrets file "
+            f"({SECRETS_ENV})"
         )
     env_tree = _env_overrides(env)
     tree = _merge(file_tree, env_tree)
@@ -239,8 +290,9 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         sp = Path(secrets_file)
         if path is not None and not sp.is_absolute():
             sp = path.parent / sp
-        for k, v in _secrets_from_file(sp).items():
-            vtex.setdefault(k, v)
+        for where, value in _secrets_from_file(sp):
+            if _get_path(tree, where) is None:
+                _set_path(tree, list(where), value)
     state = tree.get("state", {})
     if path is not None and isinstance(state, dict):
         url = state.get("url")

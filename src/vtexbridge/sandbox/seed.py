@@ -1,7 +1,7 @@
 """Seed data sets for a fresh sandbox account (``vtexbridge sandbox --seed NAME``).
 
-``demo``: what a new VTEX store has before any integration runs: trade policy 1, a warehouse ``1_1``
-with dock ``1``, and a few customers (Master Data ``CL`` documents) with their addresses (``AD``
+``demo``: what a new VTEX store has before any integration runs: trade policies 1 and 2, a warehouse
+``1_1`` with dock ``1``, and a few customers (Master Data ``CL`` documents) with their addresses (``AD``
 documents linked by ``userId``). No catalog: the ERP sync creates it.
 
 Seeding is idempotent and never overwrites: a document that already exists is left as it is. Ids
@@ -114,6 +114,9 @@ def _put(store: Store, account: str, kind: str, key: str, doc: dict[str, Any]) -
 
 def _demo(store: Store, account: str) -> None:
     _put(store, account, "saleschannel", "1", default_sales_channel())
+    # A second trade policy (wholesale), as most stores have: examples/erp sells some products in it.
+    wholesale = {**default_sales_channel(), "Id": 2, "Name": "Atacado", "Position": 2}
+    _put(store, account, "saleschannel", "2", wholesale)
     dock = dock_doc(
         {
             "id": "1",

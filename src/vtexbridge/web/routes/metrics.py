@@ -1,0 +1,51 @@
+"""``GET /metrics``: every collector of the process in Prometheus' text format.
+
+The app's :class:`~vtexbridge.observability.Metrics` is ``app.state.metrics`` (``vtexbridge serve``
+and ``vtexbridge demo`` create it first and give ``metrics.transport`` to the VTEX client, so that
+VTEX calls are counted); without one, a fresh one is made on first use. On the first scrape the
+state store's figures are attached (:class:`~vtexbridge.observability.StateCollector`).
+
+Protected like the dashboard (:mod:`vtexbridge.web.auth`): open on loopback, token elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from vtexbridge.config import Settings
+from vtexbridge.errors import VtexbridgeError
+from vtexbridge.observability import Metrics
+from vtexbridge.orders.pipeline import in_thread
+from vtexbridge.web.auth import protected
+from vtexbridge.web.deps import services
+
+__all__ = ["metrics_of", "routes"]
+
+
+def metrics_of(request: Request) -> Metrics:
+    """The app's metrics (created on first use when the app was built without)."""
+    state = request.app.state
+    metrics: Metrics | None = getattr(state, "metrics", None)
+    if metrics is None:
+        metrics = state.metrics = Metrics()
+    return metrics
+
+
+async def scrape(request: Request) -> Response:
+    metrics = metrics_of(request)
+    svc = services(request)
+    metrics.watch_state(svc.store, svc.account, statuses=list(svc.settings.orders.statuses))
+    try:
+        body = await in_thread(metrics.render)
+    except VtexbridgeError as e:
+        return PlainTextResponse(f"state store unavailable: {e.user_message}\n", status_code=503)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+def routes(settings: Settings) -> Sequence[BaseRoute]:
+    return [Route("/metrics", protected(scrape), methods=["GET"])]
