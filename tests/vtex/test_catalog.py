@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 import respx
+from client_cases import Case, run_case
 from pydantic import ValidationError
 
-from vtexbridge.clock import FakeClock
 from vtexbridge.config import VtexSettings
 from vtexbridge.errors import RecordRef
 from vtexbridge.vtex import VtexClient
@@ -84,19 +82,6 @@ SKU_FIELDS: dict[str, Any] = {
 SKU_ANSWER = {"Id": 310, **SKU_FIELDS, "IsActive": False, "NewVtexField": "kept"}
 IMAGE = {"Name": "front", "Url": "https://cdn.example.com/img/front.jpg", "IsMain": True}
 FILE_ANSWER = {"Id": 5, "ArchiveId": 99, "SkuId": 310, "Name": "front", "IsMain": True, "Url": "x"}
-
-
-@dataclass
-class Case:
-    name: str
-    call: Callable[[VtexClient], Awaitable[Any]]
-    method: str
-    path: str
-    query: dict[str, str] = field(default_factory=dict)
-    body: Any = None
-    answer: Any = None
-    status: int = 200
-    check: Callable[[Any], bool] = lambda result: result is None
 
 
 CASES = [
@@ -550,38 +535,11 @@ def mock() -> Iterator[respx.MockRouter]:
         yield router
 
 
-@pytest.fixture
-async def vtex() -> AsyncIterator[VtexClient]:
-    settings = VtexSettings(account="acme", app_key="key-1", app_token="token-1", max_retries=0)
-    async with VtexClient.from_settings(settings, clock=FakeClock()) as client:
-        yield client
-
-
-def _answer(case: Case) -> httpx.Response:
-    if case.answer is None:
-        return httpx.Response(case.status)
-    return httpx.Response(case.status, json=case.answer)
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 async def test_method_sends_vtex_request_and_reads_answer(
     case: Case, mock: respx.MockRouter, vtex: VtexClient
 ) -> None:
-    route = mock.request(case.method, case.path).mock(return_value=_answer(case))
-
-    result = await case.call(vtex)
-
-    sent = route.calls.last.request
-    assert dict(sent.url.params) == case.query
-    assert sent.headers["X-VTEX-API-AppKey"] == "key-1"
-    assert sent.headers["X-VTEX-API-AppToken"] == "token-1"
-    assert sent.headers["Accept"] == "application/json"
-    if case.body is None:
-        assert sent.content == b""
-    else:
-        assert sent.headers["Content-Type"] == "application/json"
-        assert json.loads(sent.content) == case.body
-    assert case.check(result), result
+    await run_case(case, mock, vtex)
 
 
 def test_every_public_method_has_a_case() -> None:

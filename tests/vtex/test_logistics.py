@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import pytest
 import respx
+from client_cases import Case, run_case
 from pydantic import ValidationError
 
-from vtexbridge.clock import FakeClock
 from vtexbridge.config import VtexSettings
 from vtexbridge.vtex import VtexClient
 from vtexbridge.vtex.errors import Locked
@@ -98,18 +95,6 @@ DOCK_JSON = {
     "address": ADDRESS_JSON,
 }
 COUNTED_AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@dataclass
-class Case:
-    name: str
-    call: Callable[[VtexClient], Awaitable[Any]]
-    method: str
-    path: str
-    body: Any = None
-    answer: Any = None
-    status: int = 200
-    check: Callable[[Any], bool] = lambda result: result is None
 
 
 CASES = [
@@ -247,32 +232,11 @@ def mock() -> Iterator[respx.MockRouter]:
         yield router
 
 
-@pytest.fixture
-async def vtex() -> AsyncIterator[VtexClient]:
-    settings = VtexSettings(account="acme", app_key="key-1", app_token="token-1", max_retries=0)
-    async with VtexClient.from_settings(settings, clock=FakeClock()) as client:
-        yield client
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 async def test_method_sends_vtex_request_and_reads_answer(
     case: Case, mock: respx.MockRouter, vtex: VtexClient
 ) -> None:
-    answer = (
-        httpx.Response(case.status) if case.answer is None else httpx.Response(case.status, json=case.answer)
-    )
-    route = mock.request(case.method, case.path).mock(return_value=answer)
-
-    result = await case.call(vtex)
-
-    sent = route.calls.last.request
-    assert sent.url.query == b""
-    assert sent.headers["X-VTEX-API-AppToken"] == "token-1"
-    if case.body is None:
-        assert sent.content == b""
-    else:
-        assert json.loads(sent.content) == case.body
-    assert case.check(result), result
+    await run_case(case, mock, vtex)
 
 
 def test_every_public_method_has_a_case() -> None:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 import respx
+from client_cases import Case, run_case
 
-from vtexbridge.clock import FakeClock
 from vtexbridge.config import VtexSettings
 from vtexbridge.vtex import VtexClient
 from vtexbridge.vtex.models.masterdata import (
@@ -25,19 +23,6 @@ STORE = "https://acme.vtexcommercestable.com.br"
 MD_ACCEPT = "application/vnd.vtex.ds.v10+json"
 DOCS = "/api/dataentities/WL/documents"
 CREATED = {"Id": "WL-0a1b", "Href": "http://acme/api/dataentities/WL/documents/0a1b", "DocumentId": "0a1b"}
-
-
-@dataclass
-class Case:
-    name: str
-    call: Callable[[VtexClient], Awaitable[Any]]
-    method: str
-    path: str
-    query: dict[str, str] = field(default_factory=dict)
-    body: Any = None
-    answer: Any = None
-    status: int = 200
-    check: Callable[[Any], bool] = lambda result: result is None
 
 
 CASES = [
@@ -169,33 +154,11 @@ def mock() -> Iterator[respx.MockRouter]:
         yield router
 
 
-@pytest.fixture
-async def vtex() -> AsyncIterator[VtexClient]:
-    settings = VtexSettings(account="acme", app_key="key-1", app_token="token-1", max_retries=0)
-    async with VtexClient.from_settings(settings, clock=FakeClock()) as client:
-        yield client
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 async def test_method_sends_vtex_request_and_reads_answer(
     case: Case, mock: respx.MockRouter, vtex: VtexClient
 ) -> None:
-    answer = (
-        httpx.Response(case.status) if case.answer is None else httpx.Response(case.status, json=case.answer)
-    )
-    route = mock.request(case.method, case.path).mock(return_value=answer)
-
-    result = await case.call(vtex)
-
-    sent = route.calls.last.request
-    assert sent.headers["Accept"] == MD_ACCEPT
-    assert sent.headers["Content-Type"] == "application/json"
-    assert dict(sent.url.params) == case.query
-    if case.body is None:
-        assert sent.content == b""
-    else:
-        assert json.loads(sent.content) == case.body
-    assert case.check(result), result
+    await run_case(case, mock, vtex, accept="application/vnd.vtex.ds.v10+json")
 
 
 def test_every_public_method_has_a_case() -> None:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
 import pytest
 import respx
+from client_cases import Case, run_case
 from pydantic import ValidationError
 
-from vtexbridge.clock import FakeClock
 from vtexbridge.config import VtexSettings
 from vtexbridge.vtex import VtexClient
 from vtexbridge.vtex.models.pricing import DateRange, FixedPrice, PriceTableFixedPrice, PriceUpdate
@@ -31,18 +29,6 @@ PRICE_ANSWER = {
     "fixedPrices": [{"tradePolicyId": "1", "value": 89.9, "listPrice": None, "minQuantity": 1}],
 }
 FIXED_ANSWER = [{"tradePolicyId": "wholesale", "value": 80.0, "listPrice": 90.0, "minQuantity": 10}]
-
-
-@dataclass
-class Case:
-    name: str
-    call: Callable[[VtexClient], Awaitable[Any]]
-    method: str
-    path: str
-    query: dict[str, str] = field(default_factory=dict)
-    body: Any = None
-    answer: Any = None
-    check: Callable[[Any], bool] = lambda result: result is None
 
 
 CASES = [
@@ -138,31 +124,11 @@ def mock() -> Iterator[respx.MockRouter]:
         yield router
 
 
-@pytest.fixture
-async def vtex() -> AsyncIterator[VtexClient]:
-    settings = VtexSettings(account="acme", app_key="key-1", app_token="token-1", max_retries=0)
-    async with VtexClient.from_settings(settings, clock=FakeClock()) as client:
-        yield client
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 async def test_method_sends_vtex_request_and_reads_answer(
     case: Case, mock: respx.MockRouter, vtex: VtexClient
 ) -> None:
-    answer = httpx.Response(200) if case.answer is None else httpx.Response(200, json=case.answer)
-    route = mock.request(case.method, case.path).mock(return_value=answer)
-
-    result = await case.call(vtex)
-
-    sent = route.calls.last.request
-    assert sent.url.host == "api.vtex.com"
-    assert dict(sent.url.params) == case.query
-    assert sent.headers["X-VTEX-API-AppKey"] == "key-1"
-    if case.body is None:
-        assert sent.content == b""
-    else:
-        assert json.loads(sent.content) == case.body
-    assert case.check(result), result
+    await run_case(case, mock, vtex)
 
 
 def test_every_public_method_has_a_case() -> None:
