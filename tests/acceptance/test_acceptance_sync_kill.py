@@ -32,7 +32,7 @@ from vtexbridge.serving import serve_in_thread
 from vtexbridge.sync.plan import make_plan
 from vtexbridge.sync.stateview import MemoryState
 
-SKUS = 300  # about 3,700 writes: the sandbox serves a few hundred requests a second over HTTP here
+SKUS = 600  # about 7,000 writes: four times the example store
 VTEXBRIDGE = Path(sys.executable).parent / "vtexbridge"
 
 
@@ -59,6 +59,12 @@ def _env(tmp_path: Path, url: str, erp: Path) -> dict[str, str]:
         VTEXBRIDGE_ERP__PATH=str(erp),
         VTEXBRIDGE_SYNC__REPORT_DIR=str(tmp_path / "reports"),
         VTEXBRIDGE_LOG__LEVEL="warning",
+        # a sandbox on loopback needs few requests in flight (and each idle connection costs CPU)
+        VTEXBRIDGE_SYNC__CONCURRENCY__CATALOG="8",
+        VTEXBRIDGE_SYNC__CONCURRENCY__PRICING="2",
+        VTEXBRIDGE_SYNC__CONCURRENCY__LOGISTICS="4",
+        VTEXBRIDGE_SYNC__CONCURRENCY__MASTERDATA="2",
+        VTEXBRIDGE_VTEX__MAX_CONNECTIONS="16",
     )
     return env
 

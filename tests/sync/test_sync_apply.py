@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from pydantic import SecretStr
-from sync_harness import EXAMPLE_ERP, Sandbox, assert_matches_erp, settings_for, sync
+from sync_harness import EXAMPLE_ERP, Sandbox, assert_matches_erp, copy_store, edit_csv, settings_for, sync
 
-from vtexbridge.errors import DependencyBlocked, RecordRejected
+from vtexbridge.errors import DependencyBlocked, RecordRejected, StateLocked
 from vtexbridge.state import StateStore
 from vtexbridge.state.models import RunStatus
 from vtexbridge.sync.graph import Kind
@@ -146,3 +150,121 @@ async def test_refused_credentials_stop_the_run(sandbox: Sandbox, state_url: str
     with StateStore(state_url) as store:
         assert store.list_runs("sandbox")[0].status == RunStatus.FAILED
         assert store.get_lease("run:sync:sandbox") is None, "the lease is released"
+
+
+async def test_records_gone_from_the_erp_are_switched_off_or_removed_in_vtex(
+    sandbox: Sandbox, state_url: str, tmp_path: Path
+) -> None:
+    erp = copy_store(tmp_path)
+    settings = settings_for(erp, state_url, reports=tmp_path / "r")
+    await sync(sandbox, settings)
+    # the whole of product P0050 leaves the ERP; P0001-01 loses an image, its EAN, its price and a
+    # stock line; P0002 leaves trade policy 2
+    for name in ("products.csv", "skus.csv", "sku_images.csv", "eans.csv", "prices.csv", "fixed_prices.csv",
+                 "inventory.csv", "sku_specifications.csv"):  # fmt: skip
+        path = erp / name
+        lines = path.read_text(encoding="utf-8").splitlines()
+        keep = [lines[0]] + [line for line in lines[1:] if not line.startswith(("P0050",))]
+        path.write_text("\n".join(keep) + "\n", encoding="utf-8")
+    (erp / "product_specifications.jsonl").write_text(
+        "".join(
+            line + "\n"
+            for line in (erp / "product_specifications.jsonl").read_text(encoding="utf-8").splitlines()
+            if '"P0050"' not in line
+        ),
+        encoding="utf-8",
+    )
+    drop = {
+        "sku_images.csv": "P0001-01,https://cdn.example.com/trilha/products/P0001/P0001-01-3.jpg,",
+        "eans.csv": "P0001-01,",
+        "prices.csv": "P0001-01,",
+        "fixed_prices.csv": "P0001-01,",
+        "inventory.csv": "P0001-01,cd-curitiba,",
+    }
+    for name, prefix in drop.items():
+        path = erp / name
+        lines = path.read_text(encoding="utf-8").splitlines()
+        path.write_text("\n".join(x for x in lines if not x.startswith(prefix)) + "\n", encoding="utf-8")
+    edit_csv(erp / "products.csv", "P0002", "trade_policies", "1")
+    before = await sandbox.dump()
+    cursor = await sandbox.cursor()
+    outcome = await sync(sandbox, settings)
+    assert outcome.report.errors == []
+    got = {(s.kind.value, s.action.value) for s in outcome.plan.steps}
+    assert got == {
+        ("product", "deactivate"),
+        ("sku", "deactivate"),
+        ("sku_image", "unlink"),
+        ("ean", "unlink"),
+        ("price", "unlink"),
+        ("inventory", "deactivate"),
+        ("product_trade_policy", "unlink"),
+    }
+    dump = await sandbox.dump()
+    products = {p["RefId"]: p for p in dump["products"]}
+    skus = {s["RefId"]: s for s in dump["skus"]}
+    assert products["P0050"]["IsActive"] is False
+    gone = [k for k in skus if k.startswith("P0050")]
+    assert gone and all(not skus[k]["IsActive"] and not skus[k]["ActivateIfPossible"] for k in gone)
+    assert len(skus["P0001-01"]["Files"]) == 2 and skus["P0001-01"]["Eans"] == []
+    sku_id = str(skus["P0001-01"]["Id"])
+    assert sku_id not in {str(p["itemId"]) for p in dump["prices"]}
+    line = next(
+        i for i in dump["inventory"] if str(i["skuId"]) == sku_id and i["warehouseId"] == "cd-curitiba"
+    )
+    assert line["quantity"] == 0
+    assert products["P0002"]["SalesPolicies"] == [1]
+    assert len(dump["skus"]) == len(before["skus"]), "nothing deleted that should only be switched off"
+    writes = await sandbox.writes(cursor)
+    assert writes["DELETE /pricing/prices/{itemId}"] == 1
+    cursor = await sandbox.cursor()
+    await sync(sandbox, settings)
+    assert await sandbox.writes(cursor) == {}
+
+
+async def test_dry_run_show_diffs_against_vtex_s_copy(
+    sandbox: Sandbox, state_url: str, tmp_path: Path
+) -> None:
+    erp = copy_store(tmp_path)
+    settings = settings_for(erp, state_url, reports=tmp_path / "r")
+    await sync(sandbox, settings)
+    edit_csv(erp / "prices.csv", "P0001-01", "base_price", "600.00")
+    edit_csv(erp / "skus.csv", "P0001-01", "name", "Renamed SKU")
+    cursor = await sandbox.cursor()
+    outcome = await sync(sandbox, settings, dry_run=True, show="P0001-01")
+    assert await sandbox.writes(cursor) == {}, "a dry run sends no write"
+    diffs = {(d["kind"], d["action"]): d for d in outcome.report.diffs}
+    price = {f["field"]: f for f in diffs[("price", "update")]["fields"]}
+    assert price["basePrice"] == {"field": "basePrice", "wanted": 600.0, "current": 658.9, "changed": True}
+    assert price["listPrice"]["changed"] is False
+    sku = {f["field"]: f for f in diffs[("sku", "update")]["fields"]}
+    assert sku["Name"]["current"] != sku["Name"]["wanted"] == "Renamed SKU"
+    assert sku["RefId"]["changed"] is False
+
+
+async def test_two_syncs_of_an_account_cannot_run_at_once(
+    sandbox: Sandbox, state_url: str, tmp_path: Path
+) -> None:
+    settings = settings_for(EXAMPLE_ERP, state_url, reports=tmp_path)
+    with StateStore(state_url) as store:
+        assert store.acquire_lease("run:sync:sandbox", "elsewhere:4242", timedelta(minutes=5))
+    with pytest.raises(StateLocked) as e:
+        await sync(sandbox, settings)
+    assert "another sync of this account is running" in str(e.value) and "elsewhere:4242" in str(e.value)
+
+
+async def test_the_lease_of_a_killed_sync_on_this_machine_is_taken_over(
+    sandbox: Sandbox, state_url: str, tmp_path: Path
+) -> None:
+    with StateStore(state_url) as store:
+        store.acquire_lease("run:sync:sandbox", f"{socket.gethostname()}:{_dead_pid()}", timedelta(minutes=5))
+    outcome = await sync(sandbox, settings_for(EXAMPLE_ERP, state_url, reports=tmp_path))
+    assert outcome.exit_code == 0
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has exited."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    return int(done.stdout)

@@ -320,3 +320,13 @@ def test_product_record_fields_are_in_the_errors_ref() -> None:
     error = p.errors[0].error
     assert isinstance(error, RecordInvalid) and error.field == "key"
     assert error.user_message.startswith("products.csv (products P/1) field 'key'")
+
+
+def test_specification_entities_travel_together_under_only() -> None:
+    store = small_store()
+    state = MemoryState()
+    apply_all(plan(store, state), state)
+    store.replace(Entity.SPECIFICATION_VALUES, "red", name="Crimson")
+    p = plan(store, state, only=[Entity.SPECIFICATION_VALUES])
+    assert set(p.kinds) == {Kind.SPEC_GROUP, Kind.SPEC_FIELD, Kind.SPEC_VALUE}
+    assert p.errors == [] and [(s.kind, s.key) for s in p.steps] == [(Kind.SPEC_VALUE, "red")]

@@ -47,7 +47,7 @@ from vtexbridge.state.models import Accepted, ErrorRow
 from vtexbridge.state.store import StateStore
 from vtexbridge.sync.calls import Calls, Done
 from vtexbridge.sync.config import SyncSettings
-from vtexbridge.sync.graph import AREA, KIND_ORDER, Area, Kind
+from vtexbridge.sync.graph import AREA, Area, Kind
 from vtexbridge.sync.mapping import Mapper, Ref
 from vtexbridge.sync.steps import Action, Plan, PlanError, Step
 from vtexbridge.vtex.client import VtexClient
@@ -71,6 +71,23 @@ _NUMERIC_IDS = frozenset(
 _WAITING, _QUEUED, _DONE, _FAILED, _BLOCKED = range(5)
 _STOP = -1
 _MARK_WINDOW_S = 0.003
+_LEAF = 10
+_RANK: dict[Kind, int] = {
+    **dict.fromkeys(Kind, _LEAF),
+    Kind.CATEGORY: 0,
+    Kind.BRAND: 0,
+    Kind.DOCK: 0,
+    Kind.CUSTOMER: 0,
+    Kind.SPEC_GROUP: 1,
+    Kind.WAREHOUSE: 1,
+    Kind.SPEC_FIELD: 2,
+    Kind.SPEC_VALUE: 3,
+    Kind.PRODUCT: 4,
+    Kind.SKU: 5,
+}
+"""Who gets a free slot of an API area first: what unlocks other work (categories, products, SKUs)
+before the leaves (images, specifications, EANs, links), so that prices and stock, on routes of their
+own, can start as early as possible. A SKU's activation ranks below every leaf."""
 
 
 class _Gate:
@@ -382,10 +399,9 @@ class Executor:
             k: asyncio.PriorityQueue() for k in per_kind
         }
         self._gates = {area: _Gate(limits[area]) for area in Area}
-        order = {k: i for i, k in enumerate(KIND_ORDER)}
         workers = [
             asyncio.create_task(
-                self._worker(self._queues[kind], self._gates[AREA[kind]], 2 * order[kind]),
+                self._worker(self._queues[kind], self._gates[AREA[kind]], _RANK[kind]),
                 name=f"sync-{kind.value}-{i}",
             )
             for kind, count in per_kind.items()
@@ -419,6 +435,7 @@ class Executor:
     def _enqueue(self, index: int) -> None:
         self._state[index] = _QUEUED
         step = self.plan.steps[index]
+        step.ready = self.calls.tick()
         self._queues[step.kind].put_nowait((int(step.action is Action.ACTIVATE), index))
 
     async def _worker(self, queue: asyncio.PriorityQueue[tuple[int, int]], gate: _Gate, rank: int) -> None:
@@ -429,7 +446,7 @@ class Executor:
             if self._fatal is not None:
                 self._end()
                 continue
-            await gate.acquire(rank + last)
+            await gate.acquire(_LEAF + 1 if last else rank)
             try:
                 await self._run(self.plan.steps[index])
             except Fatal as e:
@@ -514,9 +531,7 @@ class Executor:
         if done.forget:
             await self._committer.forgotten(step.kind.value, step.key)
         else:
-            active = step.active if done.active is None or step.action is Action.UPDATE else done.active
-            if step.kind is Kind.SKU and step.action is Action.CREATE and done.active is not None:
-                active = done.active
+            active = step.active if done.active is None else done.active  # VTEX's word when it gave it
             await self._committer.accept(
                 Accepted(step.kind.value, step.key, done.vtex_id, step.hash, step.parent_key, active)
             )
@@ -576,6 +591,11 @@ def _unknown(error: BaseException) -> bool:
 
 def _rejected(error: VtexError, step: Step) -> RecordRejected:
     """VTEX refused the record: keep VTEX's own message, and the record it was about."""
-    out = RecordRejected(error.user_message, record=step.ref or RecordRef(step.kind.value, step.key))
+    record, error.record = error.record, None  # the rejection names the record once, not twice
+    try:
+        text = error.user_message
+    finally:
+        error.record = record
+    out = RecordRejected(text, record=step.ref or RecordRef(step.kind.value, step.key))
     out.__cause__ = error
     return out

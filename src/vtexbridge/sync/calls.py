@@ -20,6 +20,7 @@ An adopted entity is updated only when VTEX's copy differs from the payload.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -91,6 +92,9 @@ class Calls:
         self.mapper = mapper
         self.flights = flights
         self.ids = ids
+        self._ticks = 0
+        self._product_locks: dict[int, asyncio.Lock] = {}
+        self._product_skus: dict[int, tuple[int, dict[int, bool | None]]] = {}
         self._table: dict[tuple[Kind, Action], Callable[[Step, Resolve], Awaitable[Done]]] = {
             (Kind.CATEGORY, Action.CREATE): self.create_category,
             (Kind.CATEGORY, Action.UPDATE): self.update_category,
@@ -506,14 +510,42 @@ class Calls:
         return Done(step.vtex_id, active=bool(sku.IsActive))
 
     async def activate_sku(self, step: Step, resolve: Resolve) -> Done:
-        """Switch a SKU on, unless VTEX already did (``ActivateIfPossible``): read, then write if needed."""
+        """Switch a SKU on, unless VTEX already did (``ActivateIfPossible``): read, then write if needed.
+
+        The read is of the product's SKUs (one request serves the siblings activated after it), taken
+        after this step became ready, i.e. after every write it waited for.
+        """
         sku_id = _int(step.vtex_id) if step.vtex_id else resolve(Ref(Kind.SKU.value, step.key))
-        current = await self.catalog.get_sku(sku_id, record=step.ref)
-        if current.IsActive:
+        active = await self._sku_active(step, sku_id, resolve)
+        if active:
             return Done(str(sku_id), active=True)
         body = self.body(step, resolve)
         await self.catalog.update_sku(sku_id, SkuUpdate(**body, IsActive=True), record=step.ref)
         return Done(str(sku_id), active=True)
+
+    def tick(self) -> int:
+        """A moment of the run (the executor ticks when a step becomes ready)."""
+        self._ticks += 1
+        return self._ticks
+
+    async def _sku_active(self, step: Step, sku_id: int, resolve: Resolve) -> bool:
+        """Whether VTEX has the SKU active: read with its product's SKUs, after ``step`` was ready."""
+        product_key = step.parent_key
+        product_id = resolve(Ref(Kind.PRODUCT.value, product_key)) if product_key else None
+        if product_id is None:
+            return bool((await self.catalog.get_sku(sku_id, record=step.ref)).IsActive)
+        lock = self._product_locks.setdefault(product_id, asyncio.Lock())
+        async with lock:
+            seen = self._product_skus.get(product_id)
+            if seen is None or seen[0] <= step.ready:
+                moment = self.tick()
+                skus = await self.catalog.list_skus_of_product(product_id, record=step.ref)
+                seen = (moment, {s.Id: s.IsActive for s in skus})
+                self._product_skus[product_id] = seen
+        active = seen[1].get(sku_id)
+        if active is None:
+            return bool((await self.catalog.get_sku(sku_id, record=step.ref)).IsActive)
+        return active
 
     async def deactivate_sku(self, step: Step, resolve: Resolve) -> Done:
         sku_id = _int(step.vtex_id)

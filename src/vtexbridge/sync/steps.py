@@ -65,6 +65,7 @@ class Step:
         reserved_id: the id chosen for a create (brands and categories choose their id).
         ref: the ERP record, for errors.
         index: position in :attr:`Plan.steps`, set when the plan is final.
+        ready: when the executor found it ready to run (a tick of the run).
     """
 
     kind: Kind
@@ -83,6 +84,7 @@ class Step:
     ref: RecordRef | None = None
     index: int = -1
     dead: bool = False
+    ready: int = 0
 
     def parent(self, kind: str) -> Parent | None:
         """The first parent of ``kind``."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any, get_args
 
 from vtexbridge.erp.records import (
@@ -240,7 +239,3 @@ def checker(entity: Entity, *, weight_unit: str = "g") -> Callable[[Record], tup
         return problems + own if own else problems
 
     return check
-
-
-def _positive(value: Decimal | None) -> bool:
-    return value is None or value > 0
