@@ -123,3 +123,103 @@ def test_run_needs_credentials(tmp_path: Path) -> None:
     assert code == 2 and "app_key" in out
     with StateStore.open(f"sqlite:///{tmp_path / 's.db'}", create=True):
         pass
+
+
+SELLER, MKP_KEY, MKP_TOKEN = "erpseller", "vtexappkey-marketplace-SELLERKEY", "token-that-vtex-presents"
+
+
+def test_run_sends_a_marketplace_seller_order_invoice_to_the_marketplace(
+    tmp_path: Path, sandbox: Served
+) -> None:
+    """With [marketplace.seller], `orders run` sends a VB- order's invoice to the marketplace's
+    services endpoint; `orders actions` lists the marketplace's refusals like VTEX's."""
+    import asyncio
+    import shutil
+
+    from vtexbridge.cli.serve import marketplace_runtime
+    from vtexbridge.marketplace.runtime import attach
+    from vtexbridge.orders.service import OrdersService
+    from vtexbridge.web.app import create_app as create_web_app
+
+    erp = tmp_path / "erp-snapshot"
+    root = Path(__file__).resolve().parents[2]
+    shutil.copytree(root / "examples" / "erp", erp, ignore=shutil.ignore_patterns("*.py", "*.md"))
+    e = {
+        **env(tmp_path, sandbox),
+        "VTEXBRIDGE_ERP__PATH": str(erp),
+        "VTEXBRIDGE_MARKETPLACE__SELLER__SELLER_ID": SELLER,
+        "VTEXBRIDGE_MARKETPLACE__SELLER__APP_KEY": MKP_KEY,
+        "VTEXBRIDGE_MARKETPLACE__SELLER__APP_TOKEN": MKP_TOKEN,
+        "VTEXBRIDGE_ORDERS__FEED__ENABLED": "false",
+    }
+    settings = harness_settings(
+        tmp_path,
+        base_url=sandbox.url,
+        erp={"kind": "folder", "path": str(erp)},
+        marketplace={"seller": {"seller_id": SELLER, "app_key": MKP_KEY, "app_token": MKP_TOKEN}},
+    )
+
+    async def seller_places_an_order() -> dict[str, object]:
+        """Our fulfillment endpoint served (as `serve` would) while the marketplace places an order."""
+        async with OrdersService(settings) as service:
+            runtime = marketplace_runtime(settings, service)
+            assert runtime is not None
+            await runtime.ready()
+            app = create_web_app(settings, state=service.store, client=service.client)
+            attach(app, runtime)
+            ours = serve_in_thread(app)
+            try:
+                async with httpx.AsyncClient(base_url=sandbox.url, headers=ADMIN_HEADERS) as api:
+                    registered = await api.post(
+                        "/_sandbox/marketplace/sellers",
+                        json={
+                            "sellerId": SELLER,
+                            "fulfillmentEndpoint": ours.url + "/marketplace/seller",
+                            "appKey": MKP_KEY,
+                            "appToken": MKP_TOKEN,
+                        },
+                    )
+                    assert registered.status_code == 201, registered.text
+                    placed = await api.post(
+                        "/_sandbox/marketplace/orders",
+                        json={"sellerId": SELLER, "items": [{"id": "P0001-01", "quantity": 1}]},
+                    )
+                    assert placed.status_code == 201, placed.text
+                    body: dict[str, object] = placed.json()
+                    return body
+            finally:
+                ours.stop()
+                await runtime.aclose()
+
+    placed = asyncio.run(seller_places_an_order())
+    seller_order, mkp_id = str(placed["sellerOrderId"]), str(placed["marketplaceOrderId"])
+    actions = tmp_path / "erp" / "actions"
+    actions.mkdir(parents=True, exist_ok=True)
+    (actions / "inv.json").write_text(
+        json.dumps(
+            {
+                "type": "invoice",
+                "orderId": seller_order,
+                "invoiceNumber": "NF-9",
+                "issuanceDate": "2026-05-02",
+            }
+        )
+    )
+    (actions / "trk.json").write_text(
+        json.dumps(
+            {"type": "tracking", "orderId": seller_order, "invoiceNumber": "NF-0", "trackingNumber": "X1"}
+        )
+    )
+    code, out = run(e, "run", "--once")
+    assert code == 0, out
+    with httpx.Client(base_url=sandbox.url, headers=ADMIN_HEADERS) as api:
+        mkp_order = api.get(f"/_sandbox/marketplace/orders/{mkp_id}").json()
+        oms_invoices = api.get(
+            "/_sandbox/requests", params={"route": "/api/oms/pvt/orders/{orderId}/invoice"}
+        ).json()
+    assert [i["invoiceNumber"] for i in mkp_order["invoices"]] == ["NF-9"]
+    assert oms_invoices["total"] == 0
+    code, out = run(e, "actions", "--json")
+    [refused] = json.loads(out)["actions"]
+    assert refused["orderId"] == seller_order and refused["kind"] == "tracking"
+    assert refused["state"] == "rejected" and refused["vtexStatus"] == 400

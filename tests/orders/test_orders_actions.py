@@ -117,7 +117,8 @@ async def test_tracking_number_and_events(tmp_path: Path) -> None:
         )
         await drain(h)
         action = h.state.get_action(track)
-        assert action is not None and action.state == "done", action.vtex_message
+        assert action is not None
+        assert action.state == "done", action.vtex_message
         [package] = (await h.order(oid))["order"]["packageAttachment"]["packages"]
         assert package["trackingNumber"] == "BR123" and package["courier"] == "Correios"
         assert package["courierStatus"]["data"][0]["city"] == "SP"
@@ -162,7 +163,7 @@ async def test_transient_errors_are_retried(tmp_path: Path) -> None:
             import asyncio
 
             await asyncio.sleep(0.05)
-        assert action.state == "done" and action.attempts >= 2
+        assert action is not None and action.state == "done" and action.attempts >= 2
 
 
 async def test_order_change_uses_the_v2_api(tmp_path: Path) -> None:
@@ -184,7 +185,8 @@ async def test_order_change_uses_the_v2_api(tmp_path: Path) -> None:
         )
         await drain(h)
         action = h.state.get_action(change)
-        assert action is not None and action.state == "done", action.vtex_message
+        assert action is not None
+        assert action.state == "done", action.vtex_message
         assert await h.requests(route="/api/order-system/orders/{changeOrderId}/changes", method="PATCH") == 1
         assert await h.requests(route="/api/oms/pvt/orders/{orderId}/changes") == 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -80,9 +81,9 @@ class FakePipeline:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> StateStore:
+def store(tmp_path: Path) -> Iterator[StateStore]:
     s = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}", create=True)
-    yield s  # type: ignore[misc]
+    yield s
     s.close()
 
 

@@ -152,3 +152,21 @@ async def test_an_app_without_metrics_makes_its_own(tmp_path: Path, store: State
     app = build_app(make_settings(tmp_path), store)
     samples = await scrape(app)
     assert value(samples, "vtexbridge_orders_undelivered") == 0
+
+
+async def test_create_app_serves_the_metrics_it_is_given_and_apps_never_share(
+    tmp_path: Path, store: StateStore
+) -> None:
+    from vtexbridge.web.app import create_app
+
+    settings = make_settings(tmp_path)
+    given = Metrics()
+    given.orders.event("hook", "delivered")
+    app = create_app(settings, state=store, metrics=given)
+    assert app.state.metrics is given
+    samples = await scrape(app)
+    assert value(samples, "vtexbridge_orders_events_total", source="hook", outcome="delivered") == 1
+    other = create_app(settings, state=store)
+    assert isinstance(other.state.metrics, Metrics) and other.state.metrics is not given
+    other_samples = await scrape(other)
+    assert not [k for k in other_samples if k[0] == "vtexbridge_orders_events_total"]

@@ -6,6 +6,10 @@
   invoices, tracking, errors;
 - ``orders replay ORDER_ID`` — deliver the order to the ERP again, in its current status;
 - ``orders actions`` — actions VTEX refused (or that failed), with VTEX's message.
+
+With ``[marketplace.seller]`` configured, ``orders run`` sends the actions of the orders a VTEX
+marketplace placed on us (``VB-<marketplaceOrderId>``) to that marketplace's services endpoint,
+like ``vtexbridge serve`` does; their refusals are listed by ``orders actions`` like VTEX's.
 """
 
 from __future__ import annotations
@@ -25,8 +29,10 @@ from vtexbridge.clock import SystemClock
 from vtexbridge.config import Settings
 from vtexbridge.errors import VtexbridgeError
 from vtexbridge.log import register_secret, setup_logging
+from vtexbridge.marketplace.runtime import MarketplaceRuntime, marketplace_settings
 from vtexbridge.orders.actions import action_json
 from vtexbridge.orders.journal import Journal
+from vtexbridge.orders.marketplace_orders import seller_router
 from vtexbridge.orders.service import OrdersService
 from vtexbridge.state import Action, ActionState, StateStore
 
@@ -45,6 +51,14 @@ def prepare(settings: Settings, *, needs_vtex: bool = True) -> None:
             register_secret(secret.get_secret_value())
     for value in orders.sink.headers.values():
         register_secret(value.get_secret_value())
+    mkp = marketplace_settings(settings)
+    for secret in (
+        mkp.seller.app_key if mkp.seller else None,
+        mkp.seller.app_token if mkp.seller else None,
+        mkp.affiliate.secret if mkp.affiliate else None,
+    ):
+        if secret is not None:
+            register_secret(secret.get_secret_value())
     if needs_vtex:
         try:
             settings.vtex.require_credentials()
@@ -61,7 +75,24 @@ async def _run(settings: Settings, once: bool) -> OrdersService:
         except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
             pass
     async with OrdersService(settings) as service:
-        await service.run(stop, once=once)
+        seller = None
+        if marketplace_settings(settings).seller is not None:
+            # Only the seller's order records and the marketplace services client are used here:
+            # its offers are not loaded (that is `serve`'s simulation endpoint).
+            seller = MarketplaceRuntime.build(
+                settings,
+                state=service.store,
+                client=service.client,
+                marketplace=marketplace_settings(settings).model_copy(update={"affiliate": None}),
+                sink=service.sink,
+            )
+            assert seller.seller is not None
+            service.route_marketplace_orders(seller_router(seller.seller.orders))
+        try:
+            await service.run(stop, once=once)
+        finally:
+            if seller is not None:
+                await seller.aclose()
         return service
 
 

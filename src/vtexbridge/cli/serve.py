@@ -1,25 +1,39 @@
-"""``vtexbridge serve``: the web app (hook receiver, actions API, health) and the order worker in
-one process.
+"""``vtexbridge serve``: the web app (hook receiver, actions API, health, dashboard, ``/metrics``,
+marketplace protocol endpoints) and the order worker in one process.
 
-The worker (feed consumer, hook inbox, action sources, actions outbox) runs beside uvicorn on the
-same event loop and shares the app's wake-up events, so a hook notification is processed as soon as
-it is stored. With ``orders.hook.public_url`` set, the hook is registered with VTEX once the server
-accepts connections (VTEX pings the URL before it saves the configuration).
+The worker (feed consumer, hook inbox, action sources, actions outbox, pruning) runs beside uvicorn
+on the same event loop and shares the app's wake-up events, so a hook notification is processed as
+soon as it is stored. With ``orders.hook.public_url`` set, the hook is registered with VTEX once the
+server accepts connections (VTEX pings the URL before it saves the configuration).
+
+One :class:`~vtexbridge.observability.Metrics` per process: the worker's VTEX client records its
+calls in ``metrics.transport``, the order flow in ``metrics.orders``, and ``/metrics`` renders it.
+
+With ``[marketplace.seller]`` or ``[marketplace.affiliate]`` configured, the
+:class:`~vtexbridge.marketplace.runtime.MarketplaceRuntime` is built over the worker's state store,
+client and ERP sink, attached to the app, made ready (the seller's offers loaded) *before* the
+server accepts connections, run beside the worker (offer refresh, affiliate follow-up) and closed at
+shutdown. The actions of the seller's orders (``VB-...``) go to the marketplace, not the OMS.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 
 from vtexbridge.cli._common import ConfigOption, err_console, settings_or_exit
 from vtexbridge.cli.orders import prepare
 from vtexbridge.config import Settings
 from vtexbridge.errors import VtexbridgeError
+from vtexbridge.marketplace.runtime import MarketplaceRuntime, attach, marketplace_settings
+from vtexbridge.observability import Metrics
+from vtexbridge.orders.marketplace_orders import seller_router
 from vtexbridge.orders.service import OrdersService
 from vtexbridge.web.app import create_app
 from vtexbridge.web.auth import set_policy
@@ -39,44 +53,111 @@ async def _register_when_up(server: uvicorn.Server, service: OrdersService) -> N
         _log.error("the hook could not be registered with VTEX: %s (the feed keeps working)", message)
 
 
-async def serve_forever(settings: Settings, host: str, port: int, *, worker: bool = True) -> None:
-    """Serve the app and run the worker until the server is asked to stop (SIGINT/SIGTERM)."""
-    async with OrdersService(settings) as service:
-        app = create_app(settings, state=service.store, client=service.client, wakeups=service.wakeups)
+def marketplace_runtime(settings: Settings, service: OrdersService) -> MarketplaceRuntime | None:
+    """The marketplace runtime over ``service``'s state store, client and sink, when
+    ``[marketplace.seller]`` or ``[marketplace.affiliate]`` is configured (None otherwise); the
+    seller's orders are routed to the marketplace by ``service``'s actions outbox.
+
+    Raises:
+        ConfigError: a payment handler cannot be loaded.
+    """
+    mkp = marketplace_settings(settings)
+    if mkp.seller is None and mkp.affiliate is None:
+        return None
+    runtime = MarketplaceRuntime.build(
+        settings, state=service.store, client=service.client, sink=service.sink
+    )
+    for side, problem in runtime.problems.items():
+        _log.error("marketplace %s not available: %s", side, problem)
+    if runtime.seller is not None:
+        service.route_marketplace_orders(seller_router(runtime.seller.orders))
+    return runtime
+
+
+def _stop_server_on_failure(server: uvicorn.Server, what: str) -> Callable[[asyncio.Task[None]], None]:
+    def done(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            _log.error("the %s failed (%r): stopping the server", what, task.exception())
+            server.should_exit = True  # let a supervisor restart the whole process
+
+    return done
+
+
+async def serve_forever(
+    settings: Settings,
+    host: str,
+    port: int,
+    *,
+    worker: bool = True,
+    on_server: Callable[[uvicorn.Server], None] | None = None,
+) -> None:
+    """Serve the app and run the worker until the server is asked to stop (SIGINT/SIGTERM).
+
+    Args:
+        on_server: called with the uvicorn server before it starts (tests: its ``started`` flag,
+            ``config.app``, and ``should_exit`` to stop it from another thread).
+    """
+    metrics = Metrics()
+    async with OrdersService(settings, metrics=metrics) as service:
+        app = create_app(
+            settings, state=service.store, client=service.client, wakeups=service.wakeups, metrics=metrics
+        )
         token = settings.web.token.get_secret_value() if settings.web.token is not None else None
         set_policy(app.state, host, token)  # the dashboard and /metrics: open on loopback, token elsewhere
-        config = uvicorn.Config(
-            app,
-            host=host,
-            port=port,
-            lifespan="on",
-            access_log=False,
-            log_level=settings.log.level,
-            log_config=None,
-        )
-        server = uvicorn.Server(config)
-        stop = asyncio.Event()
-        background = []
-        if worker:
-            worker_task = asyncio.create_task(service.run(stop), name="orders-worker")
-
-            def worker_done(task: asyncio.Task[None]) -> None:
-                if not task.cancelled() and task.exception() is not None:
-                    _log.error("the order worker failed (%r): stopping the server", task.exception())
-                    server.should_exit = True  # let a supervisor restart the whole process
-
-            worker_task.add_done_callback(worker_done)
-            background.append(worker_task)
-        if settings.orders.hook.public_url:
-            background.append(asyncio.create_task(_register_when_up(server, service), name="hook-register"))
+        runtime = marketplace_runtime(settings, service)
         try:
-            await server.serve()
+            if runtime is not None:
+                attach(app, runtime)
+                await runtime.ready()  # the first simulation is answered from the loaded offers
+            await _serve(settings, app, service, runtime, host, port, worker=worker, on_server=on_server)
         finally:
-            stop.set()
-            results = await asyncio.gather(*background, return_exceptions=True)
-            for result in results:
-                if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
-                    _log.error("the order worker stopped with an error: %s", result)
+            if runtime is not None:
+                await runtime.aclose()
+
+
+async def _serve(
+    settings: Settings,
+    app: FastAPI,
+    service: OrdersService,
+    runtime: MarketplaceRuntime | None,
+    host: str,
+    port: int,
+    *,
+    worker: bool,
+    on_server: Callable[[uvicorn.Server], None] | None,
+) -> None:
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        lifespan="on",
+        access_log=False,
+        log_level=settings.log.level,
+        log_config=None,
+    )
+    server = uvicorn.Server(config)
+    if on_server is not None:
+        on_server(server)
+    stop = asyncio.Event()
+    background: list[asyncio.Task[None]] = []
+    if worker:
+        worker_task = asyncio.create_task(service.run(stop), name="orders-worker")
+        worker_task.add_done_callback(_stop_server_on_failure(server, "order worker"))
+        background.append(worker_task)
+    if runtime is not None:
+        mkp_task = asyncio.create_task(runtime.run(stop), name="marketplace")
+        mkp_task.add_done_callback(_stop_server_on_failure(server, "marketplace runtime"))
+        background.append(mkp_task)
+    if settings.orders.hook.public_url:
+        background.append(asyncio.create_task(_register_when_up(server, service), name="hook-register"))
+    try:
+        await server.serve()
+    finally:
+        stop.set()
+        results = await asyncio.gather(*background, return_exceptions=True)
+        for task, result in zip(background, results, strict=True):
+            if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
+                _log.error("%s stopped with an error: %s", task.get_name(), result)
 
 
 def register(app: typer.Typer) -> None:

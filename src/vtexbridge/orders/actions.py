@@ -24,6 +24,17 @@ Invoices without ``items`` invoice what remains of the order (its items minus wh
 covered, at their selling price, for the order's value minus those invoices). A tracking update
 needs its invoice: when the invoice action of that number was refused, or is queued after the
 update, the update is rejected with a message saying so.
+
+**Marketplace seller orders** (model A: ``VB-<marketplaceOrderId>``, placed on us by a VTEX
+marketplace) are not OMS orders of ``vtex.account``. With a router (``marketplace=``, a
+:class:`~vtexbridge.orders.marketplace_orders.MarketplaceOrders`) that owns the order id, invoices,
+tracking updates and cancellations go to the marketplace's services endpoint instead of the OMS
+API; the marketplace's refusals are kept like VTEX's (``rejected``, with its status and message).
+An invoice without ``items`` invoices the whole order (the order's first invoice only). Order
+changes do not exist in that protocol: they are rejected.
+
+With ``metrics`` (:class:`~vtexbridge.observability.OrderMetrics`), every action that reaches a final
+state is counted with its lag (queued -> answered).
 """
 
 from __future__ import annotations
@@ -33,10 +44,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vtexbridge.clock import Clock
 from vtexbridge.errors import RecordInvalid, VtexbridgeError
+from vtexbridge.marketplace.errors import ProtocolError
 from vtexbridge.orders.action_format import ActionRequest, Problems
 from vtexbridge.orders.consumer import sleep_or_stop
 from vtexbridge.orders.pipeline import state_call
@@ -53,6 +65,10 @@ from vtexbridge.vtex.models.orders import (
     TrackingEvent,
     TrackingStatus,
 )
+
+if TYPE_CHECKING:
+    from vtexbridge.observability import OrderMetrics
+    from vtexbridge.orders.marketplace_orders import MarketplaceOrders
 
 __all__ = ["ActionRunner", "Enqueued", "Refusal", "action_json", "enqueue"]
 
@@ -179,7 +195,12 @@ def remaining_invoice(order: Order) -> tuple[list[InvoiceItem], int]:
 
 
 class ActionRunner:
-    """Runs the outbox; see the module docstring."""
+    """Runs the outbox; see the module docstring.
+
+    Args:
+        marketplace: where the actions of marketplace seller orders go (None: everything to the OMS).
+        metrics: counts finished actions and their lag (optional).
+    """
 
     def __init__(
         self,
@@ -190,6 +211,8 @@ class ActionRunner:
         settings: ActionSettings,
         clock: Clock,
         worker: str,
+        marketplace: MarketplaceOrders | None = None,
+        metrics: OrderMetrics | None = None,
     ) -> None:
         self.store = store
         self.client = client
@@ -197,6 +220,8 @@ class ActionRunner:
         self.settings = settings
         self.clock = clock
         self.worker = worker
+        self.marketplace = marketplace
+        self.metrics = metrics
 
     async def run(self, stop: asyncio.Event, wake: asyncio.Event, *, once: bool = False) -> None:
         """Run ``settings.workers`` loops until ``stop`` (or, with ``once``, until nothing is runnable)."""
@@ -253,6 +278,13 @@ class ActionRunner:
             return await self._finish(
                 action, ActionState.FAILED, f"outcome unknown, not re-sent: {e.user_message}"
             )
+        except ProtocolError as e:  # the marketplace seller order's own checks (unknown, canceled ...)
+            if e.status >= 500:  # our side (the ERP sink did not accept a cancellation ...): retried
+                return await self._retry(action, e.user_message, None, None)
+            _log.warning(
+                "action #%d (%s %s) refused: %s", action.id, action.kind, action.order_id, e.user_message
+            )
+            return await self._finish(action, ActionState.REJECTED, e.user_message, e.status)
         except VtexError as e:
             return await self._retry(action, e.user_message, None, getattr(e, "reopens_in", None))
         except (ValueError, TypeError) as e:
@@ -266,6 +298,8 @@ class ActionRunner:
         """Call VTEX for ``action``; returns a short description of VTEX's answer."""
         kind = ActionKind(action.kind)
         payload: dict[str, Any] = dict(action.payload)
+        if self.marketplace is not None and self.marketplace.owns(action.order_id):
+            return await self._send_marketplace(self.marketplace, kind, action, payload)
         orders = self.client.orders
         if kind is ActionKind.INVOICE:
             receipt = await orders.invoice_order(
@@ -306,8 +340,83 @@ class ActionRunner:
         fields = {k: v for k, v in payload.items() if k not in ("items", "invoiceValue")}
         return Invoice.model_validate({**fields, "invoiceValue": value, "items": items})
 
-    async def _tracking(self, action: Action, payload: dict[str, Any]) -> str:
-        number = str(payload["invoiceNumber"])
+    async def _send_marketplace(
+        self, router: MarketplaceOrders, kind: ActionKind, action: Action, payload: dict[str, Any]
+    ) -> str:
+        """Send the action of a marketplace seller order to the marketplace's services endpoint."""
+        order_id = action.order_id
+        if kind is ActionKind.INVOICE:
+            invoice = await self._marketplace_invoice(router, order_id, payload)
+            answer = await router.send_invoice(order_id, invoice)
+            return (
+                f"invoice {payload['invoiceNumber']} accepted by the marketplace "
+                f"(receipt {answer.get('receipt') or '-'})"
+            )
+        if kind is ActionKind.TRACKING:
+            number = str(payload["invoiceNumber"])
+            await self._check_invoice_of(action, number)
+            said = []
+            if payload.get("trackingNumber"):
+                tracking = {
+                    k: payload[k]
+                    for k in ("courier", "trackingNumber", "trackingUrl", "dispatchedDate")
+                    if payload.get(k) is not None
+                }
+                answer = await router.send_tracking(order_id, number, tracking)
+                said.append(
+                    f"tracking {payload['trackingNumber']} accepted by the marketplace "
+                    f"(receipt {answer.get('receipt') or '-'})"
+                )
+            if payload.get("events") or payload.get("isDelivered") is not None:
+                events: dict[str, Any] = {
+                    "isDelivered": bool(payload.get("isDelivered")),
+                    "events": list(payload.get("events") or []),
+                }
+                if payload.get("deliveredDate"):
+                    events["deliveredDate"] = payload["deliveredDate"]
+                answer = await router.send_tracking_events(order_id, number, events)
+                said.append(
+                    f"tracking events accepted by the marketplace (receipt {answer.get('receipt') or '-'})"
+                )
+            return "; ".join(said)
+        if kind is ActionKind.CANCEL:
+            receipt = await router.cancel(order_id, payload.get("reason"))
+            return f"cancellation confirmed to the marketplace (receipt {receipt.get('receipt') or '-'})"
+        raise Refusal(
+            f"order {order_id} was placed by a VTEX marketplace on this seller: order changes "
+            "cannot be sent for it (the external seller protocol has none)"
+        )
+
+    async def _marketplace_invoice(
+        self, router: MarketplaceOrders, order_id: str, payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The protocol's invoice body (``items`` ``{id, quantity, price}`` in cents) of an action."""
+        invoice = {k: v for k, v in payload.items() if k != "items"}
+        if payload.get("items") is not None:
+            invoice["items"] = [
+                {"id": str(i["id"]), "quantity": int(i["quantity"]), "price": int(i["price"])}
+                for i in payload["items"]
+            ]
+            return invoice
+        record = await router.load(order_id)
+        if record is None:
+            raise Refusal(f"marketplace order {order_id} is not known to this seller")
+        earlier = [n for n in record.get("invoices") or [] if n != str(payload["invoiceNumber"])]
+        if earlier:
+            raise Refusal(
+                f"order {order_id} already has invoice(s) {', '.join(map(str, earlier))}: "
+                "give the items (id, price, quantity) of this one"
+            )
+        invoice["items"] = [
+            {"id": str(i["id"]), "quantity": int(i["quantity"]), "price": int(i["price"])}
+            for i in record.get("items") or []
+        ]
+        if invoice.get("invoiceValue") is None:
+            invoice["invoiceValue"] = int(record.get("value") or 0)
+        return invoice
+
+    async def _check_invoice_of(self, action: Action, number: str) -> None:
+        """Refuse a tracking update whose invoice was refused, or is queued after it."""
         invoice = await state_call(self.store.find_action, self.account, f"invoice:{number}")
         if invoice is not None and invoice.order_id == action.order_id:
             state = ActionState(invoice.state)
@@ -321,6 +430,10 @@ class ActionRunner:
                     f"invoice {number} is queued after this tracking update (action #{invoice.id}); "
                     "send the tracking update again once the invoice is done"
                 )
+
+    async def _tracking(self, action: Action, payload: dict[str, Any]) -> str:
+        number = str(payload["invoiceNumber"])
+        await self._check_invoice_of(action, number)
         orders = self.client.orders
         said = []
         if payload.get("trackingNumber"):
@@ -353,6 +466,8 @@ class ActionRunner:
             vtex_status=vtex_status,
             worker=self.worker,
         )
+        if self.metrics is not None:
+            self.metrics.action_finished(action.kind, state.value, action.created_at, self.clock.now())
         return state
 
     async def _retry(

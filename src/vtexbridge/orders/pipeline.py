@@ -30,6 +30,9 @@ Rules, each enforced here:
   a plain delivery is already told by ``order_state`` and ``order_delivery``.
 - Anything that failed raises :class:`ProcessingError`: the caller keeps the event (the feed does
   not commit it, the inbox retries it) and the order's journal keeps the reason.
+- With ``metrics`` (:class:`~vtexbridge.observability.OrderMetrics`), each processed event is counted
+  by source and outcome (``error`` when it failed), and each delivery the ERP accepted by status,
+  with its lag (VTEX's status change -> the ERP's acceptance; replays are counted without a lag).
 
 The state store is synchronous; its calls run on one state thread (:func:`state_call`).
 """
@@ -48,7 +51,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, ParamSpec, TypeVar
 
 from vtexbridge.clock import Clock
 from vtexbridge.erp.sinks import OrderDelivery, Sink, SinkError, SinkResult
@@ -60,6 +63,9 @@ from vtexbridge.state import Delivery, StateStore
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.errors import Conflict, NotFound, VtexError
 from vtexbridge.vtex.models.orders import Order
+
+if TYPE_CHECKING:
+    from vtexbridge.observability import OrderMetrics
 
 __all__ = [
     "READY_FOR_HANDLING",
@@ -222,7 +228,8 @@ class Pipeline:
         account: the VTEX account (the state store's key).
         settings: the ``[orders]`` section.
         store: the state store; client: the VTEX client; sink: where orders go.
-        clock: time for the journal.
+        clock: time for the journal and the lag.
+        metrics: counts events and deliveries (optional).
     """
 
     def __init__(
@@ -234,8 +241,11 @@ class Pipeline:
         client: VtexClient,
         sink: Sink,
         clock: Clock,
+        metrics: OrderMetrics | None = None,
     ) -> None:
         self.account = account
+        self.clock = clock
+        self.metrics = metrics
         self.settings = settings
         self.statuses = frozenset(settings.statuses)
         self.store = store
@@ -258,9 +268,22 @@ class Pipeline:
             try:
                 result = await self._process(event)
             except ProcessingError as e:
+                self._count(event.source, "error")
                 await self._note(event, error={"step": e.step, "message": e.user_message})
                 raise
+            except Exception:
+                self._count(event.source, "error")
+                raise
+            self._count(event.source, result.outcome.value)
             return result
+
+    def _count(self, source: str, outcome: str) -> None:
+        if self.metrics is not None:
+            self.metrics.event(source, outcome)
+
+    def _delivered(self, status: str, changed_at: datetime | None) -> None:
+        if self.metrics is not None:
+            self.metrics.delivered(status, changed_at, self.clock.now())
 
     async def deliver_order(self, order: Order, *, source: Source, replay: bool = False) -> SinkResult:
         """Hand ``order`` in its current status to the sink and record it (``orders replay``)."""
@@ -276,6 +299,8 @@ class Pipeline:
                 erp_ref=result.erp_ref,
             )
             self._facts.delivered(order.orderId, status, result.erp_ref)
+            self._count(source, Outcome.DELIVERED.value)
+            self._delivered(status, None)  # a replay's lag would only measure the order's age
             await self._note_order(
                 order.orderId,
                 JournalEntry(note=f"{'replayed' if replay else 'delivered'} {status} ({source})"),
@@ -329,6 +354,7 @@ class Pipeline:
             )
             outcome, erp_ref = Outcome.DELIVERED, sink_result.erp_ref
             self._facts.delivered(order.orderId, status, erp_ref)
+            self._delivered(status, parse_time(order.lastChange) or event.changed_at)
         else:
             first = False
             outcome, erp_ref = Outcome.ALREADY_DELIVERED, delivered.erp_ref

@@ -9,8 +9,18 @@ actions outbox around one state store, one VTEX client and one ERP sink.
 
 With ``once``, the steps run in order until each has nothing left: the feed until a read comes back
 empty, the inbox until nothing is claimable, a scan of the action sources, the runnable actions,
-and a last scan to settle the files. Otherwise they run side by side until ``stop`` is set; each
-finishes the order or action it is working on before returning.
+a last scan to settle the files, and one pruning. Otherwise they run side by side until ``stop`` is
+set; each finishes the order or action it is working on before returning.
+
+- **Metrics**: with ``metrics`` (:class:`~vtexbridge.observability.Metrics`), a client built here
+  counts its VTEX calls in ``metrics.transport``, and the pipeline and the actions outbox record
+  events, deliveries, actions and their lag in ``metrics.orders``.
+- **Marketplace seller orders**: :meth:`OrdersService.route_marketplace_orders` (or
+  ``marketplace_orders=``) sends the actions of orders a VTEX marketplace placed on us to the
+  marketplace instead of the OMS (see :mod:`.marketplace_orders`).
+- **Pruning**: every ``orders.prune_interval_s`` (and once per ``once`` run), feed event keys and
+  finished hook inbox items older than ``orders.prune_after_s`` are deleted (feed keys are kept at
+  least ``orders.feed.retention_s``, as long as VTEX may show their event again).
 """
 
 from __future__ import annotations
@@ -21,9 +31,10 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -34,17 +45,23 @@ from vtexbridge.erp.sinks.folder import FolderSink
 from vtexbridge.erp.sinks.http import HttpSink, header_values
 from vtexbridge.erp.sinks.plugin import load_sink
 from vtexbridge.erp.sinks.sql import SqlSink
+from vtexbridge.errors import VtexbridgeError
 from vtexbridge.orders.action_sources import FolderSource, ScanReport, SqlOutboxSource
 from vtexbridge.orders.actions import ActionRunner
 from vtexbridge.orders.consumer import FeedConsumer, effective_empty_poll, sleep_or_stop
 from vtexbridge.orders.inbox import InboxProcessor
-from vtexbridge.orders.pipeline import Pipeline, in_thread
+from vtexbridge.orders.marketplace_orders import MarketplaceOrders
+from vtexbridge.orders.pipeline import Pipeline, in_thread, state_call
 from vtexbridge.orders.settings import SinkSettings
 from vtexbridge.state import StateStore
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.models.feed import HookConfigUpdate, HookEndpoint, WorkflowFilter
+from vtexbridge.vtex.transport import Transport
 
-__all__ = ["OrdersService", "Wakeups", "build_sink", "resolve_path", "worker_name"]
+if TYPE_CHECKING:
+    from vtexbridge.observability import Metrics
+
+__all__ = ["OrdersService", "PruneReport", "Wakeups", "build_sink", "resolve_path", "worker_name"]
 
 _log = logging.getLogger(__name__)
 
@@ -92,6 +109,14 @@ def build_sink(settings: Settings, sink: SinkSettings | None = None, *, clock: C
     return load_sink(s.plugin, s.options)
 
 
+@dataclass(frozen=True, slots=True)
+class PruneReport:
+    """What one pruning deleted."""
+
+    feed_events: int
+    inbox_items: int
+
+
 @dataclass(slots=True)
 class Wakeups:
     """Events that let the web routes wake the worker at once (created on the running loop)."""
@@ -109,6 +134,10 @@ class OrdersService:
             closed by :meth:`aclose`.
         clock: time and sleeping.
         http_transport: replaces the network of a client built here (the sandbox in process).
+        metrics: where the flow is counted; a client built here counts its calls in
+            ``metrics.transport`` (an injected client keeps its own transport's metrics).
+        marketplace_orders: where the actions of marketplace seller orders go (see
+            :meth:`route_marketplace_orders`).
     """
 
     def __init__(
@@ -121,8 +150,12 @@ class OrdersService:
         clock: Clock | None = None,
         http_transport: httpx.AsyncBaseTransport | None = None,
         worker: str | None = None,
+        metrics: Metrics | None = None,
+        marketplace_orders: MarketplaceOrders | None = None,
     ) -> None:
         self.settings = settings
+        self.metrics = metrics
+        order_metrics = metrics.orders if metrics is not None else None
         self.clock: Clock = clock or SystemClock()
         self.account = settings.vtex.account
         self.worker = worker or worker_name()
@@ -131,7 +164,14 @@ class OrdersService:
             store = StateStore.open(settings.state.url, create=True, clock=self.clock)
             self._owned.append(store)
         if client is None:
-            client = VtexClient.from_settings(settings.vtex, http_transport=http_transport, clock=self.clock)
+            client = VtexClient(
+                Transport(
+                    settings.vtex,
+                    http_transport=http_transport,
+                    clock=self.clock,
+                    metrics=metrics.transport if metrics is not None else None,
+                )
+            )
             self._owned.append(client)
         if sink is None:
             sink = build_sink(settings, clock=self.clock)
@@ -139,7 +179,13 @@ class OrdersService:
         self.store, self.client, self.sink = store, client, sink
         orders = settings.orders
         self.pipeline = Pipeline(
-            account=self.account, settings=orders, store=store, client=client, sink=sink, clock=self.clock
+            account=self.account,
+            settings=orders,
+            store=store,
+            client=client,
+            sink=sink,
+            clock=self.clock,
+            metrics=order_metrics,
         )
         self.consumer = FeedConsumer(
             pipeline=self.pipeline,
@@ -166,6 +212,8 @@ class OrdersService:
             settings=orders.actions,
             clock=self.clock,
             worker=self.worker,
+            marketplace=marketplace_orders,
+            metrics=order_metrics,
         )
         self.folder_source = (
             FolderSource(
@@ -192,6 +240,14 @@ class OrdersService:
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> OrdersService:
         return cls(settings, **kwargs)
+
+    def route_marketplace_orders(self, router: MarketplaceOrders | None) -> None:
+        """Send the actions of the orders ``router`` owns (marketplace seller orders) through it.
+
+        ``vtexbridge serve`` and ``vtexbridge orders run`` give the external seller's orders
+        (``seller_router(runtime.seller.orders)``) when ``[marketplace.seller]`` is configured.
+        """
+        self.actions.marketplace = router
 
     @property
     def wakeups(self) -> Wakeups:
@@ -231,11 +287,13 @@ class OrdersService:
             await self.scan_sources()
             await self.actions.run(stop, wake.actions, once=True)
             await self.scan_sources()
+            await self._prune_logged()
             return
         tasks = [
             asyncio.create_task(self.inbox.run(stop, wake.inbox), name="orders-inbox"),
             asyncio.create_task(self._sources_loop(stop), name="orders-action-sources"),
             asyncio.create_task(self.actions.run(stop, wake.actions), name="orders-actions"),
+            asyncio.create_task(self._prune_loop(stop), name="orders-prune"),
         ]
         if self.settings.orders.feed.enabled:
             tasks.append(asyncio.create_task(self.consumer.run(stop), name="orders-feed"))
@@ -268,6 +326,34 @@ class OrdersService:
         while not stop.is_set():
             await self.scan_sources()
             await sleep_or_stop(self.clock, interval, stop)
+
+    async def prune(self) -> PruneReport:
+        """Delete feed event keys and finished hook inbox items older than ``orders.prune_after_s``.
+
+        Feed event keys are kept at least ``orders.feed.retention_s`` (VTEX may show an event whose
+        commit was lost again until then); unfinished inbox items are never deleted.
+        """
+        orders = self.settings.orders
+        now = self.clock.now()
+        keep_events = max(orders.prune_after_s, float(orders.feed.retention_s))
+        events = await state_call(self.store.prune_feed_events, now - timedelta(seconds=keep_events))
+        items = await state_call(self.store.prune_inbox, now - timedelta(seconds=orders.prune_after_s))
+        if events or items:
+            _log.info("pruned %d feed event key(s) and %d finished hook inbox item(s)", events, items)
+        return PruneReport(events, items)
+
+    async def _prune_logged(self) -> PruneReport | None:
+        try:
+            return await self.prune()
+        except Exception as e:  # housekeeping: never stops the worker
+            message = e.user_message if isinstance(e, VtexbridgeError) else f"{type(e).__name__}: {e}"
+            _log.warning("pruning the feed event keys and the hook inbox failed: %s", message)
+            return None
+
+    async def _prune_loop(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await self._prune_logged()
+            await sleep_or_stop(self.clock, self.settings.orders.prune_interval_s, stop)
 
     # --- operator commands --------------------------------------------------------------------
 

@@ -223,6 +223,15 @@ class OrdersSettings(_Section):
         le=16,
         description="Get Order calls in flight at once (never a burst); start-handling calls likewise.",
     )
+    prune_after_s: float = Field(
+        default=7 * 86_400.0,
+        ge=3_600,
+        description="Feed event keys and finished hook inbox items older than this are deleted "
+        "(feed keys are kept at least orders.feed.retention_s).",
+    )
+    prune_interval_s: float = Field(
+        default=3_600.0, gt=0, description="How often the order worker prunes (and once per `run --once`)."
+    )
     feed: FeedSettings = Field(default_factory=FeedSettings)
     hook: HookSettings = Field(default_factory=HookSettings)
     sink: SinkSettings = Field(default_factory=SinkSettings)

@@ -10,6 +10,10 @@ Nothing is created at import time. The state store is the caller's when given (`
 the app opens one and closes it at shutdown (lifespan). The order worker does not run inside the app:
 ``vtexbridge serve`` runs it beside the app in the same process and shares its wake-up events
 (``wakeups=``), so that a hook notification is processed as soon as it is stored.
+
+Each app has one :class:`~vtexbridge.observability.Metrics` on ``app.state.metrics`` (``metrics=``,
+the one whose ``transport`` the VTEX client records into; a fresh one when absent), which
+``/metrics`` renders. There is no process-wide registry: two apps never share counters.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.routing import BaseRoute
 
 from vtexbridge.config import Settings
+from vtexbridge.observability import Metrics
 from vtexbridge.orders.service import Wakeups
 from vtexbridge.state import StateStore
 from vtexbridge.vtex.client import VtexClient
@@ -55,6 +60,7 @@ def create_app(
     state: StateStore | None = None,
     client: VtexClient | None = None,
     wakeups: Wakeups | None = None,
+    metrics: Metrics | None = None,
 ) -> FastAPI:
     """Build the app.
 
@@ -63,6 +69,8 @@ def create_app(
         state: the state store; opened from ``settings.state.url`` (and closed at shutdown) when absent.
         client: the VTEX client, for routes that call VTEX.
         wakeups: the worker's wake-up events (``OrdersService.wakeups``); fresh ones when absent.
+        metrics: the process's metrics (``app.state.metrics``, served by ``/metrics``); a fresh
+            :class:`Metrics` when absent.
     """
     owned = state is None
     store = state if state is not None else StateStore.open(settings.state.url, create=True)
@@ -77,6 +85,7 @@ def create_app(
 
     app = FastAPI(title="vtexbridge", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.services = WebServices(settings, store, client, wakeups or Wakeups())
+    app.state.metrics = metrics if metrics is not None else Metrics()
     plain, routers = discover(settings)
     app.router.routes.extend(plain)
     for router in routers:

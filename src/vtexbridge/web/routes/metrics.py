@@ -1,8 +1,9 @@
 """``GET /metrics``: every collector of the process in Prometheus' text format.
 
-The app's :class:`~vtexbridge.observability.Metrics` is ``app.state.metrics`` (``vtexbridge serve``
-and ``vtexbridge demo`` create it first and give ``metrics.transport`` to the VTEX client, so that
-VTEX calls are counted); without one, a fresh one is made on first use. On the first scrape the
+The app's :class:`~vtexbridge.observability.Metrics` is ``app.state.metrics``, set by ``create_app``
+(``vtexbridge serve`` and ``vtexbridge demo`` create it first, give ``metrics.transport`` to the VTEX
+client and ``metrics`` to the order worker, so that VTEX calls and the order flow are counted); an
+app assembled without ``create_app`` gets a fresh one on first use. On the first scrape the
 state store's figures are attached (:class:`~vtexbridge.observability.StateCollector`).
 
 Protected like the dashboard (:mod:`vtexbridge.web.auth`): open on loopback, token elsewhere.
