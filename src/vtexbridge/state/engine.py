@@ -13,6 +13,8 @@ PostgreSQL URLs are normalised to the psycopg 3 driver: ``postgresql://`` and ``
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +80,26 @@ def create_state_engine(
     return sa.create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, echo=echo)
 
 
+def _switch_to_wal(cur: Any, busy_timeout_s: float) -> None:
+    """``PRAGMA journal_mode=WAL``, waiting for the lock like any writer would.
+
+    Switching a new database to WAL needs its exclusive lock, and SQLite answers ``database is
+    locked`` at once (without calling the busy handler) when another process is doing the same:
+    several processes opening a fresh state database together must take turns here.
+    """
+    deadline = time.monotonic() + busy_timeout_s
+    pause = 0.005
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
+
+
 def _sqlite_engine(url: URL, *, busy_timeout_s: float, echo: bool) -> Engine:
     kwargs: dict[str, Any] = {
         "connect_args": {"check_same_thread": False, "timeout": busy_timeout_s},
@@ -96,11 +118,11 @@ def _sqlite_engine(url: URL, *, busy_timeout_s: float, echo: bool) -> Engine:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         try:
+            cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             if not memory:
-                cur.execute("PRAGMA journal_mode=WAL")
+                _switch_to_wal(cur, busy_timeout_s)
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute(f"PRAGMA busy_timeout={busy_ms}")
         finally:
             cur.close()
 
