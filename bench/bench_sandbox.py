@@ -6,7 +6,12 @@ order through ``POST /_sandbox/orders`` when the orders module is installed), th
 ``GET /api/catalog/pvt/stockkeepingunit/{skuId}`` and ``GET /api/oms/pvt/orders/{orderId}`` with
 concurrent httpx clients for a few seconds each and prints throughput and latency percentiles.
 
-Usage: ``python bench/bench_sandbox.py [--seconds 4] [--concurrency 32] [--skus 200]``.
+Then calls the catalog routes straight into the ASGI app (no HTTP) on stores of 5k and 50k SKUs written
+directly into the store (``--catalog-skus``), printing throughput and latency per route.
+
+Usage: ``python bench/bench_sandbox.py [--seconds 4] [--concurrency 32] [--skus 200]
+[--catalog-skus 5000,50000]
+[--catalog-seconds 1] [--catalog-only]``.
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -188,7 +195,261 @@ async def asgi_only(requests: int = 5000) -> float:
     return elapsed / requests * 1e6
 
 
-async def main(seconds: float, concurrency: int, skus: int) -> int:
+# --- catalog routes at a large store -----------------------------------------------------------
+
+SKUS_PER_PRODUCT = 5
+
+
+def populate_catalog(store: Any, account: str, skus: int) -> None:
+    """Write a catalog of ``skus`` SKUs straight into the store (no HTTP, no rules): 3-level category
+    tree, 20 brands, one product per 5 SKUs (in trade policy 1, one product specification), each SKU
+    with a RefId, an EAN, an image and a SKU specification, all active."""
+    from vtexbridge.sandbox.rules import catalog as rules
+
+    def table(kind: str) -> Any:
+        return store.table(account, kind)
+
+    categories = table("category")
+    for cat_id, parent in [
+        (1, None),
+        *((10 + i, 1) for i in range(10)),
+        *((100 + i, 10 + i % 10) for i in range(50)),
+    ]:
+        doc = {
+            "Id": cat_id,
+            **rules.coerce({"Name": f"C{cat_id}", "FatherCategoryId": parent}, rules.CATEGORY_FIELDS),
+        }
+        categories[str(cat_id)] = {**doc, "LinkId": f"c{cat_id}", "Title": f"C{cat_id}"}
+    for brand_id in range(1, 21):
+        table("brand")[str(brand_id)] = {
+            "Id": brand_id,
+            **rules.coerce({"Name": f"B{brand_id}"}, rules.BRAND_FIELDS),
+        }
+    table("specgroup")["1"] = {"Id": 1, "CategoryId": 1, "Name": "G", "Position": 1}
+    for field_id, is_sku in ((1, False), (2, True)):
+        body = {
+            "FieldTypeId": 1,
+            "CategoryId": 1,
+            "FieldGroupId": 1,
+            "Name": f"F{field_id}",
+            "IsStockKeepingUnit": is_sku,
+        }
+        table("specfield")[str(field_id)] = {"Id": field_id, **rules.coerce(body, rules.SPECFIELD_FIELDS)}
+    products, skus_t, files, eans = table("product"), table("sku"), table("skufile"), table("skuean")
+    policies, pspecs, sspecs = table("salespolicy"), table("productspec"), table("skuspec")
+    for p in range(1, skus // SKUS_PER_PRODUCT + 1):
+        body = {
+            "Name": f"P{p}",
+            "CategoryId": 100 + p % 50,
+            "BrandId": 1 + p % 20,
+            "RefId": f"P{p}",
+            "DepartmentId": 1,
+            "LinkId": f"p{p}",
+            "Title": f"P{p}",
+            "ReleaseDate": "2024-01-01T00:00:00",
+        }
+        products[str(p)] = {"Id": p, **rules.coerce(body, rules.PRODUCT_FIELDS)}
+        policies[f"{p}:1"] = {"ProductId": p, "StoreId": 1}
+        pspecs[str(p)] = {"Id": p, "ProductId": p, "FieldId": 1, "FieldValueId": None, "Text": "x"}
+    for s in range(1, skus + 1):
+        p = (s - 1) // SKUS_PER_PRODUCT + 1
+        body = {
+            "ProductId": p,
+            "IsActive": True,
+            "Name": f"S{s}",
+            "RefId": f"S{s}",
+            "PackagedHeight": 1,
+            "PackagedLength": 1,
+            "PackagedWidth": 1,
+            "PackagedWeightKg": 1,
+            "CreationDate": "2024-01-01T00:00:00",
+        }
+        skus_t[str(s)] = {"Id": s, **rules.coerce(body, rules.SKU_FIELDS)}
+        files[str(s)] = {
+            "Id": s,
+            "ArchiveId": 100_000 + s,
+            "SkuId": s,
+            "Name": "i",
+            "IsMain": True,
+            "Text": "",
+            "Label": None,
+            "Url": f"https://img.example.com/{s}.jpg",
+            "FileLocation": f"{account}.vteximg.com.br",
+            "Position": 1,
+        }
+        eans[str(s)] = {"SkuId": s, "Eans": [f"789{s:010d}"]}
+        sspecs[str(s)] = {"Id": s, "SkuId": s, "FieldId": 2, "FieldValueId": None, "Text": "y"}
+    for kind, last in (
+        ("category", 200),
+        ("brand", 20),
+        ("product", skus // SKUS_PER_PRODUCT),
+        ("sku", skus),
+        ("skufile", skus),
+        ("productspec", skus // SKUS_PER_PRODUCT),
+        ("skuspec", skus),
+        ("specgroup", 1),
+        ("specfield", 2),
+    ):
+        store.bump_id(account, kind, last)
+
+
+async def asgi_request(app: Any, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
+    """One request straight into the ASGI app: (status, body)."""
+    raw = b"" if body is None else json.dumps(body).encode()
+    path, _, query = path.partition("?")
+    headers = [(k.lower().encode(), v.encode()) for k, v in HEADERS.items()]
+    if body is not None:
+        headers.append((b"content-type", b"application/json"))
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": headers,
+        "server": ("127.0.0.1", 80),
+        "client": ("127.0.0.1", 1),
+    }
+    out: dict[str, Any] = {"status": 0, "body": b""}
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            out["status"] = message["status"]
+        elif message["type"] == "http.response.body":
+            out["body"] += message.get("body", b"")
+
+    await app(scope, receive, send)
+    return out["status"], out["body"]
+
+
+Request = tuple[str, Any]  # (path, JSON body or None)
+
+
+def catalog_cases(skus: int) -> list[tuple[str, str, Callable[[int], Request]]]:
+    """(method, route, i -> (path, body)) of the catalog routes measured; ``i`` counts the requests."""
+    pvt, sku, sys_ = "/api/catalog/pvt", "/api/catalog/pvt/stockkeepingunit", "/api/catalog_system/pvt"
+    products = skus // SKUS_PER_PRODUCT
+    dims = {"PackagedHeight": 1, "PackagedLength": 1, "PackagedWidth": 1, "PackagedWeightKg": 1}
+
+    def sku_of(i: int) -> int:
+        return 1 + (i * 7919) % skus
+
+    def product_of(i: int) -> int:
+        return 1 + (i * 7919) % products
+
+    def new_sku(i: int) -> Request:
+        return sku, {"ProductId": product_of(i), "Name": f"N{i}", "RefId": f"NEW-{i}", **dims}
+
+    def put_sku(i: int) -> Request:
+        s = sku_of(i)
+        body = {"ProductId": (s - 1) // SKUS_PER_PRODUCT + 1, "Name": f"S{s}", "RefId": f"S{s}", **dims}
+        return f"{sku}/{s}", {**body, "IsActive": True, "PackagedHeight": 2}
+
+    def put_product(i: int) -> Request:
+        p = product_of(i)
+        return f"{pvt}/product/{p}", {
+            "Name": f"P{p}",
+            "CategoryId": 100 + p % 50,
+            "BrandId": 1 + p % 20,
+            "RefId": f"P{p}",
+        }
+
+    def new_file(i: int) -> Request:
+        return f"{sku}/{sku_of(i)}/file", {"Name": "j", "Url": f"https://img.example.com/n{i}.png"}
+
+    def ids_page(i: int) -> Request:
+        return f"{sys_}/sku/stockkeepingunitids?page={1 + i % max(1, skus // 1000)}&pagesize=1000", None
+
+    gets: dict[str, Callable[[int], str]] = {
+        "stockkeepingunit/{skuId}": lambda i: f"{sku}/{sku_of(i)}",
+        "stockkeepingunit?RefId=": lambda i: f"{sku}?RefId=S{sku_of(i)}",
+        "stockkeepingunitidbyrefid/{refId}": lambda i: f"{sys_}/sku/stockkeepingunitidbyrefid/S{sku_of(i)}",
+        "productgetbyrefid/{refId}": lambda i: f"{sys_}/products/productgetbyrefid/P{product_of(i)}",
+        "stockkeepingunitByProductId/{productId}": lambda i: (
+            f"{sys_}/sku/stockkeepingunitByProductId/{product_of(i)}"
+        ),
+        "stockkeepingunitbyid/{skuId} (context)": lambda i: f"{sys_}/sku/stockkeepingunitbyid/{sku_of(i)}",
+        "stockkeepingunitbyean/{ean}": lambda i: f"{sys_}/sku/stockkeepingunitbyean/789{sku_of(i):010d}",
+        "stockkeepingunit/{skuId}/file": lambda i: f"{sku}/{sku_of(i)}/file",
+    }
+
+    def get(path: Callable[[int], str]) -> Callable[[int], Request]:
+        return lambda i: (path(i), None)
+
+    cases = [("GET", label, get(path)) for label, path in gets.items()]
+    return [
+        *cases,
+        ("GET", "stockkeepingunitids?page=N", ids_page),
+        ("POST", "stockkeepingunit", new_sku),
+        ("PUT", "stockkeepingunit/{skuId}", put_sku),
+        ("POST", "stockkeepingunit/{skuId}/ean/{ean}", lambda i: (f"{sku}/{sku_of(i)}/ean/NEWEAN{i}", None)),
+        ("POST", "stockkeepingunit/{skuId}/file", new_file),
+        ("PUT", "product/{productId}", put_product),
+    ]
+
+
+async def catalog_bench(skus: int, seconds: float) -> list[tuple[str, int, float, float]]:
+    """(label, requests, mean us, p99 us) per catalog route on a ``skus``-SKU in-memory store."""
+    from vtexbridge.sandbox.app import create_app
+    from vtexbridge.sandbox.options import SandboxOptions
+    from vtexbridge.sandbox.store import Store
+
+    store = Store()
+    populate_catalog(store, "bench", skus)
+    app = create_app(SandboxOptions(limits="off", account="bench"), store=store)
+    results = []
+    for method, route, make in catalog_cases(skus):
+        label = f"{method:4s} {route}"
+        latencies: list[float] = []
+        stop = time.perf_counter() + seconds
+        i = 0
+        while (time.perf_counter() < stop or i < 5) and i < 20_000:
+            path, body = make(i)
+            started = time.perf_counter()
+            status, raw = await asgi_request(app, method, path, body)
+            latencies.append(time.perf_counter() - started)
+            if status != 200:
+                raise RuntimeError(f"{method} {path}: {status} {raw[:200]!r}")
+            i += 1
+        latencies.sort()
+        mean = sum(latencies) / len(latencies) * 1e6
+        p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] * 1e6
+        results.append((label, len(latencies), mean, p99))
+    return results
+
+
+async def print_catalog_bench(sizes: list[int], seconds: float) -> None:
+    print(f"catalog routes, ASGI app alone (no HTTP), in-memory store, {seconds:g} s per route and size")
+    for skus in sizes:
+        started = time.perf_counter()
+        rows = await catalog_bench(skus, seconds)
+        print(f"  {skus:,} SKUs ({time.perf_counter() - started:.1f} s)")
+        for label, n, mean, p99 in rows:
+            print(
+                f"    {label:46s} {1e6 / mean:8.0f} req/s  mean {mean:8.0f} us  p99 {p99:8.0f} us"
+                f"  ({n} requests)"
+            )
+
+
+async def main(
+    seconds: float,
+    concurrency: int,
+    skus: int,
+    catalog_sizes: list[int],
+    catalog_seconds: float,
+    catalog_only: bool,
+) -> int:
+    if catalog_sizes:
+        await print_catalog_bench(catalog_sizes, catalog_seconds)
+    if catalog_only:
+        return 0
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = start_sandbox(port)
@@ -235,6 +496,16 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--skus", type=int, default=200)
+    parser.add_argument(
+        "--catalog-skus", default="5000,50000", help="store sizes of the catalog routes ('' skips)"
+    )
+    parser.add_argument("--catalog-seconds", type=float, default=1.0, help="time per catalog route and size")
+    parser.add_argument("--catalog-only", action="store_true", help="only the catalog routes")
     args = parser.parse_args()
+    sizes = [int(n) for n in args.catalog_skus.split(",") if n.strip()]
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-    sys.exit(asyncio.run(main(args.seconds, args.concurrency, args.skus)))
+    sys.exit(
+        asyncio.run(
+            main(args.seconds, args.concurrency, args.skus, sizes, args.catalog_seconds, args.catalog_only)
+        )
+    )

@@ -26,6 +26,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from vtexbridge.sandbox.catalog_index import SKUFILE_BY_SKU
 from vtexbridge.sandbox.context import SandboxContext, SandboxRuntime
 from vtexbridge.sandbox.hookdelivery import Delivery, HookDeliverer
 from vtexbridge.sandbox.rules import pricing
@@ -297,7 +298,7 @@ def resolve_line(
         raise OrderRuleError(400, f"SKU {sku_id} has no warehouse with {quantity} unit(s) available")
     eans = (ctx.table("skuean").get(str(sku_id)) or {}).get("Eans") or []
     files = ctx.table("skufile")
-    images = [f for f in files.values() if str(f.get("SkuId")) == str(sku_id)] if len(files) else []
+    images = files.find(SKUFILE_BY_SKU, int(sku_id)) if str(sku_id).isdigit() else []
     images.sort(key=lambda f: (not f.get("IsMain"), int(f.get("Position") or 0)))
     product_name = str(product.get("Name") or "")
     sku_name = str(sku.get("Name") or "")

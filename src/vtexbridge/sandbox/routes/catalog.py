@@ -12,12 +12,17 @@ shape. Store kinds (key = the entity id as a string unless noted):
 - ``salespolicy`` (key ``"{productId}:{tradePolicyId}"``, ``{ProductId, StoreId}``);
 - ``skuean`` (key = SKU id, ``{SkuId, Eans: [..]}``); ``saleschannel`` (trade policies; trade policy
   1 always exists even when not stored).
+
+Lookups by anything but the key go through the indexes of :mod:`vtexbridge.sandbox.catalog_index`
+(kept up to date by the store on every write), so every route is O(1) or O(children) whatever the
+size of the store; they answer in table order, like the scans they replace.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -25,9 +30,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from vtexbridge.sandbox import catalog_index as ix
 from vtexbridge.sandbox.context import SandboxContext, catalog_error, read_json, sandbox
 from vtexbridge.sandbox.rules import RuleError
 from vtexbridge.sandbox.rules import catalog as rules
+from vtexbridge.sandbox.store import Index
 
 Handler = Callable[[Request], Awaitable[Response]]
 Doc = dict[str, Any]
@@ -65,6 +72,20 @@ def _get(ctx: SandboxContext, kind: str, raw_id: str, what: str) -> Doc:
     return doc
 
 
+def _product(ctx: SandboxContext, request: Request) -> Doc:
+    """The product of the path's ``{productId}``, or 404."""
+    return _get(ctx, "product", request.path_params["productId"], "Product")
+
+
+def _sku(ctx: SandboxContext, request: Request) -> Doc:
+    """The SKU of the path's ``{skuId}``, or 404."""
+    return _get(ctx, "sku", request.path_params["skuId"], "SKU")
+
+
+def _sku_id(ctx: SandboxContext, request: Request) -> int:
+    return int(_sku(ctx, request)["Id"])
+
+
 def _new_id(ctx: SandboxContext, kind: str, body: Doc, what: str, *, required: bool = False) -> int:
     chosen = rules.caller_id(body, required=required)
     if chosen is None:
@@ -79,12 +100,56 @@ def _new_id(ctx: SandboxContext, kind: str, body: Doc, what: str, *, required: b
     return chosen
 
 
-def _by_key(docs: Iterable[Doc], key: str, value: Any) -> list[Doc]:
-    return [d for d in docs if d.get(key) == value]
+Writer = Callable[[SandboxContext, int, Doc, Doc | None], Doc]  # (ctx, id, body, current) -> stored doc
+
+
+async def _create(
+    request: Request, kind: str, write: Writer, what: str | None = None, *, id_required: bool = False
+) -> Doc:
+    """``POST`` of an entity. With ``what`` (the entity takes a caller-chosen ``Id``): that ``Id``
+    (409 when taken; 400 when missing and ``id_required``) or a fresh one; without: the next of
+    ``kind``'s sequence, taken before validation.
+    """
+    ctx = sandbox(request)
+    body = await _body(request)
+    if what is None:
+        return write(ctx, ctx.store.next_id(ctx.account, kind), body, None)
+    return write(ctx, _new_id(ctx, kind, body, what, required=id_required), body, None)
+
+
+async def _update(
+    request: Request, kind: str, param: str, what: str, write: Writer, id_key: str = "Id"
+) -> tuple[SandboxContext, Doc]:
+    """``PUT`` of the entity of the path's ``{param}``: 404 unless it exists, then ``write`` over it."""
+    ctx = sandbox(request)
+    current = _get(ctx, kind, request.path_params[param], what)
+    body = await _body(request)
+    return ctx, write(ctx, int(current[id_key]), body, current)
+
+
+async def _update_then_activate(
+    request: Request, kind: str, param: str, what: str, write: Writer
+) -> Response:
+    """``PUT`` of a category, brand or product, then activation of its SKUs that now qualify."""
+    ctx, doc = await _update(request, kind, param, what, write)
+    _refresh_activation(ctx, _skus_where(ctx, **{f"{kind}_id": int(doc["Id"])}))
+    return JSONResponse(doc)
 
 
 def _sorted(docs: Iterable[Doc], key: str = "Id") -> list[Doc]:
     return sorted(docs, key=lambda d: int(d[key]))
+
+
+def _find(ctx: SandboxContext, index: Index, value: Any) -> list[Doc]:
+    """The documents of ``index.kind`` filed under ``value``, in table order."""
+    return ctx.table(index.kind).find(index, value)
+
+
+def _delete_docs(ctx: SandboxContext, kind: str, docs: Iterable[Doc], key: str = "Id") -> Response:
+    table = ctx.table(kind)
+    for doc in list(docs):
+        del table[str(doc[key])]
+    return _ok()
 
 
 # --- categories -------------------------------------------------------------------------------
@@ -99,33 +164,47 @@ def _write_category(ctx: SandboxContext, category_id: int, body: Doc, base: Doc 
     if not doc["Title"]:
         doc["Title"] = doc["Name"]
     categories[str(category_id)] = doc
-    return rules.category_view(categories, doc)
+    return _category_view(ctx, doc)
+
+
+def _category_view(ctx: SandboxContext, doc: Doc) -> Doc:
+    categories = ctx.table("category")
+    has_children = categories.count(ix.CATEGORY_BY_PARENT, doc["Id"]) > 0
+    return rules.category_view(categories, doc, has_children=has_children)
+
+
+def _subcategories(ctx: SandboxContext, parent: int | None) -> list[Doc]:
+    return _find(ctx, ix.CATEGORY_BY_PARENT, parent)
+
+
+def _category_subtree(ctx: SandboxContext, category_id: int) -> list[int]:
+    """The category and all its descendants (the categories whose ancestor chain contains it)."""
+    seen = {category_id}
+    pending = [category_id]
+    while pending:
+        for child in _subcategories(ctx, pending.pop()):
+            if int(child["Id"]) not in seen:
+                seen.add(int(child["Id"]))
+                pending.append(int(child["Id"]))
+    return sorted(seen)
 
 
 @_catalog
 async def create_category(request: Request) -> Response:
-    ctx = sandbox(request)
-    body = await _body(request)
-    category_id = _new_id(ctx, "category", body, "Category")
-    view = _write_category(ctx, category_id, body, None)
-    return JSONResponse(view)
+    return JSONResponse(await _create(request, "category", _write_category, "Category"))
 
 
 @_catalog
 async def get_category(request: Request) -> Response:
     ctx = sandbox(request)
-    doc = _get(ctx, "category", request.path_params["categoryId"], "Category")
-    return JSONResponse(rules.category_view(ctx.table("category"), doc))
+    return JSONResponse(
+        _category_view(ctx, _get(ctx, "category", request.path_params["categoryId"], "Category"))
+    )
 
 
 @_catalog
 async def update_category(request: Request) -> Response:
-    ctx = sandbox(request)
-    doc = _get(ctx, "category", request.path_params["categoryId"], "Category")
-    body = await _body(request)
-    view = _write_category(ctx, int(doc["Id"]), body, doc)
-    _refresh_activation(ctx, _skus_where(ctx, category_id=int(doc["Id"])))
-    return JSONResponse(view)
+    return await _update_then_activate(request, "category", "categoryId", "Category", _write_category)
 
 
 @_catalog
@@ -135,27 +214,23 @@ async def category_tree(request: Request) -> Response:
     if not raw.isdigit():
         raise RuleError(400, "categoryLevels must be a number.")
     base_url = f"https://{ctx.account}.vtexcommercestable.com.br"
-    return JSONResponse(rules.category_tree(ctx.table("category"), int(raw), base_url))
+    return JSONResponse(rules.category_tree(lambda parent: _subcategories(ctx, parent), int(raw), base_url))
 
 
 # --- brands -----------------------------------------------------------------------------------
 
 
-def _brand_doc(brand_id: int, body: Doc, base: Doc | None) -> Doc:
+def _write_brand(ctx: SandboxContext, brand_id: int, body: Doc, base: Doc | None) -> Doc:
     doc = {"Id": brand_id, **rules.coerce(body, rules.BRAND_FIELDS, base=base, required=("Name",))}
     if not doc["LinkId"]:
         doc["LinkId"] = rules.slugify(doc["Name"])
+    ctx.table("brand")[str(brand_id)] = doc
     return doc
 
 
 @_catalog
 async def create_brand(request: Request) -> Response:
-    ctx = sandbox(request)
-    body = await _body(request)
-    brand_id = _new_id(ctx, "brand", body, "Brand", required=True)
-    doc = _brand_doc(brand_id, body, None)
-    ctx.table("brand")[str(brand_id)] = doc
-    return JSONResponse(doc)
+    return JSONResponse(await _create(request, "brand", _write_brand, "Brand", id_required=True))
 
 
 @_catalog
@@ -165,20 +240,14 @@ async def get_brand(request: Request) -> Response:
 
 @_catalog
 async def update_brand(request: Request) -> Response:
-    ctx = sandbox(request)
-    current = _get(ctx, "brand", request.path_params["brandId"], "Brand")
-    body = await _body(request)
-    doc = _brand_doc(int(current["Id"]), body, current)
-    ctx.table("brand")[str(doc["Id"])] = doc
-    _refresh_activation(ctx, _skus_where(ctx, brand_id=int(doc["Id"])))
-    return JSONResponse(doc)
+    return await _update_then_activate(request, "brand", "brandId", "Brand", _write_brand)
 
 
 @_catalog
 async def delete_brand(request: Request) -> Response:
     ctx = sandbox(request)
     doc = _get(ctx, "brand", request.path_params["brandId"], "Brand")
-    if _by_key(ctx.table("product").values(), "BrandId", doc["Id"]):
+    if ctx.table("product").count(ix.PRODUCT_BY_BRAND, doc["Id"]):
         raise RuleError(400, f"The brand {doc['Id']} has products and cannot be deleted.")
     del ctx.table("brand")[str(doc["Id"])]
     return _ok()
@@ -187,7 +256,8 @@ async def delete_brand(request: Request) -> Response:
 @_catalog
 async def list_brands(request: Request) -> Response:
     ctx = sandbox(request)
-    return JSONResponse([rules.brand_system_view(d) for d in _sorted(ctx.table("brand").values())])
+    brands = ctx.table("brand")
+    return JSONResponse([rules.brand_system_view(brands[str(i)]) for i in brands.sorted_int_keys()])
 
 
 @_catalog
@@ -195,16 +265,17 @@ async def paged_brands(request: Request) -> Response:
     ctx = sandbox(request)
     page = _query_int(request, "page", 1, minimum=1)
     per_page = _query_int(request, "pageSize", 15, minimum=1)
-    brands = _sorted(ctx.table("brand").values())
-    chunk = brands[(page - 1) * per_page : page * per_page]
+    brands = ctx.table("brand")
+    ids = brands.sorted_int_keys()
+    chunk = [brands[str(i)] for i in ids[(page - 1) * per_page : page * per_page]]
     return JSONResponse(
         {
             "items": [rules.brand_system_view(d) for d in chunk],
             "paging": {
                 "page": page,
                 "perPage": per_page,
-                "total": len(brands),
-                "pages": math.ceil(len(brands) / per_page),
+                "total": len(ids),
+                "pages": math.ceil(len(ids) / per_page),
             },
         }
     )
@@ -249,7 +320,7 @@ async def create_spec_group(request: Request) -> Response:
     _require_category(ctx, doc["CategoryId"])
     groups = ctx.table("specgroup")
     if "Position" not in body:
-        doc["Position"] = _next_position(_by_key(groups.values(), "CategoryId", doc["CategoryId"]))
+        doc["Position"] = _next_position(groups.find(ix.SPECGROUP_BY_CATEGORY, doc["CategoryId"]))
     group_id = ctx.store.next_id(ctx.account, "specgroup")
     doc = {"Id": group_id, **doc}
     groups[str(group_id)] = doc
@@ -284,7 +355,7 @@ async def get_spec_group(request: Request) -> Response:
 async def groups_by_category(request: Request) -> Response:
     ctx = sandbox(request)
     category = _get(ctx, "category", request.path_params["categoryId"], "Category")
-    return JSONResponse(_sorted(_by_key(ctx.table("specgroup").values(), "CategoryId", category["Id"])))
+    return JSONResponse(_sorted(_find(ctx, ix.SPECGROUP_BY_CATEGORY, category["Id"])))
 
 
 def _write_spec_field(ctx: SandboxContext, field_id: int, body: Doc, base: Doc | None) -> Doc:
@@ -300,9 +371,7 @@ def _write_spec_field(ctx: SandboxContext, field_id: int, body: Doc, base: Doc |
         doc["CategoryId"] = group["CategoryId"]
     _require_category(ctx, doc["CategoryId"] or None)
     if "Position" not in body and base is None:
-        doc["Position"] = _next_position(
-            _by_key(ctx.table("specfield").values(), "FieldGroupId", group["Id"])
-        )
+        doc["Position"] = _next_position(_find(ctx, ix.SPECFIELD_BY_GROUP, group["Id"]))
     doc = {"Id": field_id, **doc}
     ctx.table("specfield")[str(field_id)] = doc
     return doc
@@ -310,10 +379,7 @@ def _write_spec_field(ctx: SandboxContext, field_id: int, body: Doc, base: Doc |
 
 @_catalog
 async def create_spec_field(request: Request) -> Response:
-    ctx = sandbox(request)
-    body = await _body(request)
-    field_id = ctx.store.next_id(ctx.account, "specfield")
-    return JSONResponse(_write_spec_field(ctx, field_id, body, None))
+    return JSONResponse(await _create(request, "specfield", _write_spec_field))
 
 
 @_catalog
@@ -325,10 +391,8 @@ async def get_spec_field(request: Request) -> Response:
 
 @_catalog
 async def update_spec_field(request: Request) -> Response:
-    ctx = sandbox(request)
-    current = _get(ctx, "specfield", request.path_params["specificationId"], "Specification")
-    body = await _body(request)
-    return JSONResponse(_write_spec_field(ctx, int(current["Id"]), body, current))
+    _, doc = await _update(request, "specfield", "specificationId", "Specification", _write_spec_field)
+    return JSONResponse(doc)
 
 
 def _field_legacy_view(ctx: SandboxContext, doc: Doc) -> Doc:
@@ -381,15 +445,20 @@ def _fields_view(docs: Iterable[Doc]) -> list[Doc]:
 async def fields_by_category(request: Request) -> Response:
     ctx = sandbox(request)
     category = _get(ctx, "category", request.path_params["categoryId"], "Category")
-    return JSONResponse(_fields_view(_by_key(ctx.table("specfield").values(), "CategoryId", category["Id"])))
+    return JSONResponse(_fields_view(_find(ctx, ix.SPECFIELD_BY_CATEGORY, category["Id"])))
 
 
 @_catalog
 async def fields_tree_by_category(request: Request) -> Response:
     ctx = sandbox(request)
     category = _get(ctx, "category", request.path_params["categoryId"], "Category")
-    ids = {c["Id"] for c in rules.category_chain(ctx.table("category"), int(category["Id"]))}
-    return JSONResponse(_fields_view(d for d in ctx.table("specfield").values() if d["CategoryId"] in ids))
+    return JSONResponse(_fields_view(_chain_fields(ctx, int(category["Id"]))))
+
+
+def _chain_fields(ctx: SandboxContext, category_id: int) -> list[Doc]:
+    """The specification fields of the category and its ancestors, in table order."""
+    chain = rules.category_chain(ctx.table("category"), category_id)
+    return ctx.table("specfield").find_any(ix.SPECFIELD_BY_CATEGORY, (c["Id"] for c in chain))
 
 
 def _write_spec_value(ctx: SandboxContext, value_id: int, body: Doc, base: Doc | None) -> Doc:
@@ -398,7 +467,7 @@ def _write_spec_value(ctx: SandboxContext, value_id: int, body: Doc, base: Doc |
         raise RuleError(400, f"The specification field {doc['FieldId']} does not exist.")
     values = ctx.table("specvalue")
     if "Position" not in body and base is None:
-        doc["Position"] = _next_position(_by_key(values.values(), "FieldId", doc["FieldId"]))
+        doc["Position"] = _next_position(values.find(ix.SPECVALUE_BY_FIELD, doc["FieldId"]))
     doc = {"FieldValueId": value_id, **doc}
     values[str(value_id)] = doc
     return doc
@@ -406,9 +475,7 @@ def _write_spec_value(ctx: SandboxContext, value_id: int, body: Doc, base: Doc |
 
 @_catalog
 async def create_spec_value(request: Request) -> Response:
-    ctx = sandbox(request)
-    body = await _body(request)
-    return JSONResponse(_write_spec_value(ctx, ctx.store.next_id(ctx.account, "specvalue"), body, None))
+    return JSONResponse(await _create(request, "specvalue", _write_spec_value))
 
 
 @_catalog
@@ -421,10 +488,11 @@ async def get_spec_value(request: Request) -> Response:
 
 @_catalog
 async def update_spec_value(request: Request) -> Response:
-    ctx = sandbox(request)
-    current = _get(ctx, "specvalue", request.path_params["specificationValueId"], "Specification value")
-    body = await _body(request)
-    return JSONResponse(_write_spec_value(ctx, int(current["FieldValueId"]), body, current))
+    what = "Specification value"
+    _, doc = await _update(
+        request, "specvalue", "specificationValueId", what, _write_spec_value, "FieldValueId"
+    )
+    return JSONResponse(doc)
 
 
 @_catalog
@@ -438,7 +506,7 @@ async def get_spec_value_legacy(request: Request) -> Response:
 async def values_by_field(request: Request) -> Response:
     ctx = sandbox(request)
     field = _get(ctx, "specfield", request.path_params["fieldId"], "Field")
-    docs = _sorted(_by_key(ctx.table("specvalue").values(), "FieldId", field["Id"]), "FieldValueId")
+    docs = _sorted(_find(ctx, ix.SPECVALUE_BY_FIELD, field["Id"]), "FieldValueId")
     return JSONResponse(
         [
             {
@@ -455,16 +523,17 @@ async def values_by_field(request: Request) -> Response:
 # --- products ---------------------------------------------------------------------------------
 
 
+def _named(docs: Iterable[Doc], name: str) -> Doc | None:
+    return next((d for d in docs if d["Name"] == name), None)
+
+
 def _find_or_create_category_path(ctx: SandboxContext, path: str) -> int:
     """``CategoryPath`` ("A/B/C"): find each level by name under its parent, creating missing ones."""
-    categories = ctx.table("category")
     parent: int | None = None
     for name in (p.strip() for p in path.split("/")):
         if not name:
             continue
-        match = next(
-            (c for c in categories.values() if c["FatherCategoryId"] == parent and c["Name"] == name), None
-        )
+        match = _named(_subcategories(ctx, parent), name)
         if match is None:
             new_id = _new_id(ctx, "category", {}, "Category")
             _write_category(ctx, new_id, {"Name": name, "FatherCategoryId": parent}, None)
@@ -478,11 +547,11 @@ def _find_or_create_category_path(ctx: SandboxContext, path: str) -> int:
 
 def _find_or_create_brand(ctx: SandboxContext, name: str) -> int:
     brands = ctx.table("brand")
-    match = next((b for b in brands.values() if b["Name"] == name), None)
+    match = brands.first(ix.BRAND_BY_NAME, name)
     if match is not None:
         return int(match["Id"])
     brand_id = _new_id(ctx, "brand", {}, "Brand")
-    brands[str(brand_id)] = _brand_doc(brand_id, {"Name": name}, None)
+    _write_brand(ctx, brand_id, {"Name": name}, None)
     return brand_id
 
 
@@ -500,17 +569,7 @@ def _write_product(ctx: SandboxContext, product_id: int, body: Doc, base: Doc | 
         raise RuleError(400, f"The category {doc['CategoryId']} does not exist.")
     if str(doc["BrandId"]) not in ctx.table("brand"):
         raise RuleError(400, f"The brand {doc['BrandId']} does not exist.")
-    if doc["RefId"]:
-        clash = next(
-            (
-                p
-                for p in ctx.table("product").values()
-                if p["RefId"] == doc["RefId"] and p["Id"] != product_id
-            ),
-            None,
-        )
-        if clash is not None:
-            raise RuleError(409, f"A product with RefId {doc['RefId']!r} already exists (Id {clash['Id']}).")
+    _check_refid_free(ctx, ix.PRODUCT_BY_REFID, product_id, doc["RefId"], "A product")
     doc["DepartmentId"] = int(rules.category_chain(categories, doc["CategoryId"])[0]["Id"])
     if not doc["LinkId"]:
         doc["LinkId"] = rules.slugify(doc["Name"])
@@ -525,51 +584,132 @@ def _write_product(ctx: SandboxContext, product_id: int, body: Doc, base: Doc | 
 
 @_catalog
 async def create_product(request: Request) -> Response:
-    ctx = sandbox(request)
-    body = await _body(request)
-    product_id = _new_id(ctx, "product", body, "Product")
-    return JSONResponse(_write_product(ctx, product_id, body, None))
+    return JSONResponse(await _create(request, "product", _write_product, "Product"))
 
 
 @_catalog
 async def get_product(request: Request) -> Response:
-    return JSONResponse(_get(sandbox(request), "product", request.path_params["productId"], "Product"))
+    return JSONResponse(_product(sandbox(request), request))
 
 
 @_catalog
 async def update_product(request: Request) -> Response:
-    ctx = sandbox(request)
-    current = _get(ctx, "product", request.path_params["productId"], "Product")
-    body = await _body(request)
-    doc = _write_product(ctx, int(current["Id"]), body, current)
-    _refresh_activation(ctx, _skus_where(ctx, product_id=int(doc["Id"])))
-    return JSONResponse(doc)
+    return await _update_then_activate(request, "product", "productId", "Product", _write_product)
+
+
+def _check_refid_free(ctx: SandboxContext, index: Index, own_id: int, ref: str, what: str) -> None:
+    """409 when another document of ``index.kind`` has the RefId ``ref`` (an empty RefId is free)."""
+    if not ref:
+        return
+    clash = next((d for d in _find(ctx, index, ref) if d["Id"] != own_id), None)
+    if clash is not None:
+        raise RuleError(409, f"{what} with RefId {ref!r} already exists (Id {clash['Id']}).")
 
 
 def _store_ids(ctx: SandboxContext, product_id: int) -> list[int]:
-    return sorted(
-        int(d["StoreId"]) for d in ctx.table("salespolicy").values() if d["ProductId"] == product_id
-    )
+    return sorted(int(d["StoreId"]) for d in _find(ctx, ix.SALESPOLICY_BY_PRODUCT, product_id))
 
 
 @_catalog
 async def product_get_system(request: Request) -> Response:
     ctx = sandbox(request)
-    doc = _get(ctx, "product", request.path_params["productId"], "Product")
+    doc = _product(ctx, request)
     return JSONResponse(rules.product_system_view(doc, _store_ids(ctx, int(doc["Id"]))))
 
 
 @_catalog
 async def product_by_refid(request: Request) -> Response:
     ctx = sandbox(request)
-    ref = request.path_params["refId"]
-    doc = next((p for p in ctx.table("product").values() if p["RefId"] == ref), None)
+    doc = ctx.table("product").first(ix.PRODUCT_BY_REFID, request.path_params["refId"])
     if doc is None:
         raise RuleError(404, "Product not found.")
     return JSONResponse(rules.product_system_view(doc, _store_ids(ctx, int(doc["Id"]))))
 
 
-# --- product specifications -------------------------------------------------------------------
+# --- product and SKU specifications -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Specs:
+    """Where the specifications of one kind of owner (product or SKU) live and how its routes find it."""
+
+    kind: str  # the specifications' table
+    owner_key: str  # their field naming the owner
+    index: Index  # ``kind`` by ``owner_key``
+    owner_kind: str
+    path_param: str  # the owner's id in the route's path
+    what: str  # the owner in messages
+    sku_level: bool  # SKU specifications: the field is marked IsStockKeepingUnit, activation re-checked
+    not_found: Callable[[], Response]  # DELETE of one specification the owner does not have
+
+    def owner(self, ctx: SandboxContext, request: Request) -> Doc:
+        return _get(ctx, self.owner_kind, request.path_params[self.path_param], self.what)
+
+    def of(self, ctx: SandboxContext, owner_id: int) -> list[Doc]:
+        """The owner's specifications, in table order."""
+        return _find(ctx, self.index, owner_id)
+
+    def of_field(self, ctx: SandboxContext, owner_id: int, field_id: int) -> list[Doc]:
+        return [d for d in self.of(ctx, owner_id) if d["FieldId"] == field_id]
+
+    def views(self, ctx: SandboxContext, owner_id: int) -> list[Doc]:
+        return [_spec_view(d) for d in _sorted(self.of(ctx, owner_id))]
+
+    def write(
+        self, ctx: SandboxContext, spec_id: int, owner_id: int, field: Doc, value_id: int | None, text: str
+    ) -> Doc:
+        doc = {
+            "Id": spec_id,
+            self.owner_key: owner_id,
+            "FieldId": field["Id"],
+            "FieldValueId": value_id,
+            "Text": text,
+        }
+        ctx.table(self.kind)[str(spec_id)] = doc
+        return doc
+
+    def activate(self, ctx: SandboxContext, owner_id: int) -> None:
+        if self.sku_level:
+            _refresh_activation(ctx, [owner_id])
+
+
+PRODUCT_SPECS = _Specs(
+    "productspec",
+    "ProductId",
+    ix.PRODUCTSPEC_BY_PRODUCT,
+    "product",
+    "productId",
+    "Product",
+    sku_level=False,
+    not_found=lambda: Response("Specification not found.", status_code=404, media_type="text/plain"),
+)
+SKU_SPECS = _Specs(
+    "skuspec",
+    "SkuId",
+    ix.SKUSPEC_BY_SKU,
+    "sku",
+    "skuId",
+    "SKU",
+    sku_level=True,
+    not_found=lambda: catalog_error(404, "SKU specification not found."),
+)
+SpecHandler = Callable[[Request, _Specs], Awaitable[Response]]
+
+
+def _for(specs: _Specs, fn: SpecHandler) -> Handler:
+    """The route handler running ``fn`` for ``specs`` (the same routes serve products and SKUs)."""
+
+    async def handler(request: Request) -> Response:
+        return await fn(request, specs)
+
+    handler.__name__ = handler.__qualname__ = f"{fn.__name__.strip('_')}_{specs.owner_kind}"
+    return _catalog(handler)
+
+
+def _owned(ctx: SandboxContext, kind: str, raw_key: str, owner_key: str, owner_id: Any) -> Doc | None:
+    """The ``kind`` document with key ``raw_key`` when it belongs to the owner, else ``None``."""
+    doc = ctx.table(kind).get(raw_key)
+    return doc if doc is not None and doc[owner_key] == owner_id else None
 
 
 def _spec_link(ctx: SandboxContext, body: Doc) -> tuple[Doc, int | None, str]:
@@ -594,59 +734,48 @@ def _spec_link(ctx: SandboxContext, body: Doc) -> tuple[Doc, int | None, str]:
     return field, value_id or None, text
 
 
-def _put_spec(ctx: SandboxContext, kind: str, owner_key: str, owner_id: int, body: Doc) -> Doc:
+def _put_spec(ctx: SandboxContext, specs: _Specs, owner_id: int, body: Doc) -> Doc:
     """Create (or, for a single-valued field, replace) the owner's specification for a field."""
     field, value_id, text = _spec_link(ctx, body)
-    table = ctx.table(kind)
-    existing = [d for d in table.values() if d[owner_key] == owner_id and d["FieldId"] == field["Id"]]
+    existing = specs.of_field(ctx, owner_id, field["Id"])
     if field["FieldTypeId"] == 7:  # checkbox: several values, one row each
         existing = [d for d in existing if d.get("FieldValueId") == value_id]
-    spec_id = int(existing[0]["Id"]) if existing else ctx.store.next_id(ctx.account, kind)
-    doc = {"Id": spec_id, owner_key: owner_id, "FieldId": field["Id"], "FieldValueId": value_id, "Text": text}
-    table[str(spec_id)] = doc
-    return doc
+    spec_id = int(existing[0]["Id"]) if existing else ctx.store.next_id(ctx.account, specs.kind)
+    return specs.write(ctx, spec_id, owner_id, field, value_id, text)
 
 
 def _spec_view(doc: Doc) -> Doc:
     return {**doc, "FieldValueId": doc.get("FieldValueId") or 0, "Text": doc.get("Text") or ""}
 
 
-@_catalog
-async def list_product_specs(request: Request) -> Response:
+async def _list_specs(request: Request, specs: _Specs) -> Response:
     ctx = sandbox(request)
-    product = _get(ctx, "product", request.path_params["productId"], "Product")
-    docs = _sorted(_by_key(ctx.table("productspec").values(), "ProductId", product["Id"]))
-    return JSONResponse([_spec_view(d) for d in docs])
+    owner = specs.owner(ctx, request)
+    return JSONResponse(specs.views(ctx, owner["Id"]))
 
 
-@_catalog
-async def create_product_spec(request: Request) -> Response:
+async def _create_spec(request: Request, specs: _Specs) -> Response:
     ctx = sandbox(request)
-    product = _get(ctx, "product", request.path_params["productId"], "Product")
+    owner_id = int(specs.owner(ctx, request)["Id"])
     body = await _body(request)
-    return JSONResponse(_spec_view(_put_spec(ctx, "productspec", "ProductId", int(product["Id"]), body)))
+    doc = _put_spec(ctx, specs, owner_id, body)
+    specs.activate(ctx, owner_id)
+    return JSONResponse(_spec_view(doc))
 
 
-@_catalog
-async def delete_product_specs(request: Request) -> Response:
+async def _delete_specs(request: Request, specs: _Specs) -> Response:
     ctx = sandbox(request)
-    product = _get(ctx, "product", request.path_params["productId"], "Product")
-    table = ctx.table("productspec")
-    for doc in _by_key(list(table.values()), "ProductId", product["Id"]):
-        del table[str(doc["Id"])]
-    return _ok()
+    owner = specs.owner(ctx, request)
+    return _delete_docs(ctx, specs.kind, specs.of(ctx, owner["Id"]))
 
 
-@_catalog
-async def delete_product_spec(request: Request) -> Response:
+async def _delete_spec(request: Request, specs: _Specs) -> Response:
     ctx = sandbox(request)
-    product = _get(ctx, "product", request.path_params["productId"], "Product")
-    table = ctx.table("productspec")
-    spec = table.get(request.path_params["specificationId"])
-    if spec is None or spec["ProductId"] != product["Id"]:
-        return Response("Specification not found.", status_code=404, media_type="text/plain")
-    del table[str(spec["Id"])]
-    return _ok()
+    owner = specs.owner(ctx, request)
+    spec = _owned(ctx, specs.kind, request.path_params["specificationId"], specs.owner_key, owner["Id"])
+    if spec is None:
+        return specs.not_found()
+    return _delete_docs(ctx, specs.kind, [spec])
 
 
 def _spec_by_names(ctx: SandboxContext, category_id: int, body: Doc) -> tuple[Doc, list[int]]:
@@ -659,30 +788,18 @@ def _spec_by_names(ctx: SandboxContext, category_id: int, body: Doc) -> tuple[Do
         raise RuleError(400, "FieldValues must be a non-empty list of strings.")
     root = bool(body.get("RootLevelSpecification"))
     group_category: int | None = None if root else category_id
-    groups = ctx.table("specgroup")
-    group = next(
-        (
-            g
-            for g in groups.values()
-            if g["Name"] == body["GroupName"] and g.get("CategoryId") == group_category
-        ),
-        None,
-    )
+    same = _find(ctx, ix.SPECGROUP_BY_CATEGORY, group_category)
+    group = _named(same, body["GroupName"])
     if group is None:
         group_id = ctx.store.next_id(ctx.account, "specgroup")
-        same = [g for g in groups.values() if g.get("CategoryId") == group_category]
         group = {
             "Id": group_id,
             "CategoryId": group_category,
             "Name": body["GroupName"],
             "Position": _next_position(same),
         }
-        groups[str(group_id)] = group
-    fields = ctx.table("specfield")
-    field = next(
-        (f for f in fields.values() if f["FieldGroupId"] == group["Id"] and f["Name"] == body["FieldName"]),
-        None,
-    )
+        ctx.table("specgroup")[str(group_id)] = group
+    field = _named(_find(ctx, ix.SPECFIELD_BY_GROUP, group["Id"]), body["FieldName"])
     if field is None:
         field = _write_spec_field(
             ctx,
@@ -697,10 +814,7 @@ def _spec_by_names(ctx: SandboxContext, category_id: int, body: Doc) -> tuple[Do
         )
     value_ids = []
     for name in values:
-        existing = next(
-            (v for v in ctx.table("specvalue").values() if v["FieldId"] == field["Id"] and v["Name"] == name),
-            None,
-        )
+        existing = _named(_find(ctx, ix.SPECVALUE_BY_FIELD, field["Id"]), name)
         if existing is None:
             existing = _write_spec_value(
                 ctx, ctx.store.next_id(ctx.account, "specvalue"), {"FieldId": field["Id"], "Name": name}, None
@@ -709,35 +823,24 @@ def _spec_by_names(ctx: SandboxContext, category_id: int, body: Doc) -> tuple[Do
     return field, value_ids
 
 
-def _replace_specs(
-    ctx: SandboxContext, kind: str, owner_key: str, owner_id: int, field: Doc, value_ids: list[int]
-) -> list[Doc]:
-    table = ctx.table(kind)
-    for doc in [d for d in table.values() if d[owner_key] == owner_id and d["FieldId"] == field["Id"]]:
-        del table[str(doc["Id"])]
-    out = []
-    for value_id in value_ids:
-        spec_id = ctx.store.next_id(ctx.account, kind)
-        name = ctx.table("specvalue")[str(value_id)]["Name"]
-        doc = {
-            "Id": spec_id,
-            owner_key: owner_id,
-            "FieldId": field["Id"],
-            "FieldValueId": value_id,
-            "Text": name,
-        }
-        table[str(spec_id)] = doc
-        out.append(_spec_view(doc))
-    return out
-
-
-@_catalog
-async def product_spec_by_names(request: Request) -> Response:
+async def _specs_by_names(request: Request, specs: _Specs) -> Response:
+    """``PUT .../specificationvalue`` of a product or SKU: replaces the owner's values of the field."""
     ctx = sandbox(request)
-    product = _get(ctx, "product", request.path_params["productId"], "Product")
+    owner = specs.owner(ctx, request)
+    product = _get(ctx, "product", str(owner["ProductId"]), "Product") if specs.sku_level else owner
     body = await _body(request)
     field, value_ids = _spec_by_names(ctx, int(product["CategoryId"]), body)
-    return JSONResponse(_replace_specs(ctx, "productspec", "ProductId", int(product["Id"]), field, value_ids))
+    if specs.sku_level and not field["IsStockKeepingUnit"]:
+        ctx.table("specfield")[str(field["Id"])] = {**field, "IsStockKeepingUnit": True}
+    owner_id = int(owner["Id"])
+    _delete_docs(ctx, specs.kind, specs.of_field(ctx, owner_id, field["Id"]))
+    out = []
+    for value_id in value_ids:
+        spec_id = ctx.store.next_id(ctx.account, specs.kind)
+        name = ctx.table("specvalue")[str(value_id)]["Name"]
+        out.append(_spec_view(specs.write(ctx, spec_id, owner_id, field, value_id, name)))
+    specs.activate(ctx, owner_id)
+    return JSONResponse(out)
 
 
 # --- trade policies ---------------------------------------------------------------------------
@@ -767,7 +870,7 @@ async def get_sales_channel(request: Request) -> Response:
 @_catalog
 async def list_product_policies(request: Request) -> Response:
     ctx = sandbox(request)
-    product = _get(ctx, "product", request.path_params["productId"], "Product")
+    product = _product(ctx, request)
     return JSONResponse(
         [{"ProductId": product["Id"], "StoreId": s} for s in _store_ids(ctx, int(product["Id"]))]
     )
@@ -776,7 +879,7 @@ async def list_product_policies(request: Request) -> Response:
 @_catalog
 async def add_product_policy(request: Request) -> Response:
     ctx = sandbox(request)
-    product = _get(ctx, "product", request.path_params["productId"], "Product")
+    product = _product(ctx, request)
     policy = rules.path_id(request.path_params["tradepolicyId"], "Trade policy")
     if policy not in _sales_channels(ctx):
         raise RuleError(404, f"Trade policy {policy} not found.")
@@ -787,7 +890,7 @@ async def add_product_policy(request: Request) -> Response:
 @_catalog
 async def remove_product_policy(request: Request) -> Response:
     ctx = sandbox(request)
-    product = _get(ctx, "product", request.path_params["productId"], "Product")
+    product = _product(ctx, request)
     policy = rules.path_id(request.path_params["tradepolicyId"], "Trade policy")
     ctx.table("salespolicy").pop(f"{product['Id']}:{policy}", None)
     return _ok()
@@ -801,20 +904,19 @@ def _eans(ctx: SandboxContext, sku_id: int) -> list[str]:
 
 
 def _files(ctx: SandboxContext, sku_id: int) -> list[Doc]:
-    files = [f for f in ctx.table("skufile").values() if f["SkuId"] == sku_id]
+    files = _find(ctx, ix.SKUFILE_BY_SKU, sku_id)
     return sorted(files, key=lambda f: (int(f.get("Position") or 0), int(f["Id"])))
 
 
 def _missing_required_specs(ctx: SandboxContext, sku: Doc, product: Doc | None) -> list[str]:
     if product is None:
         return []
-    chain = {c["Id"] for c in rules.category_chain(ctx.table("category"), int(product["CategoryId"]))}
     required = [
         f
-        for f in ctx.table("specfield").values()
-        if f["CategoryId"] in chain and f["IsStockKeepingUnit"] and f["IsRequired"] and f["IsActive"]
+        for f in _chain_fields(ctx, int(product["CategoryId"]))
+        if f["IsStockKeepingUnit"] and f["IsRequired"] and f["IsActive"]
     ]
-    filled = {s["FieldId"] for s in ctx.table("skuspec").values() if s["SkuId"] == sku["Id"]}
+    filled = {s["FieldId"] for s in _find(ctx, ix.SKUSPEC_BY_SKU, sku["Id"])}
     return [f["Name"] for f in required if f["Id"] not in filled]
 
 
@@ -851,26 +953,17 @@ def _skus_where(
     brand_id: int | None = None,
     category_id: int | None = None,
 ) -> list[int]:
+    """The SKUs (in table order) of the product, of the brand's products, of the category's subtree."""
     products = ctx.table("product")
     wanted: set[int] = set()
     if product_id is not None:
         wanted.add(product_id)
-    for p in products.values():
-        if (brand_id is not None and p["BrandId"] == brand_id) or (
-            category_id is not None
-            and category_id
-            in {c["Id"] for c in rules.category_chain(ctx.table("category"), int(p["CategoryId"]))}
-        ):
-            wanted.add(int(p["Id"]))
-    return [int(s["Id"]) for s in ctx.table("sku").values() if s["ProductId"] in wanted]
-
-
-def _check_sku_refid(ctx: SandboxContext, sku_id: int, ref: str) -> None:
-    if not ref:
-        return
-    clash = next((s for s in ctx.table("sku").values() if s["RefId"] == ref and s["Id"] != sku_id), None)
-    if clash is not None:
-        raise RuleError(409, f"A SKU with RefId {ref!r} already exists (Id {clash['Id']}).")
+    if brand_id is not None:
+        wanted.update(int(p["Id"]) for p in products.find(ix.PRODUCT_BY_BRAND, brand_id))
+    if category_id is not None:
+        subtree = _category_subtree(ctx, category_id)
+        wanted.update(int(p["Id"]) for p in products.find_any(ix.PRODUCT_BY_CATEGORY, subtree))
+    return [int(s["Id"]) for s in ctx.table("sku").find_any(ix.SKU_BY_PRODUCT, wanted)]
 
 
 @_catalog
@@ -885,7 +978,7 @@ async def create_sku(request: Request) -> Response:
     sku_id = rules.caller_id(body)
     if sku_id is not None and str(sku_id) in ctx.table("sku"):
         raise RuleError(409, f"SKU with Id {sku_id} already exists.")
-    _check_sku_refid(ctx, sku_id or 0, doc["RefId"])
+    _check_refid_free(ctx, ix.SKU_BY_REFID, sku_id or 0, doc["RefId"], "A SKU")
     if ean:
         _check_ean_free(ctx, str(ean), sku_id or 0)
     sku_id = _new_id(ctx, "sku", body, "SKU")
@@ -901,20 +994,20 @@ async def create_sku(request: Request) -> Response:
 
 @_catalog
 async def get_sku(request: Request) -> Response:
-    return JSONResponse(dict(_get(sandbox(request), "sku", request.path_params["skuId"], "SKU")))
+    return JSONResponse(dict(_sku(sandbox(request), request)))
 
 
 @_catalog
 async def update_sku(request: Request) -> Response:
     ctx = sandbox(request)
-    current = _get(ctx, "sku", request.path_params["skuId"], "SKU")
+    current = _sku(ctx, request)
     body = await _body(request)
     doc = rules.coerce(body, rules.SKU_FIELDS, base=current, required=("ProductId", "Name"))
     sku_id = int(current["Id"])
     rules.check_sku(doc, creating=False, has_ean=bool(_eans(ctx, sku_id)))
     if str(doc["ProductId"]) not in ctx.table("product"):
         raise RuleError(400, f"The product {doc['ProductId']} does not exist.")
-    _check_sku_refid(ctx, sku_id, doc["RefId"])
+    _check_refid_free(ctx, ix.SKU_BY_REFID, sku_id, doc["RefId"], "A SKU")
     doc = {"Id": sku_id, **doc}
     if doc["IsActive"] and not current["IsActive"]:
         problems = _activation_problems(ctx, doc)
@@ -927,15 +1020,20 @@ async def update_sku(request: Request) -> Response:
     return JSONResponse(dict(ctx.table("sku")[str(sku_id)]))
 
 
+def _sku_by_refid(ctx: SandboxContext, ref: str) -> Doc:
+    sku = ctx.table("sku").first(ix.SKU_BY_REFID, ref)
+    if sku is None:
+        raise RuleError(404, "SKU not found.")
+    return sku
+
+
 @_catalog
 async def get_sku_by_refid_query(request: Request) -> Response:
     ctx = sandbox(request)
     ref = request.query_params.get("RefId") or request.query_params.get("refId")
     if not ref:
         raise RuleError(400, "The query parameter RefId is required.")
-    sku = next((s for s in ctx.table("sku").values() if s["RefId"] == ref), None)
-    if sku is None:
-        raise RuleError(404, "SKU not found.")
+    sku = _sku_by_refid(ctx, ref)
     eans = _eans(ctx, int(sku["Id"]))
     return JSONResponse({**dict(sku), "Ean": eans[0] if eans else ""})
 
@@ -943,11 +1041,7 @@ async def get_sku_by_refid_query(request: Request) -> Response:
 @_catalog
 async def sku_id_by_refid(request: Request) -> Response:
     ctx = sandbox(request)
-    ref = request.path_params["refId"]
-    sku = next((s for s in ctx.table("sku").values() if s["RefId"] == ref), None)
-    if sku is None:
-        raise RuleError(404, "SKU not found.")
-    return JSONResponse(str(sku["Id"]))
+    return JSONResponse(str(_sku_by_refid(ctx, request.path_params["refId"])["Id"]))
 
 
 @_catalog
@@ -956,9 +1050,9 @@ async def sku_ids_by_refids(request: Request) -> Response:
     body = await read_json(request, catalog=True)
     if not isinstance(body, list) or not all(isinstance(r, str) for r in body):
         raise RuleError(400, "The body must be a JSON list of RefIds.")
-    wanted = set(body)
     # Unknown RefIds are left out of the answer (every value in VTEX's schema is a SKU id string).
-    return JSONResponse({s["RefId"]: str(s["Id"]) for s in ctx.table("sku").values() if s["RefId"] in wanted})
+    skus = ctx.table("sku").find_any(ix.SKU_BY_REFID, set(body))
+    return JSONResponse({s["RefId"]: str(s["Id"]) for s in skus})
 
 
 @_catalog
@@ -966,15 +1060,15 @@ async def list_sku_ids(request: Request) -> Response:
     ctx = sandbox(request)
     page = _query_int(request, "page", 1, minimum=1)
     size = _query_int(request, "pagesize", 1000, minimum=1, maximum=1000)
-    ids = sorted(int(k) for k in ctx.table("sku"))
+    ids = ctx.table("sku").sorted_int_keys()
     return JSONResponse(ids[(page - 1) * size : page * size])
 
 
 @_catalog
 async def skus_by_product(request: Request) -> Response:
     ctx = sandbox(request)
-    product = _get(ctx, "product", request.path_params["productId"], "Product")
-    skus = _sorted(_by_key(ctx.table("sku").values(), "ProductId", product["Id"]))
+    product = _product(ctx, request)
+    skus = _sorted(_find(ctx, ix.SKU_BY_PRODUCT, product["Id"]))
     now = _now(ctx)
     return JSONResponse([rules.sku_by_product_view(s, i + 1, now) for i, s in enumerate(skus)])
 
@@ -995,11 +1089,9 @@ def _sku_context(ctx: SandboxContext, sku: Doc, request: Request) -> Response:
         categories=rules.category_chain(ctx.table("category"), int(product["CategoryId"])),
         files=_files(ctx, int(sku["Id"])),
         eans=_eans(ctx, int(sku["Id"])),
-        sku_specs=rules.grouped_specs(
-            _by_key(ctx.table("skuspec").values(), "SkuId", sku["Id"]), fields, values
-        ),
+        sku_specs=rules.grouped_specs(_find(ctx, ix.SKUSPEC_BY_SKU, sku["Id"]), fields, values),
         product_specs=rules.grouped_specs(
-            _by_key(ctx.table("productspec").values(), "ProductId", product["Id"]), fields, values
+            _find(ctx, ix.PRODUCTSPEC_BY_PRODUCT, product["Id"]), fields, values
         ),
         sales_channels=channels,
     )
@@ -1009,14 +1101,13 @@ def _sku_context(ctx: SandboxContext, sku: Doc, request: Request) -> Response:
 @_catalog
 async def sku_and_context(request: Request) -> Response:
     ctx = sandbox(request)
-    return _sku_context(ctx, _get(ctx, "sku", request.path_params["skuId"], "SKU"), request)
+    return _sku_context(ctx, _sku(ctx, request), request)
 
 
 @_catalog
 async def sku_by_ean(request: Request) -> Response:
     ctx = sandbox(request)
-    ean = request.path_params["ean"]
-    owner = next((d for d in ctx.table("skuean").values() if ean in d.get("Eans", [])), None)
+    owner = _ean_owner(ctx, request.path_params["ean"])
     sku = ctx.table("sku").get(str(owner["SkuId"])) if owner else None
     if sku is None:
         raise RuleError(404, "SKU not found.")
@@ -1027,79 +1118,16 @@ async def sku_by_ean(request: Request) -> Response:
 
 
 @_catalog
-async def list_sku_specs(request: Request) -> Response:
-    ctx = sandbox(request)
-    sku = _get(ctx, "sku", request.path_params["skuId"], "SKU")
-    docs = _sorted(_by_key(ctx.table("skuspec").values(), "SkuId", sku["Id"]))
-    return JSONResponse([_spec_view(d) for d in docs])
-
-
-@_catalog
-async def create_sku_spec(request: Request) -> Response:
-    ctx = sandbox(request)
-    sku = _get(ctx, "sku", request.path_params["skuId"], "SKU")
-    body = await _body(request)
-    doc = _put_spec(ctx, "skuspec", "SkuId", int(sku["Id"]), body)
-    _refresh_activation(ctx, [int(sku["Id"])])
-    return JSONResponse(_spec_view(doc))
-
-
-@_catalog
 async def update_sku_spec(request: Request) -> Response:
     ctx = sandbox(request)
-    sku = _get(ctx, "sku", request.path_params["skuId"], "SKU")
+    sku = _sku(ctx, request)
     body = await _body(request)
     spec_id = rules.coerce_value(rules.Field("Id", "int"), body.get("Id"))
-    table = ctx.table("skuspec")
-    current = table.get(str(spec_id))
-    if current is None or current["SkuId"] != sku["Id"]:
+    if _owned(ctx, "skuspec", str(spec_id), "SkuId", sku["Id"]) is None:
         raise RuleError(404, f"SKU specification {spec_id} not found.")
     field, value_id, text = _spec_link(ctx, body)
-    table[str(spec_id)] = {
-        "Id": spec_id,
-        "SkuId": sku["Id"],
-        "FieldId": field["Id"],
-        "FieldValueId": value_id,
-        "Text": text,
-    }
-    docs = _sorted(_by_key(table.values(), "SkuId", sku["Id"]))
-    return JSONResponse([_spec_view(d) for d in docs])
-
-
-@_catalog
-async def delete_sku_specs(request: Request) -> Response:
-    ctx = sandbox(request)
-    sku = _get(ctx, "sku", request.path_params["skuId"], "SKU")
-    table = ctx.table("skuspec")
-    for doc in _by_key(list(table.values()), "SkuId", sku["Id"]):
-        del table[str(doc["Id"])]
-    return _ok()
-
-
-@_catalog
-async def delete_sku_spec(request: Request) -> Response:
-    ctx = sandbox(request)
-    sku = _get(ctx, "sku", request.path_params["skuId"], "SKU")
-    table = ctx.table("skuspec")
-    spec = table.get(request.path_params["specificationId"])
-    if spec is None or spec["SkuId"] != sku["Id"]:
-        raise RuleError(404, "SKU specification not found.")
-    del table[str(spec["Id"])]
-    return _ok()
-
-
-@_catalog
-async def sku_spec_by_names(request: Request) -> Response:
-    ctx = sandbox(request)
-    sku = _get(ctx, "sku", request.path_params["skuId"], "SKU")
-    product = _get(ctx, "product", str(sku["ProductId"]), "Product")
-    body = await _body(request)
-    field, value_ids = _spec_by_names(ctx, int(product["CategoryId"]), body)
-    if not field["IsStockKeepingUnit"]:
-        ctx.table("specfield")[str(field["Id"])] = {**field, "IsStockKeepingUnit": True}
-    out = _replace_specs(ctx, "skuspec", "SkuId", int(sku["Id"]), field, value_ids)
-    _refresh_activation(ctx, [int(sku["Id"])])
-    return JSONResponse(out)
+    SKU_SPECS.write(ctx, spec_id, sku["Id"], field, value_id, text)
+    return JSONResponse(SKU_SPECS.views(ctx, sku["Id"]))
 
 
 # --- SKU files --------------------------------------------------------------------------------
@@ -1135,30 +1163,35 @@ def _file_doc(ctx: SandboxContext, sku_id: int, file_id: int, body: Doc, base: D
     return out
 
 
+def _sku_file(ctx: SandboxContext, request: Request, sku: Doc) -> Doc:
+    """The SKU's file of the path's ``{skuFileId}``, or 404."""
+    current = _owned(ctx, "skufile", request.path_params["skuFileId"], "SkuId", sku["Id"])
+    if current is None:
+        raise RuleError(404, "SKU file not found.")
+    return current
+
+
 @_catalog
 async def list_sku_files(request: Request) -> Response:
     ctx = sandbox(request)
-    sku = _get(ctx, "sku", request.path_params["skuId"], "SKU")
-    return JSONResponse(_files(ctx, int(sku["Id"])))
+    return JSONResponse(_files(ctx, _sku_id(ctx, request)))
 
 
 @_catalog
 async def create_sku_file(request: Request) -> Response:
     ctx = sandbox(request)
-    sku = _get(ctx, "sku", request.path_params["skuId"], "SKU")
+    sku_id = _sku_id(ctx, request)
     body = await _body(request)
-    doc = _file_doc(ctx, int(sku["Id"]), ctx.store.next_id(ctx.account, "skufile"), body, None)
-    _refresh_activation(ctx, [int(sku["Id"])])
+    doc = _file_doc(ctx, sku_id, ctx.store.next_id(ctx.account, "skufile"), body, None)
+    _refresh_activation(ctx, [sku_id])
     return JSONResponse([doc])
 
 
 @_catalog
 async def update_sku_file(request: Request) -> Response:
     ctx = sandbox(request)
-    sku = _get(ctx, "sku", request.path_params["skuId"], "SKU")
-    current = ctx.table("skufile").get(request.path_params["skuFileId"])
-    if current is None or current["SkuId"] != sku["Id"]:
-        raise RuleError(404, "SKU file not found.")
+    sku = _sku(ctx, request)
+    current = _sku_file(ctx, request, sku)
     body = await _body(request)
     return JSONResponse([_file_doc(ctx, int(sku["Id"]), int(current["Id"]), body, current)])
 
@@ -1166,33 +1199,23 @@ async def update_sku_file(request: Request) -> Response:
 @_catalog
 async def delete_sku_file(request: Request) -> Response:
     ctx = sandbox(request)
-    sku = _get(ctx, "sku", request.path_params["skuId"], "SKU")
-    table = ctx.table("skufile")
-    current = table.get(request.path_params["skuFileId"])
-    if current is None or current["SkuId"] != sku["Id"]:
-        raise RuleError(404, "SKU file not found.")
-    del table[str(current["Id"])]
-    return _ok()
+    return _delete_docs(ctx, "skufile", [_sku_file(ctx, request, _sku(ctx, request))])
 
 
 @_catalog
 async def delete_sku_files(request: Request) -> Response:
     ctx = sandbox(request)
-    sku = _get(ctx, "sku", request.path_params["skuId"], "SKU")
-    table = ctx.table("skufile")
-    for doc in _files(ctx, int(sku["Id"])):
-        del table[str(doc["Id"])]
-    return _ok()
+    return _delete_docs(ctx, "skufile", _files(ctx, _sku_id(ctx, request)))
 
 
 @_catalog
 async def reorder_sku_files(request: Request) -> Response:
     ctx = sandbox(request)
-    sku = _get(ctx, "sku", request.path_params["skuId"], "SKU")
+    sku_id = _sku_id(ctx, request)
     body = await read_json(request, catalog=True)
     if not isinstance(body, list) or not all(isinstance(i, dict) for i in body):
         raise RuleError(400, "The body must be a JSON list of {Id, Position}.")
-    files = {int(f["Id"]): f for f in _files(ctx, int(sku["Id"]))}
+    files = {int(f["Id"]): f for f in _files(ctx, sku_id)}
     try:
         order = {int(i["Id"]): int(i["Position"]) for i in body}
     except (KeyError, TypeError, ValueError):
@@ -1208,8 +1231,12 @@ async def reorder_sku_files(request: Request) -> Response:
 # --- EANs -------------------------------------------------------------------------------------
 
 
+def _ean_owner(ctx: SandboxContext, ean: str) -> Doc | None:
+    return ctx.table("skuean").first(ix.SKUEAN_BY_EAN, ean)
+
+
 def _check_ean_free(ctx: SandboxContext, ean: str, sku_id: int) -> None:
-    owner = next((d for d in ctx.table("skuean").values() if ean in d.get("Eans", [])), None)
+    owner = _ean_owner(ctx, ean)
     if owner is not None and owner["SkuId"] != sku_id:
         raise RuleError(409, f"The EAN {ean} is already used by SKU {owner['SkuId']}.")
 
@@ -1217,18 +1244,16 @@ def _check_ean_free(ctx: SandboxContext, ean: str, sku_id: int) -> None:
 @_catalog
 async def list_eans(request: Request) -> Response:
     ctx = sandbox(request)
-    sku = _get(ctx, "sku", request.path_params["skuId"], "SKU")
-    return JSONResponse(_eans(ctx, int(sku["Id"])))
+    return JSONResponse(_eans(ctx, _sku_id(ctx, request)))
 
 
 @_catalog
 async def add_ean(request: Request) -> Response:
     ctx = sandbox(request)
-    sku = _get(ctx, "sku", request.path_params["skuId"], "SKU")
+    sku_id = _sku_id(ctx, request)
     ean = request.path_params["ean"].strip()
     if not ean or len(ean) > 100:
         raise RuleError(400, "The EAN must have between 1 and 100 characters.")
-    sku_id = int(sku["Id"])
     _check_ean_free(ctx, ean, sku_id)
     eans = _eans(ctx, sku_id)
     if ean not in eans:
@@ -1240,8 +1265,7 @@ async def add_ean(request: Request) -> Response:
 @_catalog
 async def delete_ean(request: Request) -> Response:
     ctx = sandbox(request)
-    sku = _get(ctx, "sku", request.path_params["skuId"], "SKU")
-    sku_id = int(sku["Id"])
+    sku_id = _sku_id(ctx, request)
     ean = request.path_params["ean"]
     eans = _eans(ctx, sku_id)
     if ean not in eans:
@@ -1253,7 +1277,7 @@ async def delete_ean(request: Request) -> Response:
 @_catalog
 async def delete_eans(request: Request) -> Response:
     ctx = sandbox(request)
-    sku = _get(ctx, "sku", request.path_params["skuId"], "SKU")
+    sku = _sku(ctx, request)
     ctx.table("skuean").pop(str(sku["Id"]), None)
     return _ok()
 
@@ -1306,15 +1330,27 @@ def routes() -> list[BaseRoute]:
         Route(f"{pvt}/product/{{productId}}", update_product, methods=["PUT"]),
         Route(f"{sys}/pvt/products/productget/{{productId}}", product_get_system, methods=["GET"]),
         Route(f"{sys}/pvt/products/productgetbyrefid/{{refId}}", product_by_refid, methods=["GET"]),
-        Route(f"{pvt}/product/{{productId}}/specification", list_product_specs, methods=["GET"]),
-        Route(f"{pvt}/product/{{productId}}/specification", create_product_spec, methods=["POST"]),
-        Route(f"{pvt}/product/{{productId}}/specification", delete_product_specs, methods=["DELETE"]),
         Route(
-            f"{pvt}/product/{{productId}}/specification/{{specificationId}}",
-            delete_product_spec,
+            f"{pvt}/product/{{productId}}/specification", _for(PRODUCT_SPECS, _list_specs), methods=["GET"]
+        ),
+        Route(
+            f"{pvt}/product/{{productId}}/specification", _for(PRODUCT_SPECS, _create_spec), methods=["POST"]
+        ),
+        Route(
+            f"{pvt}/product/{{productId}}/specification",
+            _for(PRODUCT_SPECS, _delete_specs),
             methods=["DELETE"],
         ),
-        Route(f"{pvt}/product/{{productId}}/specificationvalue", product_spec_by_names, methods=["PUT"]),
+        Route(
+            f"{pvt}/product/{{productId}}/specification/{{specificationId}}",
+            _for(PRODUCT_SPECS, _delete_spec),
+            methods=["DELETE"],
+        ),
+        Route(
+            f"{pvt}/product/{{productId}}/specificationvalue",
+            _for(PRODUCT_SPECS, _specs_by_names),
+            methods=["PUT"],
+        ),
         # trade policies
         Route(f"{pvt}/product/{{productId}}/salespolicy", list_product_policies, methods=["GET"]),
         Route(
@@ -1339,12 +1375,12 @@ def routes() -> list[BaseRoute]:
         Route(f"{sys}/pvt/sku/stockkeepingunitbyid/{{skuId}}", sku_and_context, methods=["GET"]),
         Route(f"{sys}/pvt/sku/stockkeepingunitbyean/{{ean}}", sku_by_ean, methods=["GET"]),
         # SKU specifications
-        Route(f"{sku}/specification", list_sku_specs, methods=["GET"]),
-        Route(f"{sku}/specification", create_sku_spec, methods=["POST"]),
+        Route(f"{sku}/specification", _for(SKU_SPECS, _list_specs), methods=["GET"]),
+        Route(f"{sku}/specification", _for(SKU_SPECS, _create_spec), methods=["POST"]),
         Route(f"{sku}/specification", update_sku_spec, methods=["PUT"]),
-        Route(f"{sku}/specification", delete_sku_specs, methods=["DELETE"]),
-        Route(f"{sku}/specification/{{specificationId}}", delete_sku_spec, methods=["DELETE"]),
-        Route(f"{sku}/specificationvalue", sku_spec_by_names, methods=["PUT"]),
+        Route(f"{sku}/specification", _for(SKU_SPECS, _delete_specs), methods=["DELETE"]),
+        Route(f"{sku}/specification/{{specificationId}}", _for(SKU_SPECS, _delete_spec), methods=["DELETE"]),
+        Route(f"{sku}/specificationvalue", _for(SKU_SPECS, _specs_by_names), methods=["PUT"]),
         # SKU files (reorder before {skuFileId})
         Route(f"{sku}/file", list_sku_files, methods=["GET"]),
         Route(f"{sku}/file", create_sku_file, methods=["POST"]),

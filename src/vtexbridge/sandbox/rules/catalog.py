@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -319,10 +319,11 @@ def check_category_parent(
         raise RuleError(400, "A category cannot be its own ancestor.")
 
 
-def category_view(categories: Mapping[str, Mapping[str, Any]], doc: Mapping[str, Any]) -> dict[str, Any]:
+def category_view(
+    categories: Mapping[str, Mapping[str, Any]], doc: Mapping[str, Any], *, has_children: bool
+) -> dict[str, Any]:
     """The ``GET /api/catalog/pvt/category/{id}`` body: stored fields plus derived tree fields."""
     chain = category_chain(categories, int(doc["Id"]))
-    has_children = any(c.get("FatherCategoryId") == doc["Id"] for c in categories.values())
     return {
         **doc,
         "HasChildren": has_children,
@@ -333,24 +334,27 @@ def category_view(categories: Mapping[str, Mapping[str, Any]], doc: Mapping[str,
 
 
 def category_tree(
-    categories: Mapping[str, Mapping[str, Any]], levels: int, base_url: str
+    children_of: Callable[[int | None], Iterable[Mapping[str, Any]]], levels: int, base_url: str
 ) -> list[dict[str, Any]]:
-    """``GET /api/catalog_system/pub/category/tree/{levels}``: active categories, ``levels`` deep."""
-    children: dict[int | None, list[Mapping[str, Any]]] = {}
-    for doc in categories.values():
-        if doc.get("IsActive", True):
-            children.setdefault(doc.get("FatherCategoryId"), []).append(doc)
+    """``GET /api/catalog_system/pub/category/tree/{levels}``: active categories, ``levels`` deep.
+
+    ``children_of(parent)`` gives the categories whose ``FatherCategoryId`` is ``parent`` (``None``:
+    the departments).
+    """
+
+    def children(parent: int | None) -> list[Mapping[str, Any]]:
+        return [doc for doc in children_of(parent) if doc.get("IsActive", True)]
 
     def build(parent: int | None, depth: int, prefix: str) -> list[dict[str, Any]]:
         out = []
-        for doc in sorted(children.get(parent, []), key=lambda d: int(d["Id"])):
+        for doc in sorted(children(parent), key=lambda d: int(d["Id"])):
             url = f"{prefix}/{doc['LinkId']}"
             kids = build(doc["Id"], depth + 1, url) if depth < levels else []
             out.append(
                 {
                     "id": doc["Id"],
                     "name": doc["Name"],
-                    "hasChildren": bool(children.get(doc["Id"])),
+                    "hasChildren": bool(kids) if depth < levels else bool(children(doc["Id"])),
                     "url": base_url + url,
                     "children": kids,
                     "Title": doc.get("Title") or doc["Name"],
