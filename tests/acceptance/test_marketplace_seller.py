@@ -3,7 +3,9 @@
 For both payment models (the marketplace keeps the payment / the seller processes it): the catalog
 appears on the marketplace (suggestions, then offers indexed through our simulation), a price change
 in the ERP propagates with exactly one notification, an order flows through placement, dispatch,
-invoice and tracking into the ERP sink and back to the marketplace, and a cancellation works.
+invoice and tracking into the ERP sink and back to the marketplace, and a cancellation works. The
+price change goes through the seller sync (``run_seller_sync``, what ``vtexbridge sync`` runs in
+model A) and, alternatively, through ``serve``'s reload with ``notify_on_refresh``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import pytest
 from mkp_acceptance_support import ROOT, Admin, edit_csv, start_sandbox, vtex_client, vtex_settings
 from pydantic import SecretStr
 
-from vtexbridge.config import Settings
+from vtexbridge.config import Settings, StateSettings
+from vtexbridge.erp.config import ErpSettings
 from vtexbridge.erp.readers.folder import FolderReader
 from vtexbridge.erp.sinks.folder import FolderSink
 from vtexbridge.marketplace.harness import protocol_app, serve_in_thread
@@ -28,8 +31,10 @@ from vtexbridge.marketplace.seller.catalog import build_offers
 from vtexbridge.marketplace.seller.outbound import offer_new_skus
 from vtexbridge.marketplace.seller.payment import PaymentEvent, PaymentOutcome
 from vtexbridge.marketplace.seller.service import SellerProtocol
+from vtexbridge.marketplace.seller.sync import run_seller_sync
 from vtexbridge.marketplace.settings import MarketplaceSettings, SellerSettings
 from vtexbridge.state import StateStore
+from vtexbridge.sync.config import SyncSettings
 from vtexbridge.vtex.client import VtexClient
 
 pytestmark = pytest.mark.slow
@@ -140,7 +145,8 @@ async def test_catalog_appears_on_the_marketplace(world: World) -> None:
     assert {o["merchantName"] for o in indexed["indexed"]} == {expected_merchant}
 
 
-async def test_price_change_propagates_with_exactly_one_notification(world: World) -> None:
+async def test_price_change_found_by_a_serve_reload_is_exactly_one_notification(world: World) -> None:
+    # the alternative path: notify_on_refresh, when no `vtexbridge sync` runs
     before = await world.admin.notifications(sellerId=SELLER)
     await world.protocol.refresh()  # nothing changed in the ERP: nothing is sent
     assert await world.admin.notifications(sellerId=SELLER) == before
@@ -151,6 +157,38 @@ async def test_price_change_propagates_with_exactly_one_notification(world: Worl
     indexed = await world.admin.call("POST", f"/_sandbox/marketplace/sellers/{SELLER}/index")
     assert [(o["skuId"], o["price"]) for o in indexed["indexed"]] == [("P0001-01", 59990)]
     await world.protocol.refresh()
+    assert len(await world.admin.notifications(sellerId=SELLER)) == len(before) + 1
+
+
+async def test_price_change_through_the_seller_sync_is_exactly_one_notification(
+    world: World, tmp_path: Path
+) -> None:
+    # `vtexbridge sync` notifies; `serve` only reloads (its own notifications off)
+    world.protocol.settings = world.protocol.settings.model_copy(update={"notify_on_refresh": False})
+    settings = Settings(
+        vtex=vtex_settings(world.admin.url),
+        state=StateSettings(url=f"sqlite:///{tmp_path / 'state.db'}"),  # the store serve uses
+        erp=ErpSettings(kind="folder", path=world.erp),
+        sync=SyncSettings(report_dir=tmp_path / "reports"),
+        marketplace=MarketplaceSettings(seller=world.protocol.settings),
+    )
+    first = await run_seller_sync(settings)
+    assert first.exit_code == 0 and len(first.extra["notifications"]["offer"]) == 150
+    before = await world.admin.notifications(sellerId=SELLER)
+    assert (await run_seller_sync(settings)).extra["notifications"] == {
+        "offer": [],
+        "price": [],
+        "inventory": [],
+    }
+    edit_csv(world.erp / "prices.csv", "sku_key", "P0001-01", "base_price", "599.90")
+    await world.protocol.refresh()  # serve's periodic reload
+    outcome = await run_seller_sync(settings)
+    assert outcome.extra["serve"] == "current"  # serve answers from the snapshot being notified
+    new = [n for n in await world.admin.notifications(sellerId=SELLER) if n not in before]
+    assert [(n["type"], n["skuId"]) for n in new] == [("price", "P0001-01")]
+    indexed = await world.admin.call("POST", f"/_sandbox/marketplace/sellers/{SELLER}/index")
+    assert [(o["skuId"], o["price"]) for o in indexed["indexed"]] == [("P0001-01", 59990)]
+    await run_seller_sync(settings)
     assert len(await world.admin.notifications(sellerId=SELLER)) == len(before) + 1
 
 
@@ -246,8 +284,7 @@ async def test_a_new_erp_sku_is_offered_as_a_suggestion(world: World) -> None:
         "prices.csv": "P0001-99,700.00,800.00,300.00",
         "inventory.csv": "P0001-99,cd-sao-paulo,4,false,0.00:00:00",
         "sku_images.csv": "P0001-99,https://cdn.example.com/p/P0001-99-1.jpg,Blue XL,true,1",
-        # the sandbox requires an EAN (VTEX's guide: EAN or RefId)
-        "eans.csv": "P0001-99,7890012345991",
+        # no EAN: the RefId is enough (the suggestion spec: one of them)
     }
     for name, row in rows.items():
         with (world.erp / name).open("a", encoding="utf-8") as fh:

@@ -131,3 +131,38 @@ async def test_external_seller_admin_errors(sandbox: Sandbox) -> None:
         json={"type": "Output", "invoiceNumber": "1", "items": []},
     )
     assert r.status_code == 404 and "error" in r.json()
+
+
+SUGGESTION: dict[str, Any] = {
+    "ProductName": "Jacket",
+    "ProductId": "P1",
+    "ProductDescription": "Rain jacket",
+    "BrandName": "Serra",
+    "SkuName": "Green L",
+    "SellerId": "erpseller",
+    "Height": 8,
+    "Width": 25,
+    "Length": 30,
+    "Weight": 460,
+    "RefId": "P0001-01",
+    "EAN": "7890012345991",
+    "CategoryFullPath": "Clothing/Jackets",
+    "Images": [{"imageName": "front", "imageUrl": "https://img.example.com/1.jpg"}],
+    "AvailableQuantity": 5,
+    "Pricing": {"Currency": "BRL", "SalePrice": 659, "CurrencySymbol": "R$"},
+}
+
+
+@pytest.mark.parametrize("left_out", ["EAN", "RefId"])
+async def test_a_suggestion_needs_a_ref_id_or_an_ean_not_both(sandbox: Sandbox, left_out: str) -> None:
+    # the spec: RefId "mandatory if the EAN is not informed", EAN "mandatory if the RefId is not informed"
+    body = {k: v for k, v in SUGGESTION.items() if k != left_out}
+    await sandbox.call("PUT", "/suggestions/erpseller/P0001-01", body, expect=200)
+    saved = await sandbox.call("GET", "/suggestions/erpseller/P0001-01")
+    assert left_out not in saved["content"]
+
+
+async def test_a_suggestion_without_ref_id_and_ean_is_refused(sandbox: Sandbox) -> None:
+    body = {k: v for k, v in SUGGESTION.items() if k not in ("EAN", "RefId")}
+    r = await sandbox.client.put("/suggestions/erpseller/P0001-01", json=body)
+    assert r.status_code == 400 and "RefId or EAN" in r.json()["error"]["message"]

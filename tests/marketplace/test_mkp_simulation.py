@@ -104,9 +104,9 @@ def test_unknown_and_unpriced_items_are_left_out_with_request_index_kept() -> No
 
 def test_reservations_reduce_the_stock() -> None:
     index = _index(Offer("A", 100, None, stock=5))
-    index.reserve("A", 4)
+    index.reserve("VB-1", [("A", 4)], placed_at=NOW.timestamp())
     assert simulate({"items": [{"id": "A", "quantity": 3}]}, index, OPTIONS, NOW)["items"][0]["quantity"] == 1
-    index.release("A", 4)
+    index.release("VB-1")
     assert index.reserved == {}
 
 

@@ -69,9 +69,9 @@ async def test_suggestions_are_stored_and_replaced(sandbox_client: httpx.AsyncCl
 
 
 async def test_suggestions_need_their_required_fields(sandbox_client: httpx.AsyncClient) -> None:
-    body = {k: v for k, v in SUGGESTION.items() if k not in ("EAN", "Images")}
+    body = {k: v for k, v in SUGGESTION.items() if k not in ("RefId", "EAN", "Images")}
     missing = await sandbox_client.put("/suggestions/seller1/77", json=body)
-    assert missing.status_code == 400 and "EAN, Images" in missing.json()["error"]["message"]
+    assert missing.status_code == 400 and "Images, RefId or EAN" in missing.json()["error"]["message"]
     wrong_seller = await sandbox_client.put("/suggestions/seller2/77", json=SUGGESTION)
     assert wrong_seller.status_code == 400
 

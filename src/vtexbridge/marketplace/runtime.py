@@ -86,7 +86,7 @@ class MarketplaceRuntime:
         """Build what ``marketplace`` (default ``settings.marketplace``) configures.
 
         Injected parts (sink, reader, catalog sink, payment handlers, an httpx transport for the
-        marketplace services calls) replace the ones built from the settings.
+        marketplace services and Payment Gateway calls) replace the ones built from the settings.
 
         Raises:
             ConfigError: a payment handler cannot be loaded.
@@ -140,6 +140,7 @@ class MarketplaceRuntime:
                 catalog_sink=catalog_sink,
                 payment=affiliate_payment,
                 clock=clock,
+                http_transport=http_transport,
             )
             runtime.owned.append(runtime.affiliate)
         return runtime

@@ -109,8 +109,15 @@ class SellerSettings(_Section):
     )
     notify_on_refresh: bool = Field(
         default=False,
-        description="Notify the marketplace of the price/stock changes a reload finds. Leave off when "
-        "the sync engine calls marketplace.seller.outbound.notify_changes (it would notify twice).",
+        description="Also notify the marketplace of the price/stock changes a `serve` reload finds. "
+        "Leave off when `vtexbridge sync` runs (it notifies what changed since its last run; both "
+        "would notify twice).",
+    )
+    reservation_grace_s: float = Field(
+        default=0.0,
+        ge=0,
+        description="Units an order placed through us stay reserved until a snapshot exported this "
+        "long after the order is loaded (the time the ERP takes to import an order into its stock).",
     )
 
     @field_validator("path")
@@ -152,7 +159,9 @@ class AffiliateSettings(_Section):
     payment: PaymentMode = "marketplace"
     payment_handler: str | None = Field(
         default=None,
-        description="payment = 'seller': creates the payment transaction in the seller for each order.",
+        description="payment = 'seller': creates the payment transaction in the seller for each order. "
+        "'vtex-gateway' (built in) makes the VTEX Payment Gateway calls in the seller's account; "
+        "else an entry point of group vtexbridge.payment_handlers or 'module:attribute'.",
     )
     catalog_sink: CatalogSinkSettings = Field(default_factory=CatalogSinkSettings)
     fetch_concurrency: int = Field(default=4, ge=1, le=32, description="SKU fetches from the seller at once.")

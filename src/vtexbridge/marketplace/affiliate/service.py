@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from typing import Any
+
+import httpx
 
 from vtexbridge.clock import Clock, SystemClock
 from vtexbridge.config import Settings
 from vtexbridge.marketplace.affiliate.catalog_sink import CatalogSink, FolderCatalogSink
 from vtexbridge.marketplace.affiliate.notifications import CatalogFollower, SkuChange, parse_notification
 from vtexbridge.marketplace.affiliate.orders import AffiliateOrders
+from vtexbridge.marketplace.affiliate.payment_gateway import BUILT_IN, VtexGatewayPayment
 from vtexbridge.marketplace.auth import token_matches
 from vtexbridge.marketplace.errors import NotAuthorized
 from vtexbridge.marketplace.seller.payment import PaymentHandler, load_payment_handler
@@ -40,12 +44,14 @@ class AffiliateProtocol:
         sink: CatalogSink,
         *,
         owns_sink: bool = False,
+        owned: list[Any] | None = None,
     ) -> None:
         self.settings = settings
         self.catalog = catalog
         self.orders = orders
         self.sink = sink
         self._owns_sink = owns_sink
+        self._owned = list(owned or [])
 
     @classmethod
     def build(
@@ -58,8 +64,13 @@ class AffiliateProtocol:
         catalog_sink: CatalogSink | None = None,
         payment: PaymentHandler | None = None,
         clock: Clock | None = None,
+        http_transport: httpx.AsyncBaseTransport | None = None,
     ) -> AffiliateProtocol:
         """Wire the parts; the catalog sink and payment handler come from the settings unless given.
+
+        ``payment_handler = "vtex-gateway"`` is the built-in handler: the payment transaction is
+        created in the seller's VTEX Payment Gateway (:mod:`.payment_gateway`; ``http_transport``
+        replaces its network).
 
         Raises:
             ConfigError: the payment handler cannot be loaded.
@@ -70,14 +81,24 @@ class AffiliateProtocol:
             if not path.is_absolute() and settings.config_path is not None:
                 path = settings.config_path.parent / path
             catalog_sink = FolderCatalogSink(path, fsync=affiliate.catalog_sink.fsync)
-        if payment is None and affiliate.payment == "seller" and affiliate.payment_handler:
+        owned: list[Any] = []
+        if payment is None and affiliate.payment == "seller" and affiliate.payment_handler == BUILT_IN:
+            gateway = VtexGatewayPayment(
+                settings.vtex,
+                sales_channel=affiliate.sales_channel,
+                http_transport=http_transport,
+                clock=clock,
+            )
+            payment = gateway
+            owned.append(gateway)
+        elif payment is None and affiliate.payment == "seller" and affiliate.payment_handler:
             payment = load_payment_handler(affiliate.payment_handler)
         account = settings.vtex.account
         follower = CatalogFollower(affiliate, account, client, state, catalog_sink)
         orders = AffiliateOrders(
             affiliate, account, client, state, catalog_sink, clock or SystemClock(), payment=payment
         )
-        return cls(affiliate, follower, orders, catalog_sink, owns_sink=owns)
+        return cls(affiliate, follower, orders, catalog_sink, owns_sink=owns, owned=owned)
 
     def authorize(self, headers: Mapping[str, str], query: Mapping[str, str]) -> None:
         """Raise :class:`NotAuthorized` unless the configured secret is presented (when one is set)."""
@@ -127,5 +148,8 @@ class AffiliateProtocol:
         await self.catalog.run(stop)
 
     async def aclose(self) -> None:
+        for part in self._owned:
+            await part.aclose()
+        self._owned.clear()
         if self._owns_sink:
             await self.sink.aclose()

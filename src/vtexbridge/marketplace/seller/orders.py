@@ -147,8 +147,11 @@ class SellerOrders:
                 record = self._new_record(order_id, body)
                 if self.settings.payment == "seller" and isinstance(body.get("paymentData"), Mapping):
                     await self._pay("placement", record, body["paymentData"])
-                for item in record["items"]:
-                    self.index.reserve(item["id"], item["quantity"])
+                self.index.reserve(
+                    order_id,
+                    ((item["id"], item["quantity"]) for item in record["items"]),
+                    placed_at=self.clock.now().timestamp(),
+                )
                 await self._save(record)
             await self._deliver(record, ACCEPTED)
             return dict(record["response"])
@@ -367,8 +370,7 @@ class SellerOrders:
     async def _cancel_now(self, record: dict[str, Any]) -> dict[str, Any]:
         record["status"] = CANCELED
         record["updatedAt"] = self._now()
-        for item in record["items"]:
-            self.index.release(item["id"], item["quantity"])
+        self.index.release(record["orderId"])
         receipt = self._receipt(record, "cancel")
         await self._save(record)
         await self._deliver(record, CANCELED)

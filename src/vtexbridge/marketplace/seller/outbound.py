@@ -62,6 +62,15 @@ class NotifyReport:
     suggested: list[str] = field(default_factory=list)
     known: list[str] = field(default_factory=list)
     failed: list[tuple[str, str, str]] = field(default_factory=list)
+    causes: dict[tuple[str, str], VtexError] = field(default_factory=dict, repr=False)
+    """VTEX's refusal behind a failure, by (SKU, kind), when there was one (status, code, message)."""
+
+    def fail(self, sku_id: str, kind: str, error: VtexError | str) -> None:
+        if isinstance(error, VtexError):
+            self.failed.append((sku_id, kind, error.user_message))
+            self.causes[(sku_id, kind)] = error
+        else:
+            self.failed.append((sku_id, kind, error))
 
     @property
     def ok(self) -> bool:
@@ -106,7 +115,7 @@ async def notify_changes(
                     await client.marketplace.notify_inventory_change(seller_id, sku_id)
                     report.inventory.append(sku_id)
             except VtexError as e:
-                report.failed.append((sku_id, kind, e.user_message))
+                report.fail(sku_id, kind, e)
 
         return run
 
@@ -117,10 +126,15 @@ async def notify_changes(
 
 @dataclass(frozen=True, slots=True)
 class SkuOffer:
-    """A seller SKU to offer to the marketplace, with the suggestion to send if it is unknown there."""
+    """A seller SKU to offer to the marketplace, with the suggestion to send if it is unknown there.
+
+    ``suggestion`` None: none can be built from the snapshot (``reason`` says why); the catalog
+    notification is still sent, and a 404 is then a failure naming the reason.
+    """
 
     seller_sku_id: str
-    suggestion: SkuSuggestion
+    suggestion: SkuSuggestion | None
+    reason: str | None = None
 
 
 async def offer_new_skus(
@@ -136,10 +150,19 @@ async def offer_new_skus(
                 if known:
                     report.known.append(offer.seller_sku_id)
                     return
+                if offer.suggestion is None:
+                    why = offer.reason or "no suggestion could be built"
+                    report.fail(
+                        offer.seller_sku_id,
+                        "suggestion",
+                        f"the marketplace does not know SKU {offer.seller_sku_id} and no suggestion "
+                        f"can be sent: {why}",
+                    )
+                    return
                 await client.marketplace.save_sku_suggestion(seller_id, offer.seller_sku_id, offer.suggestion)
                 report.suggested.append(offer.seller_sku_id)
             except VtexError as e:
-                report.failed.append((offer.seller_sku_id, "suggestion", e.user_message))
+                report.fail(offer.seller_sku_id, "suggestion", e)
 
         return run
 

@@ -17,22 +17,30 @@ from vtexbridge.erp.readers import Reader
 from vtexbridge.marketplace.auth import vtex_credentials_match
 from vtexbridge.marketplace.errors import BadProtocolRequest, NotAuthorized
 from vtexbridge.marketplace.seller.catalog import build_offers
-from vtexbridge.marketplace.seller.orders import SellerOrders
+from vtexbridge.marketplace.seller.orders import SCOPE, SellerOrders
 from vtexbridge.marketplace.seller.outbound import NotifyReport, notify_changes, offer_new_skus
 from vtexbridge.marketplace.seller.simulation import (
+    Offer,
     OfferIndex,
     SimulationError,
     SimulationOptions,
     diff_offers,
     load_offers,
     simulate,
+    snapshot_time,
+    snapshot_version,
 )
 from vtexbridge.marketplace.settings import SellerSettings
 from vtexbridge.vtex.client import VtexClient
 
-__all__ = ["SellerProtocol"]
+__all__ = ["SellerProtocol", "index_key"]
 
 _log = logging.getLogger(__name__)
+
+
+def index_key(account: str, seller_id: str) -> str:
+    """State ``kv`` key (scope ``marketplace.seller``) of the snapshot ``serve`` answers from."""
+    return f"{account}:index:{seller_id}"
 
 
 class SellerProtocol:
@@ -113,15 +121,42 @@ class SellerProtocol:
             self._loading = asyncio.Lock()
         async with self._loading:
             opener = self._reader
-            offers = await asyncio.to_thread(
-                lambda: load_offers(opener(), trade_policy=self.settings.trade_policy)
-            )
+            read_at = self.clock.now().timestamp()
+
+            def load() -> tuple[list[Offer], float, float]:
+                reader = opener()
+                offers = load_offers(reader, trade_policy=self.settings.trade_policy)
+                return offers, snapshot_time(reader, read_at), snapshot_version(reader, read_at)
+
+            offers, taken_at, version = await asyncio.to_thread(load)
             previous = self.index.offers if self.index.loaded_at is not None else None
-            self.index.replace(offers, at=self.clock.now().timestamp())
-        _log.info("marketplace seller: %d offers loaded from the ERP snapshot", len(offers))
+            released = self.index.replace(
+                offers,
+                at=self.clock.now().timestamp(),
+                snapshot_at=taken_at,
+                grace_s=self.settings.reservation_grace_s,
+            )
+        await self._publish(version)
+        _log.info(
+            "marketplace seller: %d offers loaded from the ERP snapshot (%d order reservation(s) "
+            "released, %d kept)",
+            len(offers),
+            len(released),
+            len(self.index.reservations),
+        )
         if previous is not None and self.settings.notify_on_refresh and self._client is not None:
             await self._tell_marketplace(previous, offers, opener)
         return len(offers)
+
+    async def _publish(self, version: float) -> None:
+        """Say in the state store which snapshot the simulation answers from (the seller sync waits
+        for it before notifying a change, so the marketplace never re-simulates a stale index)."""
+        record = {"version": version, "loadedAt": self.clock.now().timestamp()}
+        key = index_key(self.orders.account, self.settings.seller_id)
+        try:
+            await asyncio.to_thread(self.orders.state.put_value, SCOPE, key, record)
+        except Exception as e:  # serving goes on; the sync then waits its bounded time
+            _log.warning("marketplace seller: the loaded snapshot could not be recorded: %s", e)
 
     async def _tell_marketplace(
         self, previous: Mapping[str, Any], offers: list[Any], opener: Callable[[], Reader]

@@ -22,6 +22,7 @@ What the answer says (``responseFulfillmentSimulation`` of the External Seller F
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,6 +38,7 @@ __all__ = [
     "FixedOffer",
     "Offer",
     "OfferIndex",
+    "Reservation",
     "SimulationError",
     "SimulationOptions",
     "base_price",
@@ -44,6 +46,8 @@ __all__ = [
     "diff_offers",
     "load_offers",
     "simulate",
+    "snapshot_time",
+    "snapshot_version",
 ]
 
 UNLIMITED_BALANCE = 1_000_000
@@ -104,25 +108,67 @@ class Offer:
         return self.price, max(self.price, self.list_price or 0), None
 
 
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """Units one order placed through our endpoint holds, and when it was placed (epoch seconds)."""
+
+    order_id: str
+    placed_at: float
+    items: tuple[tuple[str, int], ...]
+
+
 @dataclass(slots=True)
 class OfferIndex:
     """Offers by seller SKU id, plus units reserved by orders the ERP snapshot does not show yet.
 
-    Replace the offers as a whole (:meth:`replace`) when a new snapshot was read; reservations are
-    kept until :meth:`release` (the ERP's stock then accounts for the order).
+    The rule for reservations (docs/marketplace.md, "Stock reserved by orders"):
+
+    - an order placed through our ``/pvt/orders`` reserves its units at once (:meth:`reserve`),
+      stamped with the time it was placed;
+    - a reload (:meth:`replace`) keeps every reservation the new snapshot cannot be assumed to
+      account for: those placed after ``snapshot_at - grace_s`` (``snapshot_at`` = when the ERP's
+      stock was exported: the inventory file's mtime for the folder reader, the read time for SQL
+      and plugin readers; ``grace_s`` = ``marketplace.seller.reservation_grace_s``, the time the ERP
+      takes to import an order into the stock it exports). Older ones are dropped: the ERP's stock
+      already has those units out;
+    - a cancellation releases the order's units (:meth:`release`) whenever it happens.
+
+    So a unit sold through us is never offered again by a reload that predates the order (no
+    double-sell window), and never held back once the ERP's own stock reflects it.
     """
 
     offers: dict[str, Offer] = field(default_factory=dict)
     reserved: dict[str, int] = field(default_factory=dict)
+    """Units reserved per SKU (the sum over :attr:`reservations`)."""
+    reservations: dict[str, Reservation] = field(default_factory=dict)
+    """Reservations by order id."""
     loaded_at: float | None = None
+    snapshot_at: float | None = None
 
     def replace(
-        self, offers: Iterable[Offer], *, at: float | None = None, clear_reserved: bool = True
-    ) -> None:
+        self,
+        offers: Iterable[Offer],
+        *,
+        at: float | None = None,
+        snapshot_at: float | None = None,
+        grace_s: float = 0.0,
+    ) -> list[str]:
+        """Install a new snapshot's offers; returns the orders whose reservations it released.
+
+        ``snapshot_at`` None (the snapshot's age is unknown) keeps every reservation.
+        """
         self.offers = {o.sku_id: o for o in offers}
-        if clear_reserved:
-            self.reserved = {}
         self.loaded_at = at
+        self.snapshot_at = snapshot_at
+        if snapshot_at is None:
+            return []
+        cutoff = snapshot_at - grace_s
+        released = [r.order_id for r in self.reservations.values() if r.placed_at < cutoff]
+        for order_id in released:
+            del self.reservations[order_id]
+        if released:
+            self._total()
+        return released
 
     def put(self, offer: Offer) -> None:
         self.offers[offer.sku_id] = offer
@@ -136,15 +182,28 @@ class OfferIndex:
             return None
         return max(0, offer.stock - self.reserved.get(offer.sku_id, 0))
 
-    def reserve(self, sku_id: str, quantity: int) -> None:
-        self.reserved[sku_id] = self.reserved.get(sku_id, 0) + quantity
+    def reserve(self, order_id: str, items: Iterable[tuple[str, int]], *, placed_at: float) -> None:
+        """Hold ``items`` (SKU id, quantity) for ``order_id`` (placing it again changes nothing)."""
+        if order_id in self.reservations:
+            return
+        lines = tuple((str(sku), int(quantity)) for sku, quantity in items if int(quantity) > 0)
+        self.reservations[order_id] = Reservation(order_id, placed_at, lines)
+        for sku, quantity in lines:
+            self.reserved[sku] = self.reserved.get(sku, 0) + quantity
 
-    def release(self, sku_id: str, quantity: int) -> None:
-        left = self.reserved.get(sku_id, 0) - quantity
-        if left > 0:
-            self.reserved[sku_id] = left
-        else:
-            self.reserved.pop(sku_id, None)
+    def release(self, order_id: str) -> bool:
+        """Give back what ``order_id`` holds (a cancellation); False when it holds nothing."""
+        if self.reservations.pop(order_id, None) is None:
+            return False
+        self._total()
+        return True
+
+    def _total(self) -> None:
+        totals: dict[str, int] = {}
+        for r in self.reservations.values():
+            for sku, quantity in r.items:
+                totals[sku] = totals.get(sku, 0) + quantity
+        self.reserved = totals
 
     def __len__(self) -> int:
         return len(self.offers)
@@ -361,3 +420,37 @@ def load_offers(reader: Reader, *, trade_policy: str = "1") -> list[Offer]:
             )
         )
     return offers
+
+
+def snapshot_time(reader: Reader, read_at: float) -> float:
+    """When the stock a reader serves was exported (epoch seconds).
+
+    The folder reader's inventory file modification time (the ERP wrote it then); for the SQL and
+    plugin readers, which read the live ERP, ``read_at`` (the time the read started).
+    """
+    file_of = getattr(reader, "file_of", None)
+    path = file_of(Entity.INVENTORY) if callable(file_of) else None
+    if path is not None:
+        try:
+            return float(os.stat(path).st_mtime)
+        except OSError:
+            return read_at
+    return read_at
+
+
+def snapshot_version(reader: Reader, read_at: float) -> float:
+    """How new a snapshot is as a whole: the newest modification time of the folder reader's files
+    (a price change touches ``prices.csv`` only), else ``read_at``. Two processes reading the same
+    ERP compare versions to know whether one has loaded what the other read."""
+    file_of = getattr(reader, "file_of", None)
+    if not callable(file_of):
+        return read_at
+    times = []
+    for entity in Entity:
+        path = file_of(entity)
+        if path is not None:
+            try:
+                times.append(float(os.stat(path).st_mtime))
+            except OSError:
+                continue
+    return max(times) if times else read_at

@@ -6,7 +6,9 @@
 - ``PUT|GET /suggestions/{sellerId}/{sellerSkuId}`` (``Suggestions``, host ``api.vtex.com/{account}``):
   a suggestion is stored in kind ``suggestion`` (key ``{sellerId}:{sellerSkuId}``) as ``{sellerId,
   sellerSkuId, status: "Pending", version, content, createdAt, updatedAt}``; a new PUT replaces it
-  (the version grows). The spec's required fields are checked (400 listing the missing ones).
+  (the version grows). The spec's required fields are checked (400 listing the missing ones); of
+  ``RefId`` and ``EAN`` one is enough (the spec lists both as required, and describes each as
+  "mandatory if the other is not informed").
 - ``POST /api/catalog_system/pvt/skuseller/changenotification/{sellerId}/{sellerSkuId}`` (Catalog):
   204 when a seller SKU mapping exists (kind ``skuseller``, key ``{sellerId}:{sellerSkuId}``, the
   ``GET .../skuseller/{sellerId}/{sellerSkuId}`` shape; ``POST /_sandbox/marketplace/skusellers``
@@ -66,8 +68,6 @@ SUGGESTION_REQUIRED = (
     "Width",
     "Length",
     "Weight",
-    "RefId",
-    "EAN",
     "CategoryFullPath",
     "Images",
     "AvailableQuantity",
@@ -119,6 +119,8 @@ async def put_suggestion(request: Request) -> Response:
     if not isinstance(body, dict):
         abort(400, "The suggestion must be a JSON object")
     missing = [name for name in SUGGESTION_REQUIRED if body.get(name) in (None, "")]
+    if body.get("RefId") in (None, "") and body.get("EAN") in (None, ""):
+        missing.append("RefId or EAN")
     if missing:
         abort(400, f"Missing required fields: {', '.join(missing)}")
     if str(body["SellerId"]) != seller:
