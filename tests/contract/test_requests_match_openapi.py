@@ -318,6 +318,7 @@ CASES: dict[str, Invoke] = {
     "catalog.list_sku_ids": lambda c: c.catalog.list_sku_ids(page=1, page_size=1000),
     "catalog.iter_sku_ids": lambda c: c.catalog.iter_sku_ids(page_size=500),
     "catalog.list_skus_of_product": lambda c: c.catalog.list_skus_of_product(42),
+    "catalog.list_category_specification_fields": lambda c: c.catalog.list_category_specification_fields(7),
     "catalog.create_sku_specification": lambda c: c.catalog.create_sku_specification(
         310, mc.SkuSpecificationCreate(FieldId=20, FieldValueId=101)
     ),

@@ -51,7 +51,7 @@ def test_dry_run_prints_counts_as_json_and_sends_nothing(env: dict[str, str]) ->
     assert code == 0, out
     body = json.loads(out)
     assert body["dry_run"] is True and body["status"] == "dry-run"
-    assert body["counts"]["sku"] == {"create": 150, "activate": 150}
+    assert body["counts"]["sku"] == {"create": 150}, "a SKU once: its activation is a step of the record"
     assert body["counts"]["price"] == {"create": 150}
     assert body["errors"] == [] and Path(body["report_file"]).exists()
 

@@ -60,12 +60,28 @@ def test_skus_are_created_inactive_and_activated_after_their_images_eans_and_spe
 def test_counts_per_kind_and_action() -> None:
     p = plan(small_store(products=2, skus_per_product=2))
     assert p.count(Kind.SKU, Action.CREATE) == 4
-    assert p.count(Kind.SKU, Action.ACTIVATE) == 4
+    assert p.count(Kind.SKU, Action.ACTIVATE) == 0, "a new SKU's activation completes its create"
+    assert sum(1 for s in p.steps if s.kind is Kind.SKU and s.action is Action.ACTIVATE) == 4
     assert p.count(Kind.PRICE, Action.CREATE) == 4
     assert p.count(Kind.EAN, Action.LINK) == 4
     assert p.count(Kind.TRADE_POLICY, Action.LINK) == 2
     assert p.writes == len(p.steps)
-    assert p.to_json()["counts"]["sku"] == {"create": 4, "activate": 4}
+    assert p.to_json()["counts"]["sku"] == {"create": 4}
+
+
+def test_records_are_counted_alike_on_the_first_and_the_no_change_plan() -> None:
+    """Every record once per plan, whatever number of steps it takes: a new SKU (create, then
+    activate) counts as one record, as it does when unchanged."""
+    store = small_store(products=2, skus_per_product=2)
+    state = MemoryState()
+    first = plan(store, state)
+    apply_all(first, state)
+    second = plan(store, state)
+    assert second.steps == []
+    per_kind = {k: sum(c.values()) for k, c in first.rows()}
+    assert per_kind == {k: sum(c.values()) for k, c in second.rows()}
+    assert {k: c.get(Action.UNCHANGED, 0) for k, c in second.rows()} == per_kind
+    assert per_kind[Kind.SKU] == 4
 
 
 def test_a_second_plan_after_everything_was_accepted_has_no_step() -> None:

@@ -265,6 +265,26 @@ CASES = [
         check=lambda r: r.FieldId == 20,
     ),
     Case(
+        "list_category_specification_fields",
+        lambda c: c.catalog.list_category_specification_fields(7),
+        "GET",
+        "/api/catalog_system/pub/specification/field/listByCategoryId/7",
+        answer=[
+            {"Name": "Colour", "CategoryId": 7, "FieldId": 33, "IsActive": True, "IsStockKeepingUnit": True},
+            {
+                "Name": "Fabric",
+                "CategoryId": 7,
+                "FieldId": 34,
+                "IsActive": False,
+                "IsStockKeepingUnit": False,
+            },
+        ],
+        check=lambda r: (
+            [(f.FieldId, f.Name, f.IsStockKeepingUnit) for f in r]
+            == [(33, "Colour", True), (34, "Fabric", False)]
+        ),
+    ),
+    Case(
         "list_specification_values",
         lambda c: c.catalog.list_specification_values(20),
         "GET",

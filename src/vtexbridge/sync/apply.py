@@ -43,6 +43,7 @@ from vtexbridge.errors import (
     RecordRejected,
     VtexbridgeError,
 )
+from vtexbridge.observability import SyncMetrics, log_record_errors
 from vtexbridge.state.models import Accepted, ErrorRow
 from vtexbridge.state.store import StateStore
 from vtexbridge.sync.calls import Calls, Done
@@ -199,10 +200,16 @@ class _Committer:
         self.forget: dict[str, list[str]] = {}
         self.errors: list[ErrorRow] = []
         self.clear: dict[str, list[str]] = {}
+        self.outcomes: dict[tuple[str, str], int] = {}
         self.size = 0
         self.last = executor.clock.monotonic()
         self.lock = asyncio.Lock()
         self.flushes = 0
+
+    def outcome(self, kind: Kind, outcome: str) -> None:
+        """A record ended with ``outcome``: counted in the metrics once its batch is committed."""
+        if self.x.metrics is not None:
+            self.outcomes[(kind.value, outcome)] = self.outcomes.get((kind.value, outcome), 0) + 1
 
     def _added(self) -> bool:
         self.size += 1
@@ -231,12 +238,16 @@ class _Committer:
             forget, self.forget = self.forget, {}
             errors, self.errors = self.errors, []
             clear, self.clear = self.clear, {}
+            outcomes, self.outcomes = self.outcomes, {}
             self.size = 0
             self.last = self.x.clock.monotonic()
-            if not (accepted or forget or errors or clear):
-                return
-            self.flushes += 1
-            await self.x.in_state_thread(lambda: self._write(accepted, forget, errors, clear))
+            if accepted or forget or errors or clear:
+                self.flushes += 1
+                await self.x.in_state_thread(lambda: self._write(accepted, forget, errors, clear))
+            metrics = self.x.metrics
+            if metrics is not None:
+                for (kind, outcome), n in outcomes.items():
+                    metrics.records(kind, outcome, n)
 
     def _write(
         self,
@@ -254,6 +265,7 @@ class _Committer:
             store.clear_in_flight(account, kind, keys)
         if errors:
             store.record_errors_batch(account, errors, run_id=self.x.run_id)
+            log_record_errors(errors, run_id=self.x.run_id)
         for kind, keys in clear.items():
             store.clear_in_flight(account, kind, keys)
 
@@ -326,6 +338,7 @@ class Executor:
         run_id: the run the errors are recorded under.
         progress: told as steps end.
         clock: time and sleeping (the transport's clock in tests).
+        metrics: where each record's outcome is counted once its batch is committed.
     """
 
     def __init__(
@@ -341,8 +354,10 @@ class Executor:
         run_id: int | None = None,
         progress: Progress | None = None,
         clock: Clock | None = None,
+        metrics: SyncMetrics | None = None,
     ) -> None:
         self.client = client
+        self.metrics = metrics
         self.store = store
         self.account = account
         self.plan = plan
@@ -527,7 +542,10 @@ class Executor:
         index = step.index
         self._state[index] = _DONE
         self._ids[index] = done.vtex_id or step.vtex_id
-        self.result.add_done(step.kind, step.action)
+        if step.follow is None:  # a record is counted when its last step ends
+            main = step.main or step
+            self.result.add_done(main.kind, main.action)
+            self._committer.outcome(main.kind, main.action.value)
         if done.forget:
             await self._committer.forgotten(step.kind.value, step.key)
         else:
@@ -546,6 +564,7 @@ class Executor:
     async def _fail(self, step: Step, error: RecordError | VtexError) -> None:
         self._state[step.index] = _FAILED
         self.result.failed[step.kind] = self.result.failed.get(step.kind, 0) + 1
+        self._committer.outcome(step.kind, "failed")
         self.result.errors.append(PlanError(step.kind, step.key, error))
         creating = step.action in (Action.CREATE, Action.LINK)
         await self._committer.failed(
@@ -565,7 +584,16 @@ class Executor:
                 continue
             self._state[index] = _BLOCKED
             step = self.plan.steps[index]
+            if step.main is not None and self._state[step.main.index] != _DONE:
+                # its record failed or is held back with its main step: counted, and its error
+                # recorded, there (a second row would replace VTEX's message with "held back")
+                if self.progress is not None:
+                    self.progress.advance(step.kind)
+                self._end()
+                queue.extend(self._children[index])
+                continue
             self.result.blocked[step.kind] = self.result.blocked.get(step.kind, 0) + 1
+            self._committer.outcome(step.kind, Action.BLOCKED.value)
             error = DependencyBlocked(
                 f"held back: {label} failed", record=step.ref or RecordRef(step.kind.value, step.key)
             )

@@ -30,7 +30,6 @@ from vtexbridge.sync.mapping import Mapper, Ref
 from vtexbridge.sync.steps import Action, Step
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.errors import Conflict, NotFound, OutcomeUnknown
-from vtexbridge.vtex.hosts import Api
 from vtexbridge.vtex.models.catalog import (
     BrandCreate,
     BrandUpdate,
@@ -57,8 +56,6 @@ from vtexbridge.vtex.models.pricing import PriceUpdate
 
 __all__ = ["Calls", "Done", "Flights", "IdAllocator", "Resolve"]
 
-FIELDS_OF_CATEGORY = "/api/catalog_system/pub/specification/field/listByCategoryId/{categoryId}"
-"""Not (yet) a :class:`CatalogAPI` method: sent through the client's transport, like every call."""
 _CHOSEN_ID_TRIES = 20
 T = TypeVar("T")
 Resolve = Callable[[Ref], Any]
@@ -106,8 +103,10 @@ class Calls:
             (Kind.SPEC_GROUP, Action.UPDATE): self.update_group,
             (Kind.SPEC_FIELD, Action.CREATE): self.create_field,
             (Kind.SPEC_FIELD, Action.UPDATE): self.update_field,
+            (Kind.SPEC_FIELD, Action.DEACTIVATE): self.deactivate_field,
             (Kind.SPEC_VALUE, Action.CREATE): self.create_value,
             (Kind.SPEC_VALUE, Action.UPDATE): self.update_value,
+            (Kind.SPEC_VALUE, Action.DEACTIVATE): self.deactivate_value,
             (Kind.PRODUCT, Action.CREATE): self.create_product,
             (Kind.PRODUCT, Action.UPDATE): self.update_product,
             (Kind.PRODUCT, Action.DEACTIVATE): self.deactivate_product,
@@ -304,16 +303,11 @@ class Calls:
         body = self.body(step, resolve)
 
         async def find() -> Any:
-            r = await self.client.transport.request(
-                Api.CATALOG,
-                "GET",
-                FIELDS_OF_CATEGORY,
-                path={"categoryId": body["CategoryId"]},
-                record=step.ref,
+            fields = await self.catalog.list_category_specification_fields(
+                body["CategoryId"], record=step.ref
             )
-            fields = r.json() if r.content else []
-            hit = next((f for f in fields if f.get("Name") == body["Name"]), None)
-            return None if hit is None else _Found(int(hit["FieldId"]))
+            hit = next((f for f in fields if f.Name == body["Name"]), None)
+            return None if hit is None else _Found(hit.FieldId)
 
         found = await self._create_by_lookup(
             step,
@@ -335,6 +329,38 @@ class Calls:
             _int(step.vtex_id), SpecificationFieldUpdate(**body), record=step.ref
         )
         return Done(step.vtex_id)
+
+    async def deactivate_field(self, step: Step, resolve: Resolve) -> Done:
+        """Gone from the ERP: switch VTEX's field off as it is (its PUT takes every attribute)."""
+        field_id = _int(step.vtex_id)
+        current = (await self.catalog.get_specification_field(field_id, record=step.ref)).model_dump()
+        if current.get("IsActive") is False:
+            return Done(step.vtex_id, active=False)
+        body = _fields_of(SpecificationFieldUpdate, current)
+        for name, default in _FIELD_DEFAULTS.items():
+            body.setdefault(name, default)
+        body["IsActive"] = False
+        await self.catalog.update_specification_field(
+            field_id, SpecificationFieldUpdate(**body), record=step.ref
+        )
+        return Done(step.vtex_id, active=False)
+
+    async def deactivate_value(self, step: Step, resolve: Resolve) -> Done:
+        value_id = _int(step.vtex_id)
+        current = await self.catalog.get_specification_value(value_id, record=step.ref)
+        if current.IsActive is False:
+            return Done(step.vtex_id, active=False)
+        if current.FieldId is None:
+            raise ValueError(f"VTEX's specification value {value_id} has no FieldId")
+        update = SpecificationValueUpdate(
+            FieldId=current.FieldId,
+            Name=current.Name,
+            Text=current.Text,
+            IsActive=False,
+            Position=current.Position,
+        )
+        await self.catalog.update_specification_value(value_id, update, record=step.ref)
+        return Done(step.vtex_id, active=False)
 
     async def create_value(self, step: Step, resolve: Resolve) -> Done:
         body = self.body(step, resolve)
@@ -694,6 +720,21 @@ class Calls:
         body = {k: v for k, v in self.body(step, resolve).items() if v is not None}
         await self.client.masterdata.replace_document(acronym, doc_id, body, record=step.ref)
         return Done(doc_id)
+
+
+_FIELD_DEFAULTS: dict[str, Any] = {
+    "Description": "",
+    "Position": 0,
+    "IsFilter": False,
+    "IsRequired": False,
+    "IsOnProductDetails": False,
+    "IsStockKeepingUnit": False,
+    "IsWizard": False,
+    "IsTopMenuLinkActive": False,
+    "IsSideMenuLinkActive": False,
+    "DefaultValue": "",
+}
+"""What a specification field's PUT needs when VTEX's copy has no value (it takes every attribute)."""
 
 
 @dataclass(frozen=True, slots=True)

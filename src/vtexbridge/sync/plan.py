@@ -9,11 +9,12 @@ the state index of its kind (``erp_key -> (vtex_id, payload_hash, active)``), an
 - link entities (EANs, trade policies) -> ``link`` / ``unlink``;
 - otherwise ``unchanged``: counted, nothing kept.
 
-Records in the state but missing from a complete read are deactivated (categories, brands, products,
-every SKU, warehouses) or removed (images, EANs, specifications, trade-policy links, prices; a stock
-line is set to zero). Links of a parent that is itself gone are left as they are: the parent is
-deactivated, and they come back unchanged if it returns. Nothing of an entity whose read was
-incomplete is deactivated or removed, and nothing named in an error either.
+Records in the state but missing from a complete read are deactivated (categories, brands,
+specification fields and values, products, every SKU, warehouses) or removed (images, EANs,
+product and SKU specifications, trade-policy links, prices; a stock line is set to zero). Links of
+a parent that is itself gone are left as they are: the parent is deactivated, and they come back
+unchanged if it returns. Nothing of an entity whose read was incomplete is deactivated or removed,
+and nothing named in an error either.
 
 Every record is checked before anything is planned for it (:mod:`vtexbridge.sync.validate`, unknown
 or failed parents, duplicate keys, mandatory specifications, one EAN per SKU); a bad record gets an

@@ -190,7 +190,8 @@ class PlannerBase:
 
     def _emit(self, step: Step) -> Step:
         self.plan.steps.append(step)
-        self._count(step.kind, step.action)
+        if step.main is None:  # a step completing another one is not a record of its own
+            self._count(step.kind, step.action)
         return step
 
     def _keep(self, step: Step) -> Step:
@@ -230,7 +231,8 @@ class PlannerBase:
         activation = self.activation.pop(key, None) if kind is Kind.SKU else None
         if activation is not None and activation is not step and not activation.dead:
             activation.dead = True
-            self._count(kind, activation.action, -1)
+            if activation.main is None:
+                self._count(kind, activation.action, -1)
         self.retro.add((kind.value, key))
 
     def _parent(
@@ -423,12 +425,42 @@ class PlannerBase:
         for kind, n in self.unchanged.items():
             if n:
                 self._count(kind, Action.UNCHANGED, n)
+        self._clear_stale_errors()
         for kind in list(self.plan.counts):
             self.plan.counts[kind] = {a: n for a, n in self.plan.counts[kind].items() if n}
 
+    def _clear_stale_errors(self) -> None:
+        """The recorded errors that are gone (:attr:`Plan.cleared`): row errors of earlier runs (recorded
+        again if the row is still bad), the keys found valid and unchanged, and — when the kind was
+        read completely — every key with neither an error nor a step in this plan (fixed, or gone
+        from the ERP). A key with a step keeps its error until VTEX answers."""
+        keep: dict[Kind, set[str]] = {}
+        for e in self.plan.errors:
+            if e.key is not None:
+                keep.setdefault(e.kind, set()).add(e.key)
+        for step in self.plan.steps:
+            keep.setdefault(step.kind, set()).add(step.key)
+        for kind in self.plan.kinds:
+            recorded = self.error_keys_of.get(kind)
+            if not recorded:
+                continue
+            kept = keep.get(kind, set())
+            cleared = set(self.plan.cleared.get(kind, ())) - kept
+            if not any(e in self.plan.incomplete for e in ENTITIES_OF[kind]):
+                cleared.update(recorded - kept)
+            cleared.update(k for k in recorded if k.startswith("@"))
+            if cleared:
+                self.plan.cleared[kind] = sorted(cleared)
+
     def _kill(self, step: Step, parent_kind: str, parent_key: str) -> None:
         step.dead = True
-        self._count(step.kind, step.action, -1)
+        main = step.main
+        if main is not None:
+            if main.dead:
+                return  # its record is held back with its main step, and counted there
+            self._count(main.kind, main.action, -1)  # the record is held back, not done
+        else:
+            self._count(step.kind, step.action, -1)
         if step.action in WRITES and step.ref is not None:
             error = DependencyBlocked(
                 f"held back: its {_LABEL.get(Kind(parent_kind), parent_kind)} {parent_key!r} has an error",

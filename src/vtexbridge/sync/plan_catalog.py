@@ -181,6 +181,7 @@ class CatalogPasses(PlannerBase):
             values = self.mapper.spec_field(r, category)
             self._diff(kind, key, entry, values, parents, entity, key, parent_key=r.group_key)
         self.required = {c: (frozenset(s), frozenset(p)) for c, (s, p) in required.items()}
+        self._deactivate_missing(kind, index)  # VTEX keeps a field's history: switch it off
 
     def _spec_values(self) -> None:
         kind, entity = Kind.SPEC_VALUE, Entity.SPECIFICATION_VALUES
@@ -205,6 +206,7 @@ class CatalogPasses(PlannerBase):
                 continue
             self.value_field[key] = r.field_key
             self._diff(kind, key, entry, km.values(r), parents, entity, key, parent_key=r.field_key)
+        self._deactivate_missing(kind, index)
 
     def _spec_link_problem(
         self, field_key: str, value_keys: tuple[str, ...], text: str | None, *, sku: bool
@@ -452,6 +454,7 @@ class CatalogPasses(PlannerBase):
         )  # fmt: skip
         if after is not None:
             step.parents = (*parents, Parent(Kind.SKU.value, key, None, after))
+            step.main, after.follow = after, step
         self._emit(step)
         self.activation[key] = step
         if after is None:

@@ -24,17 +24,19 @@ from vtexbridge.clock import Clock
 from vtexbridge.config import Settings
 from vtexbridge.erp.readers import Reader, open_reader
 from vtexbridge.erp.records import Entity
-from vtexbridge.errors import ConfigError, StateLocked
+from vtexbridge.errors import ConfigError, DependencyBlocked, StateLocked
+from vtexbridge.observability import Metrics, log_record_errors
 from vtexbridge.state.models import RunStatus
 from vtexbridge.state.store import StateStore
 from vtexbridge.sync.apply import ApplyResult, Executor, Progress, error_row
 from vtexbridge.sync.calls import Calls, read_current
-from vtexbridge.sync.graph import ENTITIES_OF
+from vtexbridge.sync.graph import ENTITIES_OF, Kind
+from vtexbridge.sync.locate import add_rows
 from vtexbridge.sync.mapping import Mapper, Ref
 from vtexbridge.sync.plan import make_plan
 from vtexbridge.sync.report import RunReport, write_report
 from vtexbridge.sync.stateview import StoreView
-from vtexbridge.sync.steps import Plan, Step
+from vtexbridge.sync.steps import Action, Plan, Step
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.errors import VtexError
 from vtexbridge.vtex.metrics import TransportMetrics
@@ -92,8 +94,17 @@ async def run_sync(
     clock: Clock | None = None,
     progress: Progress | None = None,
     reader: Reader | None = None,
+    metrics: Metrics | None = None,
 ) -> SyncOutcome:
     """Plan and (unless ``dry_run``) apply one sync of ``settings.vtex.account``.
+
+    With ``metrics``, the client counts its VTEX calls in ``metrics.transport``, every record's
+    outcome is counted in ``metrics.sync`` as it is committed, and the run once it is finished.
+    ``report.requests`` counts this run's requests only, whatever else shares ``metrics``.
+
+    In marketplace seller mode (``[marketplace.seller]`` configured: ``vtex.account`` is then the
+    marketplace, not the retailer's store) the catalog is not pushed into that account: the seller's
+    own sync (:func:`vtexbridge.marketplace.seller.sync.run_seller_sync`) runs instead.
 
     Raises:
         ConfigError: ``[erp]`` missing, bad mapping overrides, missing credentials.
@@ -101,6 +112,20 @@ async def run_sync(
         VtexError: a failure that stops the run (credentials refused, permission missing).
     """
     options = options or SyncOptions()
+    marketplace = getattr(settings, "marketplace", None)
+    if marketplace is not None and getattr(marketplace, "seller", None) is not None:
+        # imported here: the marketplace package imports this module
+        from vtexbridge.marketplace.seller.sync import run_seller_sync
+
+        return await run_seller_sync(
+            settings,
+            options,
+            http_transport=http_transport,
+            clock=clock,
+            progress=progress,
+            reader=reader,
+            metrics=metrics.transport if metrics is not None else None,
+        )
     if settings.erp is None and reader is None:
         raise ConfigError(ERP_MISSING)
     mapper = Mapper(settings.sync)
@@ -121,6 +146,8 @@ async def run_sync(
         plan = make_plan(
             reader, StoreView(store, account), mapper=mapper, only=options.only or None, sources=sources
         )
+        if plan.errors:
+            add_rows(reader, plan.errors)  # the planner's errors name the file; this adds the row
         report = RunReport.of_plan(plan, account=account, dry_run=options.dry_run, started_at=started)
         outcome = SyncOutcome(plan, report)
         if options.dry_run:
@@ -128,7 +155,9 @@ async def run_sync(
                 report.diffs = await _diffs(settings, plan, options.show, mapper, http_transport, clock)
             report.status = "dry-run"
         else:
-            await _apply(settings, store, plan, mapper, report, outcome, http_transport, clock, progress)
+            await _apply(
+                settings, store, plan, mapper, report, outcome, http_transport, clock, progress, metrics
+            )
         report.finished_at = datetime.now(UTC)
         if options.write_report:
             outcome.report_file = write_report(report, settings.sync.report_dir, options.report_path)
@@ -149,13 +178,20 @@ async def _apply(
     http_transport: httpx.AsyncBaseTransport | None,
     clock: Clock | None,
     progress: Progress | None,
+    metrics: Metrics | None,
 ) -> None:
     account = settings.vtex.account
     run_id = store.start_run(account, "sync", holder=_holder())
     report.run_id = run_id
     _record_plan_errors(store, account, plan, run_id)
-    metrics = TransportMetrics(CollectorRegistry())
-    client = VtexClient(Transport(settings.vtex, http_transport=http_transport, clock=clock, metrics=metrics))
+    if metrics is not None:
+        for kind, settled, n in _plan_outcomes(plan):
+            metrics.sync.records(kind, settled, n)
+    transport_metrics = metrics.transport if metrics is not None else TransportMetrics(CollectorRegistry())
+    requests_before = _requests(transport_metrics)
+    client = VtexClient(
+        Transport(settings.vtex, http_transport=http_transport, clock=clock, metrics=transport_metrics)
+    )
     status = RunStatus.FAILED
     message: str | None = None
     try:
@@ -170,6 +206,7 @@ async def _apply(
             run_id=run_id,
             progress=progress,
             clock=clock,
+            metrics=metrics.sync if metrics is not None else None,
         )
         result = await executor.run()
         outcome.result = result
@@ -184,7 +221,7 @@ async def _apply(
         message = repr(e)
         raise
     finally:
-        report.requests = _requests(metrics)
+        report.requests = _requests(transport_metrics) - requests_before
         report.status = status.value
         await client.aclose()
         store.finish_run(
@@ -195,19 +232,42 @@ async def _apply(
             errors=report.error_count,
             message=message,
         )
+        if metrics is not None:
+            run = store.get_run(run_id)
+            if run is not None:  # records were counted as they were committed
+                metrics.sync.observe_run(run, count_records=False)
 
 
 def _record_plan_errors(store: StateStore, account: str, plan: Plan, run_id: int) -> None:
-    """Record the plan's errors; clear what was fixed (and row errors of earlier runs)."""
-    for kind in plan.kinds:
-        stale = [e.erp_key for e in store.list_errors(account, kind.value) if e.erp_key.startswith("@")]
-        if stale:
-            store.clear_errors(account, kind.value, stale)
+    """Record the plan's errors (one log line each); clear the errors that are gone: what was fixed,
+    what left the ERP, and row errors of earlier runs (recorded again if still there)."""
     for kind, keys in plan.cleared.items():
         store.clear_errors(account, kind.value, keys)
     rows = [error_row(e.kind, e.key, e.error) for e in plan.errors]
     if rows:
         store.record_errors_batch(account, rows, run_id=run_id)
+        log_record_errors(rows, run_id=run_id)
+
+
+def _plan_outcomes(plan: Plan) -> list[tuple[str, str, int]]:
+    """``(kind, outcome, n)`` of the records the plan settles itself: ``unchanged``; ``blocked``
+    for records held back by another record's error, ``invalid`` for the records in error."""
+    held: dict[Kind, set[str]] = {}
+    for e in plan.errors:
+        if isinstance(e.error, DependencyBlocked) and e.key is not None:
+            held.setdefault(e.kind, set()).add(e.key)
+    out = []
+    for kind, counts in plan.rows():
+        unchanged = counts.get(Action.UNCHANGED, 0)
+        if unchanged:
+            out.append((kind.value, Action.UNCHANGED.value, unchanged))
+        bad = counts.get(Action.BLOCKED, 0)
+        blocked = min(bad, len(held.get(kind, ())))
+        if blocked:
+            out.append((kind.value, Action.BLOCKED.value, blocked))
+        if bad - blocked:
+            out.append((kind.value, "invalid", bad - blocked))
+    return out
 
 
 async def _diffs(
@@ -307,10 +367,11 @@ def _sources(reader: Reader) -> dict[Entity, str]:
 
 
 def _requests(metrics: TransportMetrics) -> int:
+    """VTEX calls counted so far (read from the counter itself: collecting the whole registry
+    would run its other collectors, such as the state store's gauges)."""
     total = 0.0
-    for metric in metrics.registry.collect():
-        if metric.name.endswith("vtex_requests"):
-            total += sum(s.value for s in metric.samples if s.name.endswith("_total"))
+    for metric in metrics.requests.collect():
+        total += sum(s.value for s in metric.samples if s.name.endswith("_total"))
     return int(total)
 
 

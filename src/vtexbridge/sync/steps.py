@@ -66,6 +66,10 @@ class Step:
         ref: the ERP record, for errors.
         index: position in :attr:`Plan.steps`, set when the plan is final.
         ready: when the executor found it ready to run (a tick of the run).
+        main: for a step that completes another step of the same record (a new or updated SKU's
+            activation), that step. Such a step is not a record of its own: the record is counted
+            once, with ``main``'s action, when its last step ends.
+        follow: on a main step, the step that completes it.
     """
 
     kind: Kind
@@ -85,6 +89,8 @@ class Step:
     index: int = -1
     dead: bool = False
     ready: int = 0
+    main: Step | None = None
+    follow: Step | None = None
 
     def parent(self, kind: str) -> Parent | None:
         """The first parent of ``kind``."""
@@ -117,13 +123,17 @@ class Plan:
 
     Attributes:
         steps: every write to make, in the order the plan is printed (kind by kind).
-        counts: ``{kind: {action: n}}`` including ``unchanged`` and ``blocked``.
+        counts: ``{kind: {action: n}}`` of *records*, including ``unchanged`` and ``blocked``: a
+            record is counted once whatever number of steps it takes (a new SKU is a ``create``;
+            its activation is a step, not another record), so that a run and the no-change run
+            after it count the same records.
         errors: every record that will not be sent (reader errors, local validation, held back).
         kinds: the kinds this plan manages (all, or those of ``--only``).
         incomplete: entities whose read had unreadable rows: nothing of theirs was deactivated or
             removed on the grounds that it was not read.
         next_ids: the next id to choose, per kind that chooses its ids.
-        cleared: entities whose previous error is gone (unchanged and valid now).
+        cleared: keys whose recorded error is gone: valid and unchanged now, or no longer in a
+            complete read of the ERP (the keys with a step keep theirs until VTEX answers).
         warnings: what does not stop a record (an unknown column).
     """
 

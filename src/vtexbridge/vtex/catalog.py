@@ -23,6 +23,7 @@ from vtexbridge.vtex.models.catalog import (
     BrandUpdate,
     Category,
     CategoryCreate,
+    CategorySpecification,
     CategoryTreeNode,
     CategoryUpdate,
     FieldValue,
@@ -71,6 +72,7 @@ SPECIFICATION_FIELD = "/api/catalog/pvt/specification/{specificationId}"
 SPECIFICATION_VALUES = "/api/catalog/pvt/specificationvalue"
 SPECIFICATION_VALUE = "/api/catalog/pvt/specificationvalue/{specificationValueId}"
 FIELD_VALUES = "/api/catalog_system/pub/specification/fieldvalue/{fieldId}"
+FIELDS_OF_CATEGORY = "/api/catalog_system/pub/specification/field/listByCategoryId/{categoryId}"
 PRODUCTS = "/api/catalog/pvt/product"
 PRODUCT = "/api/catalog/pvt/product/{productId}"
 PRODUCT_BY_REF_ID = "/api/catalog_system/pvt/products/productgetbyrefid/{refId}"
@@ -98,6 +100,7 @@ SKU_IDS_PAGE_MAX = 1000
 _TREE = TypeAdapter(list[CategoryTreeNode])
 _GROUPS = TypeAdapter(list[SpecificationGroup])
 _FIELD_VALUES = TypeAdapter(list[FieldValue])
+_CATEGORY_FIELDS = TypeAdapter(list[CategorySpecification])
 _PRODUCT_SPECS = TypeAdapter(list[ProductSpecification])
 _PRODUCT_POLICIES = TypeAdapter(list[ProductTradePolicy])
 _TRADE_POLICIES = TypeAdapter(list[TradePolicy])
@@ -282,6 +285,15 @@ class CatalogAPI:
             Api.CATALOG, "GET", SPECIFICATION_VALUE, path={"specificationValueId": value_id}, record=record
         )
         return SpecificationValue.model_validate(r.json())
+
+    async def list_category_specification_fields(
+        self, category_id: int, *, record: RecordRef | None = None
+    ) -> list[CategorySpecification]:
+        """The specification fields of a category (product and SKU fields, active or not)."""
+        r = await self._t.request(
+            Api.CATALOG, "GET", FIELDS_OF_CATEGORY, path={"categoryId": category_id}, record=record
+        )
+        return _CATEGORY_FIELDS.validate_python(r.json() if r.content else [])
 
     async def list_specification_values(
         self, field_id: int, *, record: RecordRef | None = None

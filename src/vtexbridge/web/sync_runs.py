@@ -7,7 +7,8 @@ re-sending the catalog; and a SKU held back by its failed product is retried wit
 the usual lease: while another process syncs the account, the button says so instead.
 
 Progress is published to the state store (:class:`~vtexbridge.overview.ProgressPublisher`), so the
-dashboard shows it live, and the finished run is counted in ``/metrics``.
+dashboard shows it live; with the app's :class:`~vtexbridge.observability.Metrics`, the run's VTEX
+calls, its records (as they are committed) and the finished run are counted in ``/metrics``.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ class BackgroundSync:
     Args:
         settings: the configuration (``[erp]`` must be set).
         store: the app's state store (for the lease check and the progress).
-        metrics: where the finished run is counted (optional).
+        metrics: the app's metrics (``app.state.metrics``): the sync counts its VTEX calls, records and
+            run there (optional).
         http_transport, clock: passed to the sync (the sandbox in process; tests).
     """
 
@@ -95,6 +97,7 @@ class BackgroundSync:
                 http_transport=self.http_transport,
                 clock=self.clock,
                 progress=PublishingProgress(publisher),
+                metrics=self.metrics,
             )
         except VtexbridgeError as e:
             self.last_error = e.user_message
@@ -102,8 +105,4 @@ class BackgroundSync:
             return None
         finally:
             await in_thread(publisher.finish)
-        if self.metrics is not None and outcome.report.run_id is not None:
-            run = await in_thread(self.store.get_run, outcome.report.run_id)
-            if run is not None:
-                self.metrics.sync.observe_run(run)
         return outcome

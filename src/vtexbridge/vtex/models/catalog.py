@@ -289,6 +289,17 @@ class FieldValue(ResponseModel):
     Position: int | None = None
 
 
+class CategorySpecification(ResponseModel):
+    """A specification field as listed by
+    ``/api/catalog_system/pub/specification/field/listByCategoryId/{categoryId}``."""
+
+    FieldId: int
+    Name: str
+    CategoryId: int | None = None
+    IsActive: bool | None = None
+    IsStockKeepingUnit: bool | None = None
+
+
 # --- products ---------------------------------------------------------------------------------
 
 
