@@ -77,7 +77,7 @@ NOTES = {
     "vtex.secrets_file": "A TOML file with `app_key`, `app_token` (and/or `user_token`), relative to the config file.",
     "vtex.timeout_s": "Seconds to wait for VTEX's answer to one request.",
     "vtex.connect_timeout_s": "Seconds to wait for a connection.",
-    "vtex.max_connections": "Connections kept open to VTEX (all APIs together).",
+    "vtex.max_connections": "Connections kept open to VTEX, per API area (each area has a pool of its own).",
     "vtex.max_retries": "Retries of one call after 429, 5xx, timeouts and connection errors.",
     "vtex.backoff_base_s": "First wait between retries (doubles, with full jitter), unless VTEX says `Retry-After`.",
     "vtex.backoff_max_s": "Longest wait between retries.",

@@ -34,6 +34,7 @@ import typer
 import uvicorn
 
 import vtexbridge
+from vtexbridge import aio
 from vtexbridge.cli._common import console, err_console
 from vtexbridge.config import Settings, load_settings
 from vtexbridge.errors import VtexbridgeError
@@ -533,7 +534,7 @@ def register(app: typer.Typer) -> None:
         setup_logging("warning", "text")
         options = DemoOptions(directory, port_sandbox, port, wait, orders, erp)
         try:
-            asyncio.run(run_demo(options))
+            aio.run(run_demo(options))
         except VtexbridgeError as e:
             err_console.print(f"[red]error:[/red] {e.user_message}", soft_wrap=True)
             raise typer.Exit(e.exit_code) from None

@@ -18,6 +18,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from vtexbridge import aio
 from vtexbridge.cli._common import ConfigOption, console, err_console, settings_or_exit
 from vtexbridge.clock import Clock, SystemClock
 from vtexbridge.config import VtexSettings
@@ -153,7 +154,7 @@ def register(app: typer.Typer) -> None:
         vtex = settings.vtex
         where = f"via {vtex.base_url}" if vtex.base_url else vtex.environment
         console.print(f"account [bold]{vtex.account}[/bold] ({where})", highlight=False)
-        results = asyncio.run(run_checks(vtex))
+        results = aio.run(run_checks(vtex))
         console.print(render(results))
         failed = [r for r in results if not r.ok]
         for r in failed:

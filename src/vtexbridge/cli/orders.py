@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 import typer
 from rich.table import Table
 
+from vtexbridge import aio
 from vtexbridge.cli._common import ConfigOption, console, err_console, settings_or_exit
 from vtexbridge.clock import SystemClock
 from vtexbridge.config import Settings
@@ -216,7 +217,7 @@ def register(app: typer.Typer) -> None:
         settings = settings_or_exit(config)
         prepare(settings)
         try:
-            service = asyncio.run(_run(settings, once))
+            service = aio.run(_run(settings, once))
         except VtexbridgeError as e:
             _fail(e)
         if once:
@@ -293,7 +294,7 @@ def register(app: typer.Typer) -> None:
                 return await service.replay(order_id)
 
         try:
-            status_, result = asyncio.run(go())
+            status_, result = aio.run(go())
         except VtexbridgeError as e:
             _fail(e)
         console.print(f"order {order_id} ({status_}) delivered again: {result.erp_ref}", soft_wrap=True)

@@ -27,6 +27,7 @@ import typer
 import uvicorn
 from fastapi import FastAPI
 
+from vtexbridge import aio
 from vtexbridge.cli._common import ConfigOption, err_console, settings_or_exit
 from vtexbridge.cli.orders import prepare
 from vtexbridge.config import Settings
@@ -174,7 +175,7 @@ def register(app: typer.Typer) -> None:
         settings = settings_or_exit(config)
         prepare(settings)
         try:
-            asyncio.run(
+            aio.run(
                 serve_forever(
                     settings,
                     host if host is not None else settings.web.host,

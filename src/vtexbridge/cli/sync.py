@@ -11,13 +11,13 @@ report file); 2 a configuration problem (no ``[erp]``, bad overrides, missing cr
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 
+from vtexbridge import aio
 from vtexbridge.cli._common import ConfigOption, console, err_console, settings_or_exit
 from vtexbridge.errors import VtexbridgeError
 from vtexbridge.log import setup_logging
@@ -53,7 +53,7 @@ def register(app: typer.Typer) -> None:
         progress = None if (as_json or dry_run) else RichProgress(console)
         try:
             options = SyncOptions(only=entities_named(only), dry_run=dry_run, show=show, report_path=report)
-            outcome = asyncio.run(run_sync(settings, options, progress=progress))
+            outcome = aio.run(run_sync(settings, options, progress=progress))
         except VtexbridgeError as e:
             err_console.print(f"[red]error:[/red] {escape(e.user_message)}", soft_wrap=True)
             raise typer.Exit(e.exit_code) from None

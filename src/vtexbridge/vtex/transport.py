@@ -116,7 +116,11 @@ class Transport:
         self._auth = auth_headers(settings)
         self._bases = {api: self.hosts.base(api) for api in Api}
         self._headers = {api: self._headers_for(api) for api in Api}
-        self._client = httpx.AsyncClient(transport=http_transport, limits=limits, timeout=timeout)
+        # One connection pool per API area: httpcore looks at every pooled connection on each
+        # request, so a pool per area keeps that scan to the connections of the area in use.
+        self._clients = {
+            api: httpx.AsyncClient(transport=http_transport, limits=limits, timeout=timeout) for api in Api
+        }
 
     def _new_breaker(self, api: Api) -> CircuitBreaker:
         metrics = self.metrics
@@ -142,14 +146,15 @@ class Transport:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        for client in self._clients.values():
+            await client.aclose()
 
     def build_request(self, call: Call) -> httpx.Request:
         headers = self._headers[call.api]
         if call.headers:
             headers = {**headers, **call.headers}
         params = {k: v for k, v in call.params.items() if v is not None} if call.params else None
-        return self._client.build_request(
+        return self._clients[call.api].build_request(
             call.method.upper(),
             self._bases[call.api] + call.render_path(),
             params=params or None,
@@ -200,7 +205,7 @@ class Transport:
                     metrics.waited(call.api.value, call.route, waited)
             start = clock.monotonic()
             try:
-                response = await self._client.send(request)
+                response = await self._clients[call.api].send(request)
             except httpx.TransportError as exc:
                 failure = transport_error(exc, self._context(call, request))
                 failure.__cause__ = exc
