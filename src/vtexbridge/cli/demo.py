@@ -402,17 +402,18 @@ async def _steps(
         bars = RichProgress(console)
         try:
             outcome = await run_sync(
-                settings, SyncOptions(), progress=PublishingProgress(ProgressPublisher(store, account), bars)
+                settings,
+                SyncOptions(),
+                progress=PublishingProgress(ProgressPublisher(store, account), bars),
+                metrics=metrics,
             )
         finally:
             bars.stop()
         render(outcome.report, console)
-        if outcome.report.run_id is not None and (run := store.get_run(outcome.report.run_id)) is not None:
-            metrics.sync.observe_run(run)
     async with (
         httpx.AsyncClient(base_url=sandbox.url, timeout=30) as admin,
         aclosing(_client(settings, metrics)) as client,
-        OrdersService(settings, store=store, client=client) as service,
+        OrdersService(settings, store=store, client=client, metrics=metrics) as service,
     ):
         with step(
             state,
@@ -480,10 +481,11 @@ async def serve_dashboard(
     until Ctrl-C."""
     async with (
         aclosing(_client(settings, metrics)) as client,
-        OrdersService(settings, store=store, client=client) as service,
+        OrdersService(settings, store=store, client=client, metrics=metrics) as service,
     ):
-        app = create_web_app(settings, state=store, client=service.client, wakeups=service.wakeups)
-        app.state.metrics = metrics
+        app = create_web_app(
+            settings, state=store, client=service.client, wakeups=service.wakeups, metrics=metrics
+        )
         app.state.sync_trigger = BackgroundSync(settings, store, metrics=metrics)
         set_policy(app.state, HOST, None)
         url = f"http://{HOST}:{sock.getsockname()[1]}/dashboard/"

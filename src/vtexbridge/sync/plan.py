@@ -128,16 +128,16 @@ class _Planner(CatalogPasses):
         fixed, fixed_bad = self._fixed_prices()
         index = self.state.index(kind.value)
         check = checker(entity)
+        # not _fresh: a price skipped here takes its SKU's fixed prices with it
         for r in self._records(entity, kind, Price):
             key = r.key
             entry = self._first_sight(index, kind, entity, key, "sku_key")
             if entry is _SEEN or key in self.bad[kind] or self._problems(kind, entity, r, check):
                 fixed.pop(key, None)
                 continue
-            parents = self._parents(kind, entity, key, ((Kind.SKU, r.sku_key, "sku_key"),))
-            if isinstance(parents, RecordError):
+            parents = self._parents_or_block(kind, entity, key, ((Kind.SKU, r.sku_key, "sku_key"),))
+            if parents is None:
                 fixed.pop(key, None)
-                self._block(kind, key, parents)
                 continue
             bad_fixed = fixed_bad.get(key)
             if bad_fixed is not None:
@@ -213,11 +213,7 @@ class _Planner(CatalogPasses):
         kind, entity = Kind.DOCK, Entity.DOCKS
         index = self.state.index(kind.value)
         check = checker(entity)
-        for r in self._records(entity, kind, Dock):
-            key = r.key
-            entry = self._first_sight(index, kind, entity, key, "key")
-            if entry is _SEEN or key in self.bad[kind] or self._problems(kind, entity, r, check):
-                continue
+        for r, key, entry in self._fresh(entity, kind, Dock, index, "key", check):
             self.dock_names[key] = r.name
             self._diff(kind, key, entry, self.mapper.dock(r), (), entity, key)
             self.known[kind][key] = key
@@ -235,19 +231,16 @@ class _Planner(CatalogPasses):
             links.setdefault(wd.warehouse_key, []).append(wd)
         index = self.state.index(kind.value)
         check = checker(entity)
-        for r in self._records(entity, kind, Warehouse):
-            key = r.key
-            entry = self._first_sight(index, kind, entity, key, "key")
-            if entry is _SEEN or key in self.bad[kind] or self._problems(kind, entity, r, check):
-                continue
+        for r, key, entry in self._fresh(entity, kind, Warehouse, index, "key", check):
             error = link_errors.get(key)
             if error is not None:
                 self._block(kind, key, error)
                 continue
             docks = links.get(key, [])
-            parents = self._parents(kind, entity, key, [(Kind.DOCK, d.dock_key, "dock_key") for d in docks])
-            if isinstance(parents, RecordError):
-                self._block(kind, key, parents)
+            parents = self._parents_or_block(
+                kind, entity, key, [(Kind.DOCK, d.dock_key, "dock_key") for d in docks]
+            )
+            if parents is None:
                 continue
             values = self.mapper.warehouse(r, docks, self.dock_names)
             self._diff(kind, key, entry, values, parents, entity, key, active=r.is_active)
@@ -262,19 +255,14 @@ class _Planner(CatalogPasses):
         kind, entity = Kind.INVENTORY, Entity.INVENTORY
         index = self.state.index(kind.value)
         km = self.mapper[kind]
-        for r in self._records(entity, kind, StockLevel):
-            key = r.key
-            entry = self._first_sight(index, kind, entity, key, "warehouse_key")
-            if entry is _SEEN or key in self.bad[kind]:
-                continue
-            parents = self._parents(
+        for r, key, entry in self._fresh(entity, kind, StockLevel, index, "warehouse_key"):
+            parents = self._parents_or_block(
                 kind,
                 entity,
                 key,
                 ((Kind.SKU, r.sku_key, "sku_key"), (Kind.WAREHOUSE, r.warehouse_key, "warehouse_key")),
             )
-            if isinstance(parents, RecordError):
-                self._block(kind, key, parents)
+            if parents is None:
                 continue
             self._diff(kind, key, entry, km.values(r), parents, entity, key, parent_key=r.sku_key)
         for key, _entry in self._missing(index):
@@ -303,11 +291,7 @@ class _Planner(CatalogPasses):
         index = self.state.index(kind.value)
         check = checker(entity)
         km = self.mapper[kind]
-        for r in self._records(entity, kind, Customer):
-            key = r.key
-            entry = self._first_sight(index, kind, entity, key, "key")
-            if entry is _SEEN or key in self.bad[kind] or self._problems(kind, entity, r, check):
-                continue
+        for r, key, entry in self._fresh(entity, kind, Customer, index, "key", check):
             step = self._diff(kind, key, entry, km.values(r), (), entity, key)
             doc_id = self.mapper.customer_id(key)
             self.known[kind][key] = doc_id
@@ -319,14 +303,11 @@ class _Planner(CatalogPasses):
         index = self.state.index(kind.value)
         check = checker(entity)
         km = self.mapper[kind]
-        for r in self._records(entity, kind, Address):
-            key = r.key
-            entry = self._first_sight(index, kind, entity, key, "key")
-            if entry is _SEEN or key in self.bad[kind] or self._problems(kind, entity, r, check):
-                continue
-            parents = self._parents(kind, entity, key, ((Kind.CUSTOMER, r.customer_key, "customer_key"),))
-            if isinstance(parents, RecordError):
-                self._block(kind, key, parents)
+        for r, key, entry in self._fresh(entity, kind, Address, index, "key", check):
+            parents = self._parents_or_block(
+                kind, entity, key, ((Kind.CUSTOMER, r.customer_key, "customer_key"),)
+            )
+            if parents is None:
                 continue
             step = self._diff(kind, key, entry, km.values(r), parents, entity, key, parent_key=r.customer_key)
             if step is not None:

@@ -30,6 +30,7 @@ from vtexbridge.sync.validate import state_key
 __all__ = ["PlannerBase", "Refs", "Snapshot", "StateView"]
 
 R = TypeVar("R")
+RecordT = TypeVar("RecordT", bound=Record)
 Refs = tuple[tuple[Kind, str, str], ...] | list[tuple[Kind, str, str]]
 
 
@@ -267,6 +268,19 @@ class PlannerBase:
                     return p
         return refs
 
+    def _parents_or_block(
+        self, kind: Kind, entity: Entity, key: str, refs: Refs, *, raw_key: str | None = None
+    ) -> Refs | None:
+        """:meth:`_parents`, blocking ``key`` (and returning None) when a parent holds it back.
+
+        ``raw_key`` is the record's key as read, when ``key`` is its state key (errors name the former).
+        """
+        parents = self._parents(kind, entity, key if raw_key is None else raw_key, refs)
+        if isinstance(parents, RecordError):
+            self._block(kind, key, parents)
+            return None
+        return parents
+
     def _build(self, refs: Refs) -> tuple[Parent, ...]:
         out = []
         for kind, key, _field in refs:
@@ -285,6 +299,33 @@ class PlannerBase:
             return _SEEN
         index[key] = _SEEN
         return entry
+
+    def _fresh(
+        self,
+        entity: Entity,
+        kind: Kind,
+        record_type: type[RecordT],
+        index: dict[str, Any],
+        field: str,
+        check: Callable[[Record], Any] | None = None,
+        *,
+        state_keyed: bool = False,
+    ) -> Iterator[tuple[RecordT, str, IndexEntry | None]]:
+        """``(record, key, state entry)`` of the entity's records worth planning, in order.
+
+        Each record's key is marked seen (:meth:`_first_sight`, ``field`` naming it) before anything
+        else; a duplicate, a key already found bad, or a record failing ``check`` (when given: the
+        passes without one check their records themselves, or not at all) is skipped. The key is
+        the record's own, or its :func:`state_key` when ``state_keyed``.
+        """
+        for r in self._records(entity, kind, record_type):
+            key = state_key(r.key) if state_keyed else r.key
+            entry = self._first_sight(index, kind, entity, key, field)
+            if entry is _SEEN or key in self.bad[kind]:
+                continue
+            if check is not None and self._problems(kind, entity, r, check):
+                continue
+            yield r, key, entry
 
     def _duplicate(self, kind: Kind, entity: Entity, key: str, field: str) -> None:
         already_bad = key in self.bad[kind]

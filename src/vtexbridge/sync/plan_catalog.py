@@ -22,7 +22,7 @@ from vtexbridge.erp.records import (
     SpecificationGroup,
     SpecificationValue,
 )
-from vtexbridge.errors import RecordError, RecordInvalid, RecordRef
+from vtexbridge.errors import RecordInvalid, RecordRef
 from vtexbridge.state.models import IndexEntry
 from vtexbridge.sync.graph import Kind, topological_order
 from vtexbridge.sync.mapping import Values
@@ -35,7 +35,7 @@ from vtexbridge.sync.plan_base import (
     _reserved,
 )
 from vtexbridge.sync.steps import Action, Parent, PlanError, Step
-from vtexbridge.sync.validate import canonical_trade_policy, checker, state_key
+from vtexbridge.sync.validate import canonical_trade_policy, checker
 
 __all__ = ["CatalogPasses"]
 
@@ -74,11 +74,10 @@ class CatalogPasses(PlannerBase):
             entry = index.pop(key, None)
             if key in self.bad[kind] or self._problems(kind, entity, r, check):
                 continue
-            parents: Refs | RecordError = ()
+            parents: Refs | None = ()
             if r.parent_key:
-                parents = self._parents(kind, entity, key, ((kind, r.parent_key, "parent_key"),))
-            if isinstance(parents, RecordError):
-                self._block(kind, key, parents)
+                parents = self._parents_or_block(kind, entity, key, ((kind, r.parent_key, "parent_key"),))
+            if parents is None:
                 continue
             self.category_parent[key] = r.parent_key
             step = self._diff(kind, key, entry, km.values(r), parents, entity, key, active=r.is_active)
@@ -95,11 +94,7 @@ class CatalogPasses(PlannerBase):
         next_id = self._next_id(kind, index)
         check = checker(entity)
         km = self.mapper[kind]
-        for r in self._records(entity, kind, Brand):
-            key = r.key
-            entry = self._first_sight(index, kind, entity, key, "key")
-            if entry is _SEEN or key in self.bad[kind] or self._problems(kind, entity, r, check):
-                continue
+        for r, key, entry in self._fresh(entity, kind, Brand, index, "key", check):
             step = self._diff(kind, key, entry, km.values(r), (), entity, key, active=r.is_active)
             if step is not None and step.action is Action.CREATE and step.reserved_id is None:
                 step.reserved_id, next_id = next_id, next_id + 1
@@ -139,14 +134,11 @@ class CatalogPasses(PlannerBase):
         index = self.state.index(kind.value)
         check = checker(entity)
         km = self.mapper[kind]
-        for r in self._records(entity, kind, SpecificationGroup):
-            key = r.key
-            entry = self._first_sight(index, kind, entity, key, "key")
-            if entry is _SEEN or key in self.bad[kind] or self._problems(kind, entity, r, check):
-                continue
-            parents = self._parents(kind, entity, key, ((Kind.CATEGORY, r.category_key, "category_key"),))
-            if isinstance(parents, RecordError):
-                self._block(kind, key, parents)
+        for r, key, entry in self._fresh(entity, kind, SpecificationGroup, index, "key", check):
+            parents = self._parents_or_block(
+                kind, entity, key, ((Kind.CATEGORY, r.category_key, "category_key"),)
+            )
+            if parents is None:
                 continue
             self.group_category[key] = r.category_key
             self._diff(kind, key, entry, km.values(r), parents, entity, key, parent_key=r.category_key)
@@ -156,18 +148,13 @@ class CatalogPasses(PlannerBase):
         index = self.state.index(kind.value)
         check = checker(entity)
         required: dict[str, tuple[set[str], set[str]]] = {}
-        for r in self._records(entity, kind, SpecificationField):
-            key = r.key
-            entry = self._first_sight(index, kind, entity, key, "key")
-            if entry is _SEEN or key in self.bad[kind] or self._problems(kind, entity, r, check):
-                continue
+        for r, key, entry in self._fresh(entity, kind, SpecificationField, index, "key", check):
             category = self.group_category.get(r.group_key)
             refs: list[tuple[Kind, str, str]] = [(Kind.SPEC_GROUP, r.group_key, "group_key")]
             if category is not None:
                 refs.append((Kind.CATEGORY, category, "group_key"))
-            parents = self._parents(kind, entity, key, refs)
-            if isinstance(parents, RecordError):
-                self._block(kind, key, parents)
+            parents = self._parents_or_block(kind, entity, key, refs)
+            if parents is None:
                 continue
             if category is None:  # the group is not managed this run: its category is unknown
                 self._invalid(
@@ -188,14 +175,11 @@ class CatalogPasses(PlannerBase):
         index = self.state.index(kind.value)
         check = checker(entity)
         km = self.mapper[kind]
-        for r in self._records(entity, kind, SpecificationValue):
-            key = r.key
-            entry = self._first_sight(index, kind, entity, key, "key")
-            if entry is _SEEN or key in self.bad[kind] or self._problems(kind, entity, r, check):
-                continue
-            parents = self._parents(kind, entity, key, ((Kind.SPEC_FIELD, r.field_key, "field_key"),))
-            if isinstance(parents, RecordError):
-                self._block(kind, key, parents)
+        for r, key, entry in self._fresh(entity, kind, SpecificationValue, index, "key", check):
+            parents = self._parents_or_block(
+                kind, entity, key, ((Kind.SPEC_FIELD, r.field_key, "field_key"),)
+            )
+            if parents is None:
                 continue
             info = self.field_info.get(r.field_key)
             if info is not None and not SpecFieldType(info.field_type).has_values:
@@ -256,19 +240,14 @@ class CatalogPasses(PlannerBase):
         links = self.state.index(Kind.TRADE_POLICY.value) if Kind.TRADE_POLICY in self.managed else None
         check = checker(entity, weight_unit=self.weight_unit)
         km = self.mapper[kind]
-        for r in self._records(entity, kind, Product):
-            key = r.key
-            entry = self._first_sight(index, kind, entity, key, "key")
-            if entry is _SEEN or key in self.bad[kind] or self._problems(kind, entity, r, check):
-                continue
-            parents = self._parents(
+        for r, key, entry in self._fresh(entity, kind, Product, index, "key", check):
+            parents = self._parents_or_block(
                 kind,
                 entity,
                 key,
                 ((Kind.CATEGORY, r.category_key, "category_key"), (Kind.BRAND, r.brand_key, "brand_key")),
             )
-            if isinstance(parents, RecordError):
-                self._block(kind, key, parents)
+            if parents is None:
                 continue
             if self.required:
                 self.product_category[key] = r.category_key
@@ -308,20 +287,15 @@ class CatalogPasses(PlannerBase):
         kind, entity = Kind.PRODUCT_SPEC, Entity.PRODUCT_SPECIFICATIONS
         index = self.state.index(kind.value)
         pending = self.pending_product_specs
-        for r in self._records(entity, kind, ProductSpecification):
-            key = r.key
-            entry = self._first_sight(index, kind, entity, key, "field_key")
-            if entry is _SEEN or key in self.bad[kind]:
-                continue
+        for r, key, entry in self._fresh(entity, kind, ProductSpecification, index, "field_key"):
             problem = self._spec_link_problem(r.field_key, r.value_keys, r.value_text, sku=False)
             if problem is not None:
                 self._invalid(kind, entity, key, problem[0], problem[1])
                 continue
             refs = [(Kind.PRODUCT, r.product_key, "product_key"), (Kind.SPEC_FIELD, r.field_key, "field_key")]
             refs += [(Kind.SPEC_VALUE, v, "value_keys") for v in r.value_keys]
-            parents = self._parents(kind, entity, key, refs)
-            if isinstance(parents, RecordError):
-                self._block(kind, key, parents)
+            parents = self._parents_or_block(kind, entity, key, refs)
+            if parents is None:
                 continue
             waiting = pending.get(r.product_key)
             if waiting:
@@ -374,14 +348,11 @@ class CatalogPasses(PlannerBase):
         check = checker(entity, weight_unit=self.weight_unit)
         km = self.mapper[kind]
         product_steps = self.step_of[Kind.PRODUCT]
-        for r in self._records(entity, kind, Sku):
-            key = r.key
-            entry = self._first_sight(index, kind, entity, key, "key")
-            if entry is _SEEN or key in self.bad[kind] or self._problems(kind, entity, r, check):
-                continue
-            parents = self._parents(kind, entity, key, ((Kind.PRODUCT, r.product_key, "product_key"),))
-            if isinstance(parents, RecordError):
-                self._block(kind, key, parents)
+        for r, key, entry in self._fresh(entity, kind, Sku, index, "key", check):
+            parents = self._parents_or_block(
+                kind, entity, key, ((Kind.PRODUCT, r.product_key, "product_key"),)
+            )
+            if parents is None:
                 continue
             if self.required:
                 category = self.product_category.get(r.product_key)
@@ -471,24 +442,19 @@ class CatalogPasses(PlannerBase):
         kind, entity = Kind.SKU_SPEC, Entity.SKU_SPECIFICATIONS
         index = self.state.index(kind.value)
         pending = self.pending_sku_specs
-        for r in self._records(entity, kind, SkuSpecification):
-            key = r.key
-            entry = self._first_sight(index, kind, entity, key, "field_key")
-            if entry is _SEEN or key in self.bad[kind]:
-                continue
+        for r, key, entry in self._fresh(entity, kind, SkuSpecification, index, "field_key"):
             problem = self._spec_link_problem(r.field_key, (r.value_key,), None, sku=True)
             if problem is not None:
                 self._invalid(kind, entity, key, problem[0], problem[1])
                 continue
-            parents = self._parents(
+            parents = self._parents_or_block(
                 kind, entity, key, (
                     (Kind.SKU, r.sku_key, "sku_key"),
                     (Kind.SPEC_FIELD, r.field_key, "field_key"),
                     (Kind.SPEC_VALUE, r.value_key, "value_key"),
                 ),
             )  # fmt: skip
-            if isinstance(parents, RecordError):
-                self._block(kind, key, parents)
+            if parents is None:
                 continue
             waiting = pending.get(r.sku_key)
             if waiting:
@@ -521,15 +487,11 @@ class CatalogPasses(PlannerBase):
         index = self.state.index(kind.value)
         check = checker(entity)
         km = self.mapper[kind]
-        for r in self._records(entity, kind, SkuImage):
-            raw = r.key
-            key = state_key(raw)
-            entry = self._first_sight(index, kind, entity, key, "url")
-            if entry is _SEEN or key in self.bad[kind] or self._problems(kind, entity, r, check):
-                continue
-            parents = self._parents(kind, entity, raw, ((Kind.SKU, r.sku_key, "sku_key"),))
-            if isinstance(parents, RecordError):
-                self._block(kind, key, parents)
+        for r, key, entry in self._fresh(entity, kind, SkuImage, index, "url", check, state_keyed=True):
+            parents = self._parents_or_block(
+                kind, entity, key, ((Kind.SKU, r.sku_key, "sku_key"),), raw_key=r.key
+            )
+            if parents is None:
                 continue
             step = self._diff(
                 kind,
@@ -562,11 +524,7 @@ class CatalogPasses(PlannerBase):
         index = self.state.index(kind.value)
         owners: dict[str, str] = {}
         digest = _LINK_HASH[kind]
-        for r in self._records(entity, kind, Ean):
-            key = r.key
-            entry = self._first_sight(index, kind, entity, key, "ean")
-            if entry is _SEEN or key in self.bad[kind]:
-                continue
+        for r, key, entry in self._fresh(entity, kind, Ean, index, "ean"):
             first = owners.setdefault(r.ean, r.sku_key)
             if first != r.sku_key:
                 self._invalid(
@@ -574,9 +532,8 @@ class CatalogPasses(PlannerBase):
                     f"the EAN {r.ean} is also given to SKU {first!r}; VTEX allows an EAN on one SKU only",
                 )  # fmt: skip
                 continue
-            parents = self._parents(kind, entity, key, ((Kind.SKU, r.sku_key, "sku_key"),))
-            if isinstance(parents, RecordError):
-                self._block(kind, key, parents)
+            parents = self._parents_or_block(kind, entity, key, ((Kind.SKU, r.sku_key, "sku_key"),))
+            if parents is None:
                 continue
             if entry is None:
                 built = self._build(parents)
