@@ -376,6 +376,7 @@ CASES: dict[str, Invoke] = {
     "logistics.list_warehouses": lambda c: c.logistics.list_warehouses(),
     "logistics.activate_warehouse": lambda c: c.logistics.activate_warehouse("wh1"),
     "logistics.deactivate_warehouse": lambda c: c.logistics.deactivate_warehouse("wh1"),
+    "logistics.deactivate_dock": lambda c: c.logistics.deactivate_dock("dk1"),
     "logistics.upsert_dock": lambda c: c.logistics.upsert_dock(DOCK),
     "logistics.get_dock": lambda c: c.logistics.get_dock("dk1"),
     "logistics.list_docks": lambda c: c.logistics.list_docks(),

@@ -267,6 +267,31 @@ async def test_specification_fields_and_values_gone_from_the_erp_are_switched_of
     assert values["Teal"]["IsActive"] is True
 
 
+async def test_docks_gone_from_the_erp_are_switched_off(
+    sandbox: Sandbox, state_url: str, tmp_path: Path
+) -> None:
+    erp = copy_store(tmp_path)
+    with (erp / "docks.csv").open("a", encoding="utf-8") as fh:
+        fh.write("dock-rj,Doca Rio,3,0.04:00:00,1,20000-000,BRA,RJ,Rio de Janeiro,Avenida Brasil,100\n")
+    settings = settings_for(erp, state_url, reports=tmp_path / "r")
+    assert (await sync(sandbox, settings)).report.errors == []
+    _drop_lines(erp / "docks.csv", "dock-rj,")
+    cursor = await sandbox.cursor()
+    outcome = await sync(sandbox, settings)
+    assert outcome.report.errors == []
+    assert outcome.report.counts()["dock"] == {"deactivate": 1, "unchanged": 2}
+    writes = await sandbox.writes(cursor)
+    assert writes == {"POST /api/logistics/pvt/configuration/docks/{dockId}/deactivation": 1}
+    docks = {d["id"]: d for d in (await sandbox.dump())["docks"]}
+    assert docks["dock-rj"]["isActive"] is False and docks["dock-sp"]["isActive"] is True
+    with StateStore(state_url) as store:
+        entry = store.get_entity(ACCOUNT, "dock", "dock-rj")
+        assert entry is not None and entry.active is False
+    cursor = await sandbox.cursor()
+    await sync(sandbox, settings)
+    assert await sandbox.writes(cursor) == {}, "switched off once"
+
+
 # --- marketplace seller mode -----------------------------------------------------------------------
 
 

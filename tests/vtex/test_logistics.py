@@ -138,6 +138,12 @@ CASES = [
         f"{CONFIG}/warehouses/wh1/deactivation",
     ),
     Case(
+        "deactivate_dock",
+        lambda c: c.logistics.deactivate_dock("dk1"),
+        "POST",
+        f"{CONFIG}/docks/dk1/deactivation",
+    ),
+    Case(
         "upsert_dock",
         lambda c: c.logistics.upsert_dock(DOCK),
         "POST",

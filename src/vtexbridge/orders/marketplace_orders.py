@@ -84,9 +84,7 @@ class SellerOrdersRouter:
         return await self.orders.send_tracking_events(order_id, invoice_number, events)
 
     async def cancel(self, order_id: str, reason: str | None) -> dict[str, Any]:
-        # SellerOrders.confirm_cancellation tells the marketplace with the order's recorded reason
-        # (or "Canceled by the seller"); the ERP's reason is kept in the action.
-        return await self.orders.confirm_cancellation(order_id)
+        return await self.orders.confirm_cancellation(order_id, reason)
 
 
 def seller_router(orders: SellerOrders) -> SellerOrdersRouter:

@@ -51,7 +51,7 @@ from vtexbridge.sync.plan_base import (
     _held_back,
 )
 from vtexbridge.sync.plan_catalog import CatalogPasses
-from vtexbridge.sync.steps import Action, Parent, Plan, PlanError, Step
+from vtexbridge.sync.steps import Action, Parent, Plan, PlanError
 from vtexbridge.sync.validate import checker, state_key
 
 __all__ = ["Snapshot", "StateView", "make_plan"]
@@ -215,8 +215,9 @@ class _Planner(CatalogPasses):
         check = checker(entity)
         for r, key, entry in self._fresh(entity, kind, Dock, index, "key", check):
             self.dock_names[key] = r.name
-            self._diff(kind, key, entry, self.mapper.dock(r), (), entity, key)
+            self._diff(kind, key, entry, self.mapper.dock(r), (), entity, key, active=r.is_active)
             self.known[kind][key] = key
+        self._deactivate_missing(kind, index, keyed=True)
 
     def _warehouses(self) -> None:
         kind, entity = Kind.WAREHOUSE, Entity.WAREHOUSES
@@ -245,11 +246,7 @@ class _Planner(CatalogPasses):
             values = self.mapper.warehouse(r, docks, self.dock_names)
             self._diff(kind, key, entry, values, parents, entity, key, active=r.is_active)
             self.known[kind][key] = key
-        for key, entry in self._missing(index):
-            if entry.active and self._can_remove(kind, key):
-                self._emit(
-                    Step(kind, key, Action.DEACTIVATE, vtex_id=entry.vtex_id or key, active=False, live=False)
-                )
+        self._deactivate_missing(kind, index, keyed=True)
 
     def _inventory(self) -> None:
         kind, entity = Kind.INVENTORY, Entity.INVENTORY

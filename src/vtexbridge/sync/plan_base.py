@@ -411,6 +411,13 @@ class PlannerBase:
             if entry is not _SEEN:
                 yield key, entry
 
+    def _deactivate_missing(self, kind: Kind, index: dict[str, Any], *, keyed: bool = False) -> None:
+        """Deactivate what left the ERP and is active in VTEX (``keyed``: VTEX's id is the ERP key)."""
+        for key, entry in self._missing(index):
+            vtex_id = entry.vtex_id or (key if keyed else None)
+            if entry.active and vtex_id is not None and self._can_remove(kind, key):
+                self._emit(Step(kind, key, Action.DEACTIVATE, vtex_id=vtex_id, active=False, live=False))
+
     def _can_remove(self, kind: Kind, key: str) -> bool:
         if any(e in self.plan.incomplete for e in ENTITIES_OF[kind]):
             return False

@@ -120,13 +120,6 @@ class CatalogPasses(PlannerBase):
         )
         self._invalid(kind, entity, key, field, message)
 
-    def _deactivate_missing(self, kind: Kind, index: dict[str, Any]) -> None:
-        """Deactivate what left the ERP (read VTEX's copy, switch it off)."""
-        for key, entry in self._missing(index):
-            if entry.active and entry.vtex_id is not None and self._can_remove(kind, key):
-                step = Step(kind, key, Action.DEACTIVATE, vtex_id=entry.vtex_id, active=False, live=False)
-                self._emit(step)
-
     # --- specifications -------------------------------------------------------------------------
 
     def _spec_groups(self) -> None:

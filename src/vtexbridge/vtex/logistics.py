@@ -30,6 +30,7 @@ WAREHOUSE_ACTIVATION = "/api/logistics/pvt/configuration/warehouses/{warehouseId
 WAREHOUSE_DEACTIVATION = "/api/logistics/pvt/configuration/warehouses/{warehouseId}/deactivation"
 DOCKS = "/api/logistics/pvt/configuration/docks"
 DOCK = "/api/logistics/pvt/configuration/docks/{dockId}"
+DOCK_DEACTIVATION = "/api/logistics/pvt/configuration/docks/{dockId}/deactivation"
 SKU_INVENTORY = "/api/logistics/pvt/inventory/skus/{skuId}"
 INVENTORY = "/api/logistics/pvt/inventory/skus/{skuId}/warehouses/{warehouseId}"
 INVENTORY_QUANTITY = "/api/logistics/pvt/inventory/skus/{skuId}/warehouses/{warehouseId}/quantity"
@@ -96,6 +97,11 @@ class LogisticsAPI:
     async def list_docks(self, *, record: RecordRef | None = None) -> list[Dock]:
         r = await self._t.request(Api.LOGISTICS, "GET", DOCKS, record=record)
         return _DOCKS.validate_python(r.json())
+
+    async def deactivate_dock(self, dock_id: str, *, record: RecordRef | None = None) -> None:
+        await self._t.request(
+            Api.LOGISTICS, "POST", DOCK_DEACTIVATION, path={"dockId": dock_id}, idempotent=True, record=record
+        )
 
     # --- inventory ----------------------------------------------------------------------------
 

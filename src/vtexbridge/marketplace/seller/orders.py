@@ -376,12 +376,13 @@ class SellerOrders:
         await self._deliver(record, CANCELED)
         return receipt
 
-    async def confirm_cancellation(self, order_id: str) -> dict[str, Any]:
+    async def confirm_cancellation(self, order_id: str, reason: str | None = None) -> dict[str, Any]:
         """The ERP agrees to cancel (after ``cancellation-requested``, or on its own before invoicing).
 
         The next cancellation call of the marketplace gets the receipt. When the ERP cancels an
         order the marketplace did not ask to cancel, the marketplace is told too (the seller's
-        ``/pvt/orders/{marketplaceOrderId}/cancel`` on its services endpoint).
+        ``/pvt/orders/{marketplaceOrderId}/cancel`` on its services endpoint) with ``reason``, else
+        the recorded one, else "Canceled by the seller".
         """
         async with self._lock(order_id):
             record = await self._require(order_id)
@@ -395,7 +396,7 @@ class SellerOrders:
             await self.services.cancel_order(
                 record["marketplaceServicesEndpoint"],
                 record["marketplaceOrderId"],
-                record.get("cancelReason") or "Canceled by the seller",
+                reason or record.get("cancelReason") or "Canceled by the seller",
             )
         return receipt
 
