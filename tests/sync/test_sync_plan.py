@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 from decimal import Decimal
 
+import pytest
 from plan_support import ListSnapshot, apply_all, plan, small_store
 
 from vtexbridge.erp.errors import RowUnreadable
@@ -11,6 +13,7 @@ from vtexbridge.erp.records import Entity, Product, Sku
 from vtexbridge.errors import DependencyBlocked, RecordInvalid, RecordRef
 from vtexbridge.state.models import IndexEntry
 from vtexbridge.sync.graph import KIND_ORDER, Kind
+from vtexbridge.sync.plan import _no_cycle_collection
 from vtexbridge.sync.stateview import MemoryState
 from vtexbridge.sync.steps import Action, Step
 
@@ -346,3 +349,24 @@ def test_specification_entities_travel_together_under_only() -> None:
     p = plan(store, state, only=[Entity.SPECIFICATION_VALUES])
     assert set(p.kinds) == {Kind.SPEC_GROUP, Kind.SPEC_FIELD, Kind.SPEC_VALUE}
     assert p.errors == [] and [(s.kind, s.key) for s in p.steps] == [(Kind.SPEC_VALUE, "red")]
+
+
+def test_planning_pauses_the_cycle_collector_and_restores_it() -> None:
+    seen: list[bool] = []
+
+    def failing_pass() -> None:
+        with _no_cycle_collection():
+            seen.append(gc.isenabled())
+            raise RuntimeError("a pass failed")
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        failing_pass()
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        with _no_cycle_collection():
+            pass
+        assert not gc.isenabled(), "left off when it was off"
+    finally:
+        gc.enable()
