@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from vtexbridge.clock import FakeClock
 from vtexbridge.config import Settings, VtexSettings
 from vtexbridge.marketplace.affiliate.payment_gateway import VtexGatewayPayment, gateway_payments
 from vtexbridge.marketplace.affiliate.service import AffiliateProtocol
@@ -158,6 +159,32 @@ async def test_a_gateway_failure_is_retried_but_a_start_is_not_sent_twice() -> N
         await handler.handle(event())
     await handler.aclose()
     assert calls == ["/api/pvt/transactions"]
+
+
+async def test_card_data_is_not_sent_twice_but_an_authorization_is_retried() -> None:
+    calls: list[str] = []
+    payments_answer = 503
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path.rsplit("/", 1)[-1])
+        if request.url.path == "/api/pvt/transactions":
+            return httpx.Response(200, json={"id": "T1"})
+        if request.url.path.endswith("/payments"):
+            return httpx.Response(payments_answer, json={"error": {"message": "busy"}})
+        return httpx.Response(503, json={"error": {"message": "busy"}})
+
+    handler = VtexGatewayPayment(
+        VTEX, http_transport=httpx.MockTransport(answer), attempts=3, clock=FakeClock()
+    )
+    with pytest.raises(PaymentError, match=r"sending the payments .* answered 503"):
+        await handler.handle(event())
+    assert calls == ["transactions", "payments"]
+    calls.clear()
+    payments_answer = 200
+    with pytest.raises(PaymentError, match=r"authorizing the payment .* answered 503"):
+        await handler.handle(event())
+    assert calls == ["transactions", "payments"] + ["authorization-request"] * 3
+    await handler.aclose()
 
 
 async def test_vtex_gateway_selects_the_built_in_handler(tmp_path: Any) -> None:

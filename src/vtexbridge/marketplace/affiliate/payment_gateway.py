@@ -228,6 +228,7 @@ class VtexGatewayPayment:
             PAYMENTS.format(transactionId=tid),
             payments,
             params={"orderId": event.order_id},
+            retry_5xx=False,  # the card data is not sent twice on an answer that may hide a success
         )
         answer = await self._post(
             "authorizing the payment",
