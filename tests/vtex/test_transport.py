@@ -140,6 +140,7 @@ async def test_connect_error_then_429_with_retry_after_then_200(
     assert route.call_count == 3
     # backoff of attempt 1 with full jitter (random 0.5 * base 1.0), then the server's hint exactly
     assert clock.sleeps == [0.5, 7.0]
+    assert transport.sent == 3  # every attempt, whatever its answer (a run's own request count)
 
 
 async def test_5xx_backoff_doubles_within_full_jitter_bounds(vtex: respx.MockRouter) -> None:

@@ -100,7 +100,8 @@ async def run_sync(
 
     With ``metrics``, the client counts its VTEX calls in ``metrics.transport``, every record's
     outcome is counted in ``metrics.sync`` as it is committed, and the run once it is finished.
-    ``report.requests`` counts this run's requests only, whatever else shares ``metrics``.
+    ``report.requests`` counts this run's requests only (its own transport's), whatever else shares
+    ``metrics``.
 
     In marketplace seller mode (``[marketplace.seller]`` configured: ``vtex.account`` is then the
     marketplace, not the retailer's store) the catalog is not pushed into that account: the seller's
@@ -188,7 +189,6 @@ async def _apply(
         for kind, settled, n in _plan_outcomes(plan):
             metrics.sync.records(kind, settled, n)
     transport_metrics = metrics.transport if metrics is not None else TransportMetrics(CollectorRegistry())
-    requests_before = _requests(transport_metrics)
     client = VtexClient(
         Transport(settings.vtex, http_transport=http_transport, clock=clock, metrics=transport_metrics)
     )
@@ -221,7 +221,7 @@ async def _apply(
         message = repr(e)
         raise
     finally:
-        report.requests = _requests(transport_metrics) - requests_before
+        report.requests = client.transport.sent  # this run's own, whoever else shares the metrics
         report.status = status.value
         await client.aclose()
         store.finish_run(
@@ -364,15 +364,6 @@ def _sources(reader: Reader) -> dict[Entity, str]:
         if path is not None:
             out[entity] = str(path)
     return out
-
-
-def _requests(metrics: TransportMetrics) -> int:
-    """VTEX calls counted so far (read from the counter itself: collecting the whole registry
-    would run its other collectors, such as the state store's gauges)."""
-    total = 0.0
-    for metric in metrics.requests.collect():
-        total += sum(s.value for s in metric.samples if s.name.endswith("_total"))
-    return int(total)
 
 
 def _holder() -> str:

@@ -109,6 +109,8 @@ class Transport:
         self.limiter = limiter if limiter is not None else Limiter.from_settings(settings, self.clock)
         self.retry_policy = retry_policy or RetryPolicy.from_settings(settings, self.clock)
         self.breakers = {api: self._new_breaker(api) for api in Api}
+        self.sent = 0
+        """Requests sent by this transport (every attempt, whatever its answer)."""
         limits = httpx.Limits(
             max_connections=settings.max_connections, max_keepalive_connections=settings.max_connections
         )
@@ -226,6 +228,7 @@ class Transport:
             breaker.abandon(admission)
             raise
         breaker.record(status, admission)
+        self.sent += 1
         if metrics is not None:
             metrics.request(call.api.value, call.route, request.method, label, elapsed)
         if _log.isEnabledFor(logging.DEBUG):
