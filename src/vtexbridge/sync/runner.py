@@ -42,7 +42,7 @@ from vtexbridge.vtex.errors import VtexError
 from vtexbridge.vtex.metrics import TransportMetrics
 from vtexbridge.vtex.transport import Transport
 
-__all__ = ["SyncOptions", "SyncOutcome", "lease_name", "run_sync"]
+__all__ = ["SyncOptions", "SyncOutcome", "erp_reader", "lease_name", "run_sync"]
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,20 @@ class SyncOutcome:
 
     def __repr__(self) -> str:
         return f"<SyncOutcome {self.report.status}, {self.plan!r}, {self.report.error_count} errors>"
+
+
+def erp_reader(settings: Settings, reader: Reader | None = None) -> Reader:
+    """``reader``, or the reader of ``settings.erp`` (paths relative to the config file).
+
+    Raises:
+        ConfigError: no ``[erp]`` section and no reader given.
+    """
+    if reader is not None:
+        return reader
+    if settings.erp is None:
+        raise ConfigError(ERP_MISSING)
+    base = settings.config_path.parent if settings.config_path else None
+    return open_reader(settings.erp, base_dir=base)
 
 
 def lease_name(account: str) -> str:
@@ -127,13 +141,8 @@ async def run_sync(
             reader=reader,
             metrics=metrics.transport if metrics is not None else None,
         )
-    if settings.erp is None and reader is None:
-        raise ConfigError(ERP_MISSING)
+    reader = erp_reader(settings, reader)
     mapper = Mapper(settings.sync)
-    if reader is None:
-        assert settings.erp is not None
-        base = settings.config_path.parent if settings.config_path else None
-        reader = open_reader(settings.erp, base_dir=base)
     if not options.dry_run:
         settings.vtex.require_credentials()
     account = settings.vtex.account

@@ -47,7 +47,7 @@ from prometheus_client import CollectorRegistry
 
 from vtexbridge.clock import Clock, SystemClock
 from vtexbridge.config import Settings
-from vtexbridge.erp.readers import Reader, open_reader
+from vtexbridge.erp.readers import Reader
 from vtexbridge.errors import ConfigError
 from vtexbridge.marketplace.runtime import marketplace_settings
 from vtexbridge.marketplace.seller.catalog import build_offers
@@ -61,7 +61,7 @@ from vtexbridge.state.store import StateStore
 from vtexbridge.sync.apply import Progress
 from vtexbridge.sync.graph import Kind
 from vtexbridge.sync.report import RunReport, write_report
-from vtexbridge.sync.runner import ERP_MISSING, SyncOptions, SyncOutcome, _holder, _Lease, lease_name
+from vtexbridge.sync.runner import SyncOptions, SyncOutcome, _holder, _Lease, erp_reader, lease_name
 from vtexbridge.sync.steps import Action, Plan
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.errors import VtexError
@@ -278,12 +278,7 @@ async def run_seller_sync(
     """
     options = options or SyncOptions()
     seller = _seller(settings)
-    if settings.erp is None and reader is None:
-        raise ConfigError(ERP_MISSING)
-    if reader is None:
-        assert settings.erp is not None
-        base = settings.config_path.parent if settings.config_path else None
-        reader = open_reader(settings.erp, base_dir=base)
+    reader = erp_reader(settings, reader)
     if not options.dry_run:
         settings.vtex.require_credentials()
     clock = clock or SystemClock()
