@@ -43,6 +43,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from vtexbridge.erp.sinks.files import clean_temp_files, temp_path
 from vtexbridge.errors import RecordInvalid, RecordRef, VtexbridgeError
 from vtexbridge.orders.action_format import MAX_DEPTH, ActionRequest, Problems, depth_problem, parse_action
 from vtexbridge.orders.actions import enqueue
@@ -273,7 +274,7 @@ def _free_name(folder: Path, name: str) -> Path:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp = temp_path(path)
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
@@ -305,6 +306,8 @@ class FolderSource:
         self.rejected = self.root / "rejected"
         for folder in (self.root, self.processing, self.done, self.rejected):
             folder.mkdir(parents=True, exist_ok=True)
+        for folder in (self.processing, self.rejected):  # our own temporary files, of a killed process
+            clean_temp_files(folder)
 
     def candidates(self) -> list[Path]:
         """Files ready to be taken, oldest first."""
