@@ -520,14 +520,17 @@ class Mapper:
             markup = None
         rows = sorted(
             (
-                f.trade_policy,
-                float(f.value),
-                _num(f.list_price),
-                f.min_quantity,
-                None if f.date_from is None else f.date_from.isoformat(),
-                None if f.date_to is None else f.date_to.isoformat(),
-            )
-            for f in fixed
+                (
+                    f.trade_policy,
+                    float(f.value),
+                    _num(f.list_price),
+                    f.min_quantity,
+                    None if f.date_from is None else f.date_from.isoformat(),
+                    None if f.date_to is None else f.date_to.isoformat(),
+                )
+                for f in fixed
+            ),
+            key=_none_first,
         )
         return (_num(base), _num(p.list_price), _num(cost), markup, tuple(rows))
 
@@ -592,6 +595,12 @@ class Mapper:
             else:
                 out[name] = value
         return out
+
+
+def _none_first(row: tuple[Any, ...]) -> tuple[tuple[bool, Any], ...]:
+    """A sort key for rows with optional fields: None sorts before any value (a plain tuple sort would
+    compare ``None`` with a number when two rows agree on every field before it)."""
+    return tuple((v is not None, 0 if v is None else v) for v in row)
 
 
 def _bind(fn: Callable[[Any, SyncSettings], Values], settings: SyncSettings) -> Callable[[Any], Values]:
