@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol, TypeVar, cast
 
-from vtexbridge.erp.errors import UnknownColumn, makes_incomplete
+from vtexbridge.erp.errors import ReadIncomplete, UnknownColumn, makes_incomplete
 from vtexbridge.erp.records import (
     KEY_SEPARATOR,
     Entity,
@@ -23,7 +23,7 @@ from vtexbridge.erp.records import (
 )
 from vtexbridge.errors import DependencyBlocked, RecordError, RecordInvalid, RecordRef
 from vtexbridge.state.models import IndexEntry
-from vtexbridge.sync.graph import ENTITIES_OF, KIND_ORDER, KIND_PARENTS, Kind, kinds_of
+from vtexbridge.sync.graph import ENTITIES_OF, KIND_ORDER, KIND_PARENTS, Kind, kind_of, kinds_of
 from vtexbridge.sync.mapping import Mapper, Values, link_hash
 from vtexbridge.sync.steps import WRITES, Action, Parent, Plan, PlanError, Step
 from vtexbridge.sync.validate import state_key
@@ -130,6 +130,8 @@ class PlannerBase:
         self.pending_sku_specs: dict[str, set[str]] = {}
         self._last_error_row: tuple[str | None, int | None] | None = None
         self.unchanged: dict[Kind, int] = dict.fromkeys(Kind, 0)
+        self.kept_absent: dict[Kind, int] = {}
+        """Per kind: records absent from an incomplete read, not deactivated or removed for it."""
         self.error_keys_of: dict[Kind, set[str]] = {
             Kind(k): set(v) for k, v in self.error_keys.items() if v and k in Kind._value2member_map_
         }
@@ -448,6 +450,7 @@ class PlannerBase:
 
     def _can_remove(self, kind: Kind, key: str) -> bool:
         if any(e in self.plan.incomplete for e in ENTITIES_OF[kind]):
+            self.kept_absent[kind] = self.kept_absent.get(kind, 0) + 1
             return False
         return key not in self.bad[kind]
 
@@ -499,8 +502,29 @@ class PlannerBase:
             if n:
                 self._count(kind, Action.UNCHANGED, n)
         self._clear_stale_errors()
+        self._warn_incomplete()
         for kind in list(self.plan.counts):
             self.plan.counts[kind] = {a: n for a, n in self.plan.counts[kind].items() if n}
+
+    def _warn_incomplete(self) -> None:
+        """A warning per entity whose read was incomplete: what it kept from being deactivated."""
+        for entity in sorted(self.plan.incomplete, key=list(Entity).index):
+            kind = kind_of(entity)
+            kept = sum(n for k, n in self.kept_absent.items() if entity in ENTITIES_OF[k])
+            what = (
+                f"{kept} record(s) of {kind.value} absent from it were NOT deactivated or removed"
+                if kept
+                else "nothing absent from it was deactivated or removed"
+            )
+            source = self.sources.get(entity, entity.value)
+            message = (
+                f"{source}: some rows could not be read at all, so the read of {entity.value} is "
+                f"incomplete and {what} this run (they may be among the unreadable rows); fix the "
+                "unreadable rows listed with the errors"
+            )
+            self.plan.warnings.append(
+                PlanError(kind, None, ReadIncomplete(message, record=RecordRef(entity.value, None, source)))
+            )
 
     def _clear_stale_errors(self) -> None:
         """The recorded errors that are gone (:attr:`Plan.cleared`): row errors of earlier runs (recorded

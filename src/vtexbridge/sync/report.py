@@ -145,6 +145,7 @@ class RunReport:
                 round((self.finished_at - self.started_at).total_seconds(), 3) if self.finished_at else None
             ),
             "counts": self.counts(),
+            "planned": {k.value: {a.value: n for a, n in v.items() if n} for k, v in self.planned.items()},
             "requests": self.requests,
             "errors": self.errors,
             "warnings": self.warnings,
@@ -181,12 +182,7 @@ def render(report: RunReport, console: Console, *, errors_shown: int = SHOWN_ERR
     for kind, row in counts.items():
         table.add_row(kind, *(_n(row.get(c, 0)) for c in columns))
     console.print(table)
-    if report.incomplete:
-        console.print(
-            f"[yellow]incomplete reads:[/yellow] {', '.join(report.incomplete)} - nothing of them was "
-            "deactivated or removed for being absent"
-        )
-    for w in report.warnings[:errors_shown]:
+    for w in report.warnings[:errors_shown]:  # an incomplete read's warning among them
         console.print(f"[yellow]warning:[/yellow] {escape(w['message'])}", soft_wrap=True)
     if report.errors:
         console.print(f"[red]{len(report.errors)} record(s) not synced:[/red]")

@@ -20,11 +20,12 @@ from typing import Any
 import httpx
 from prometheus_client import CollectorRegistry
 
-from vtexbridge.clock import Clock
+from vtexbridge.clock import Clock, SystemClock
 from vtexbridge.config import Settings
+from vtexbridge.erp.errors import ReadIncomplete
 from vtexbridge.erp.readers import Reader, open_reader
 from vtexbridge.erp.records import Entity
-from vtexbridge.errors import ConfigError, DependencyBlocked, StateLocked
+from vtexbridge.errors import ConfigError, DependencyBlocked, StateLocked, VtexbridgeError
 from vtexbridge.observability import Metrics, log_record_errors
 from vtexbridge.state.models import RunStatus
 from vtexbridge.state.store import StateStore
@@ -37,6 +38,7 @@ from vtexbridge.sync.plan import make_plan
 from vtexbridge.sync.report import RunReport, write_report
 from vtexbridge.sync.stateview import StoreView
 from vtexbridge.sync.steps import Action, Plan, Step
+from vtexbridge.sync.stop import FailFastRetry, Reach
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.errors import VtexError
 from vtexbridge.vtex.metrics import TransportMetrics
@@ -149,6 +151,7 @@ async def run_sync(
     started = datetime.now(UTC)
     store = StateStore.open(settings.state.url, create=True)
     lease = None
+    report: RunReport | None = None
     try:
         if not options.dry_run:
             lease = _Lease(store, lease_name(account), settings.sync.lease_ttl_s)
@@ -172,6 +175,10 @@ async def run_sync(
         if options.write_report:
             outcome.report_file = write_report(report, settings.sync.report_dir, options.report_path)
         return outcome
+    except Exception as e:
+        if report is not None:  # what was planned and done, for the caller's JSON and the report file
+            _keep_report(e, report, settings, options)
+        raise
     finally:
         if lease is not None:
             lease.release()
@@ -198,8 +205,16 @@ async def _apply(
         for kind, settled, n in _plan_outcomes(plan):
             metrics.sync.records(kind, settled, n)
     transport_metrics = metrics.transport if metrics is not None else TransportMetrics(CollectorRegistry())
+    reach = Reach()
+    retry = FailFastRetry.for_run(settings.vtex, clock or SystemClock(), reach)
     client = VtexClient(
-        Transport(settings.vtex, http_transport=http_transport, clock=clock, metrics=transport_metrics)
+        Transport(
+            settings.vtex,
+            http_transport=http_transport,
+            clock=clock,
+            metrics=transport_metrics,
+            retry_policy=retry,
+        )
     )
     status = RunStatus.FAILED
     message: str | None = None
@@ -216,12 +231,13 @@ async def _apply(
             progress=progress,
             clock=clock,
             metrics=metrics.sync if metrics is not None else None,
+            reach=reach,
         )
         result = await executor.run()
         outcome.result = result
         report.add_result(result.done, result.failed, result.blocked, result.errors)
         status = RunStatus.PARTIAL if report.error_count else RunStatus.SUCCEEDED
-    except VtexError as e:
+    except VtexbridgeError as e:
         message = e.user_message
         report.errors.append({"type": type(e).__name__, "message": e.user_message, "category": e.category})
         raise
@@ -239,12 +255,32 @@ async def _apply(
             counts=report.counts(),
             requests=report.requests or 0,
             errors=report.error_count,
-            message=message,
+            message=message or _incomplete_warnings(report),
         )
         if metrics is not None:
             run = store.get_run(run_id)
             if run is not None:  # records were counted as they were committed
                 metrics.sync.observe_run(run, count_records=False)
+
+
+def _keep_report(error: Exception, report: RunReport, settings: Settings, options: SyncOptions) -> None:
+    """Attach the report of a run that ended early to its error (``error.sync_report``), written to
+    its file too when the run writes one (best effort: the error is what matters)."""
+    report.finished_at = datetime.now(UTC)
+    if report.status == "running":
+        report.status = RunStatus.FAILED.value
+    setattr(error, "sync_report", report)  # noqa: B010 - read back with getattr by the CLI
+    if options.write_report:
+        try:
+            write_report(report, settings.sync.report_dir, options.report_path)
+        except OSError:
+            log.exception("could not write the report of the failed sync")
+
+
+def _incomplete_warnings(report: RunReport) -> str | None:
+    """The run's incomplete-read warnings, as the run's message (the dashboard's run page shows it)."""
+    texts = [w["message"] for w in report.warnings if w["type"] == ReadIncomplete.__name__]
+    return "warning: " + " | ".join(texts) if texts else None
 
 
 def _record_plan_errors(store: StateStore, account: str, plan: Plan, run_id: int) -> None:
