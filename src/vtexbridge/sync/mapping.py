@@ -15,7 +15,9 @@ hash of every entity of the kind, and they are re-sent once.
 Defaults worth knowing (each can be overridden per field, see :class:`FieldOverrides`):
 
 - categories: ``Title`` defaults to the name, ``Keywords`` are joined by ``", "``, ``Score`` 0,
-  ``ActiveStoreFrontLink`` true, ``StockKeepingUnitSelectionMode`` ``SPECIFICATION``;
+  ``show_in_storefront`` is both ``ShowInStoreFront`` and ``ActiveStoreFrontLink``,
+  ``StockKeepingUnitSelectionMode`` ``SPECIFICATION``;
+- SKU images: ``label`` is both the image's ``Label`` and its ``Text`` (alt text);
 - products: ``RefId`` is the ERP key, ``ReleaseDate`` at midnight;
 - SKUs: ``RefId`` is the ERP key; weights are sent in grams by default (``sync.weight_unit``), as
   ``PackagedWeightKg`` is an integer "in the unit configured in the store"; ``ActivateIfPossible``
@@ -157,7 +159,7 @@ def _category(c: Category, s: SyncSettings) -> Values:
         c.global_category_id or 0,
         c.show_in_storefront,
         c.is_active,
-        True,
+        c.show_in_storefront,
         c.show_brand_filter,
         c.score or 0,
         "SPECIFICATION",
@@ -220,7 +222,7 @@ def _sku(k: Sku, s: SyncSettings) -> Values:
 
 
 def _image(i: SkuImage, s: SyncSettings) -> Values:
-    return (i.is_main, i.label, i.file_name, i.url, i.position)
+    return (i.is_main, i.label, i.file_name, i.label, i.url, i.position)
 
 
 def _inventory(v: StockLevel, s: SyncSettings) -> Values:
@@ -293,7 +295,7 @@ _FIELDS: dict[Kind, tuple[str, ...]] = {
         "MeasurementUnit", "UnitMultiplier", "ModalType",
     ),
     Kind.SKU_SPEC: ("FieldId", "FieldValueId"),
-    Kind.IMAGE: ("IsMain", "Label", "Name", "Url", "Position"),
+    Kind.IMAGE: ("IsMain", "Label", "Name", "Text", "Url", "Position"),
     Kind.EAN: (),
     Kind.PRICE: ("basePrice", "listPrice", "costPrice", "markup", "fixedPrices"),
     Kind.DOCK: (
