@@ -83,7 +83,13 @@ def register(app: typer.Typer) -> None:
             settings = settings.model_copy(update={"state": settings.state.model_copy(update={"url": url})})
         progress = None if (as_json or dry_run) else RichProgress(console)
         try:
-            options = SyncOptions(only=entities_named(only), dry_run=dry_run, show=show, report_path=report)
+            options = SyncOptions(
+                only=entities_named(only),
+                dry_run=dry_run,
+                show=show,
+                report_path=report,
+                pause_collector=True,  # this process does nothing else while it plans
+            )
             outcome = aio.run(run_sync(settings, options, progress=progress))
         except VtexbridgeError as e:
             _failed(e, e.user_message, e.exit_code, as_json)

@@ -66,6 +66,7 @@ def make_plan(
     mapper: Mapper | None = None,
     only: Iterable[Entity] | None = None,
     sources: Mapping[Entity, str] | None = None,
+    pause_collector: bool = False,
 ) -> Plan:
     """Plan the sync of ``snapshot`` against ``state``.
 
@@ -75,9 +76,16 @@ def make_plan(
         mapper: payload mapping (default settings when None).
         only: plan only these entities (the others are taken as they are in the state store).
         sources: a name per entity for errors found by the planner (the file it was read from).
+        pause_collector: pause the cycle collector while planning (:func:`_no_cycle_collection`).
+            The collector is the process's, not the thread's: only a process that does nothing
+            else meanwhile may ask for it (``vtexbridge sync``), never a server planning in a
+            worker thread, whose other work would run without it.
     """
+    planner = _Planner(snapshot, state, mapper or Mapper(), only, sources or {})
+    if not pause_collector:
+        return planner.run()
     with _no_cycle_collection():
-        return _Planner(snapshot, state, mapper or Mapper(), only, sources or {}).run()
+        return planner.run()
 
 
 @contextmanager

@@ -7,6 +7,7 @@ pid gone — a ``kill -9``) is taken over at once instead of waiting for it to e
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -65,6 +66,9 @@ class SyncOptions:
     show: str | None = None
     report_path: Path | None = None
     write_report: bool = True
+    pause_collector: bool = False
+    """Pause the cycle collector while planning (see :func:`~vtexbridge.sync.plan.make_plan`): only
+    in a process that does nothing else meanwhile (``vtexbridge sync``), never in a server."""
 
 
 @dataclass(repr=False)
@@ -149,19 +153,15 @@ async def run_sync(
         settings.vtex.require_credentials()
     account = settings.vtex.account
     started = datetime.now(UTC)
-    store = StateStore.open(settings.state.url, create=True)
+    # Planning and state work run in a worker thread: the event loop (a server's, when the
+    # dashboard starts a sync) keeps serving meanwhile.
+    store = await asyncio.to_thread(StateStore.open, settings.state.url, create=True)
     lease = None
-    report: RunReport | None = None
+    outcome: SyncOutcome | None = None
     try:
         if not options.dry_run:
-            lease = _Lease(store, lease_name(account), settings.sync.lease_ttl_s)
-        sources = _sources(reader)
-        plan = make_plan(
-            reader, StoreView(store, account), mapper=mapper, only=options.only or None, sources=sources
-        )
-        if plan.errors:
-            add_rows(reader, plan.errors)  # the planner's errors name the file; this adds the row
-        report = RunReport.of_plan(plan, account=account, dry_run=options.dry_run, started_at=started)
+            lease = await asyncio.to_thread(_Lease, store, lease_name(account), settings.sync.lease_ttl_s)
+        plan, report = await asyncio.to_thread(_plan, reader, store, mapper, account, options, started)
         outcome = SyncOutcome(plan, report)
         if options.dry_run:
             if options.show:
@@ -173,15 +173,40 @@ async def run_sync(
             )
         report.finished_at = datetime.now(UTC)
         if options.write_report:
-            outcome.report_file = write_report(report, settings.sync.report_dir, options.report_path)
+            outcome.report_file = await asyncio.to_thread(
+                write_report, report, settings.sync.report_dir, options.report_path
+            )
         return outcome
     except Exception as e:
-        if report is not None:  # what was planned and done, for the caller's JSON and the report file
-            _keep_report(e, report, settings, options)
+        if outcome is not None:  # what was planned and done, for the caller's JSON and the report file
+            await asyncio.to_thread(_keep_report, e, outcome.report, settings, options)
         raise
     finally:
+        await asyncio.to_thread(_close, lease, store)
+
+
+def _plan(
+    reader: Reader, store: StateStore, mapper: Mapper, account: str, options: SyncOptions, started: datetime
+) -> tuple[Plan, RunReport]:
+    """The plan and its report (in a worker thread: it reads the whole snapshot and state)."""
+    plan = make_plan(
+        reader,
+        StoreView(store, account),
+        mapper=mapper,
+        only=options.only or None,
+        sources=_sources(reader),
+        pause_collector=options.pause_collector,
+    )
+    if plan.errors:
+        add_rows(reader, plan.errors)  # the planner's errors name the file; this adds the row
+    return plan, RunReport.of_plan(plan, account=account, dry_run=options.dry_run, started_at=started)
+
+
+def _close(lease: _Lease | None, store: StateStore) -> None:
+    try:
         if lease is not None:
             lease.release()
+    finally:
         store.close()
 
 
@@ -198,9 +223,9 @@ async def _apply(
     metrics: Metrics | None,
 ) -> None:
     account = settings.vtex.account
-    run_id = store.start_run(account, "sync", holder=_holder())
+    run_id = await asyncio.to_thread(store.start_run, account, "sync", holder=_holder())
     report.run_id = run_id
-    _record_plan_errors(store, account, plan, run_id)
+    await asyncio.to_thread(_record_plan_errors, store, account, plan, run_id)
     if metrics is not None:
         for kind, settled, n in _plan_outcomes(plan):
             metrics.sync.records(kind, settled, n)
@@ -249,7 +274,8 @@ async def _apply(
         report.requests = client.transport.sent  # this run's own, whoever else shares the metrics
         report.status = status.value
         await client.aclose()
-        store.finish_run(
+        await asyncio.to_thread(
+            store.finish_run,
             run_id,
             status,
             counts=report.counts(),
@@ -258,7 +284,7 @@ async def _apply(
             message=message or _incomplete_warnings(report),
         )
         if metrics is not None:
-            run = store.get_run(run_id)
+            run = await asyncio.to_thread(store.get_run, run_id)
             if run is not None:  # records were counted as they were committed
                 metrics.sync.observe_run(run, count_records=False)
 
