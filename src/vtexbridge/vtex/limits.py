@@ -15,6 +15,9 @@ budget gets a learned gate that only blocks); each success adds back a fiftieth 
 ``Ratelimit-Remaining`` caps the local credits (less the margin), so that credits spent by someone else
 are waited for at the rate.
 
+With ``vtex.shared_limits_url`` the budgets are also shared with the account's other processes
+(:mod:`vtexbridge.vtex.shared`); the local buckets stay the fast path.
+
 The bucket is hand-written rather than aiolimiter's: aiolimiter schedules wake-ups on the event loop's
 own timer, so it cannot be driven by the injected :class:`~vtexbridge.clock.Clock` (tests assert waits
 on a fake clock), and its rate is fixed at construction, with no way to learn from 429s and headers.
@@ -31,6 +34,7 @@ from vtexbridge.clock import Clock
 from vtexbridge.config import RouteLimit, VtexSettings
 from vtexbridge.vtex.bucket import TokenBucket
 from vtexbridge.vtex.hosts import Api
+from vtexbridge.vtex.shared import SharedLimits, shared_budgets
 
 __all__ = ["JITTER_S", "PUBLISHED_LIMITS", "LimitRule", "Limiter", "RoutePlan", "TokenBucket", "merge_rules"]
 
@@ -141,17 +145,41 @@ class RoutePlan:
 class Limiter:
     """Every bucket of one account; share one instance between transports of the same account."""
 
-    def __init__(self, rules: Sequence[LimitRule], clock: Clock, *, jitter_s: float = JITTER_S) -> None:
+    def __init__(
+        self,
+        rules: Sequence[LimitRule],
+        clock: Clock,
+        *,
+        jitter_s: float = JITTER_S,
+        shared: SharedLimits | None = None,
+    ) -> None:
         self.rules = tuple(rules)
         self._clock = clock
         self.jitter_s = jitter_s
+        self.shared = shared
+        """The account's budgets shared with other processes (``vtex.shared_limits_url``), if any."""
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._gates: dict[tuple[Api, str], TokenBucket] = {}
         self._plans: dict[tuple[Api, str, str], RoutePlan] = {}
 
     @classmethod
     def from_settings(cls, settings: VtexSettings, clock: Clock) -> Limiter:
-        return cls(merge_rules(PUBLISHED_LIMITS, settings.limits), clock)
+        """The published budgets with ``settings.limits`` applied, shared through
+        ``settings.shared_limits_url`` when it is set.
+
+        Raises:
+            ConfigError: ``shared_limits_url`` is not a Redis URL.
+        """
+        shared = None
+        if settings.shared_limits_url is not None:
+            budgets = shared_budgets(settings.shared_limits_url.get_secret_value(), settings.account)
+            shared = SharedLimits(budgets, clock)
+        return cls(merge_rules(PUBLISHED_LIMITS, settings.limits), clock, shared=shared)
+
+    async def aclose(self) -> None:
+        """Close the connection to the shared budgets, if any."""
+        if self.shared is not None:
+            await self.shared.aclose()
 
     def plan(self, api: Api, method: str, route: str) -> RoutePlan:
         """The buckets of ``method route`` on ``api`` (cached; matching runs once per route)."""
@@ -193,6 +221,10 @@ class Limiter:
         waited = 0.0
         for bucket in plan.buckets:
             waited += await bucket.acquire()
+        if self.shared is not None:
+            for bucket in plan.buckets:
+                if not math.isinf(bucket.configured_rate):  # learned gates stay local
+                    waited += await self.shared.acquire(bucket)
         return waited
 
     def observe(

@@ -130,6 +130,7 @@ class Transport:
         self.hosts = Hosts(settings.account, settings.environment, settings.base_url)
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.metrics = metrics
+        self._owns_limiter = limiter is None
         self.limiter = limiter if limiter is not None else Limiter.from_settings(settings, self.clock)
         self.retry_policy = retry_policy or RetryPolicy.from_settings(settings, self.clock)
         self.breakers: dict[str, CircuitBreaker] = breakers if breakers is not None else {}
@@ -204,6 +205,8 @@ class Transport:
             await client.aclose()
         if not self._clients and self._http_transport is not None:
             await self._http_transport.aclose()
+        if self._owns_limiter:
+            await self.limiter.aclose()
 
     def build_request(self, call: Call) -> httpx.Request:
         """The request of ``call``.
