@@ -46,6 +46,8 @@ from typing import Any
 
 import httpx
 
+from figures import figure_line, verdict
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -68,12 +70,6 @@ NOCHANGE_TARGETS = {100_000: (20.0, 400), 1_000_000: (200.0, None)}
 
 def say(text: str = "") -> None:
     print(text, flush=True)
-
-
-def verdict(figure: float, target: float, *, at_most: bool = True) -> str:
-    """``met`` or ``NOT met``, computed from the figure and the target."""
-    ok = figure <= target if at_most else figure >= target
-    return "met" if ok else "NOT met"
 
 
 def generate(out: Path, skus: int) -> float:
@@ -247,8 +243,7 @@ def no_change(skus: int, work: Path) -> float:
     if wall_target is not None:
         met = wall < wall_target and (rss_target is None or rss < rss_target)
         rss_part = f", peak RSS < {rss_target} MB" if rss_target is not None else ""
-        say(f"   figure: {wall:.1f} s, {rss} MB; target: < {wall_target:.0f} s{rss_part}; "
-            f"{'met' if met else 'NOT met'}")  # fmt: skip
+        say("   " + figure_line("figure", f"{wall:.1f} s, {rss} MB", f"< {wall_target:.0f} s{rss_part}", met))
     else:
         say(f"   figure: {wall:.1f} s, {rss} MB; target: none set for {skus:,} SKUs")
     return wall
@@ -398,9 +393,11 @@ def initial_and_changed(skus: int, work: Path) -> None:
             f"{dict(sorted(by_status.items()))}")  # fmt: skip
         say(f"   lower bound {bound:.1f} s ({route}: (requests - burst) / rate)")
         ratio = wall / bound if bound > 0 else float("inf")
-        met = "met" if ratio <= INITIAL_RATIO_TARGET and throttled == 0 and complete else "NOT met"
-        say(f"   figure: wall {wall:.1f} s, ratio {ratio:.3f}, {throttled} 429s received; "
-            f"target: ratio <= {INITIAL_RATIO_TARGET} and zero 429s; {met}")  # fmt: skip
+        met = ratio <= INITIAL_RATIO_TARGET and throttled == 0 and complete
+        say("   " + figure_line(
+            "figure", f"wall {wall:.1f} s, ratio {ratio:.3f}, {throttled} 429s received",
+            f"ratio <= {INITIAL_RATIO_TARGET} and zero 429s", met,
+        ))  # fmt: skip
         pricing_bound = (
             figures.pricing_writes - LIMITS.pricing_write_burst
         ) / LIMITS.pricing_write_per_second
@@ -422,8 +419,10 @@ def initial_and_changed(skus: int, work: Path) -> None:
         say(f"   changed {changed} records (prices, stock lines, product names): minimum {changed} requests")
         ratio = sent / changed
         say(f"   sent {sent} requests ({after['counts']}) in {wall:.1f} s")
-        say(f"   figure: ratio {ratio:.2f} requests per changed record; target: <= 1.00; "
-            f"{verdict(ratio, 1.0)}")  # fmt: skip
+        say(
+            "   "
+            + figure_line("figure", f"ratio {ratio:.2f} requests per changed record", "<= 1.00", ratio <= 1.0)
+        )
         admin.close()
     finally:
         server.terminate()
@@ -518,7 +517,7 @@ def main(argv: list[str] | None = None) -> int:
                 growth = times[big] / times[small]
                 say(f"   linearity: {big:,} SKUs took {growth:.1f}x the time of {small:,} "
                     f"({big / small:.0f}x the SKUs); target: at most {big / small:.0f}x; "
-                    f"{verdict(growth, big / small)}")  # fmt: skip
+                    f"{verdict(growth <= big / small)}")  # fmt: skip
         if args.only in (None, "initial"):
             initial_and_changed(args.initial_skus, work)
     finally:

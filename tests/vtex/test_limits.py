@@ -258,3 +258,12 @@ async def test_garbage_rate_limit_headers_are_ignored() -> None:
     limiter.observe(plan, 200, {"ratelimit-remaining": "inf"}, None)
     assert await limiter.acquire(plan) == 0.0
     assert plan.buckets[0].tokens == 499.0  # the full burst, less this call
+
+
+async def test_a_burst_too_small_for_the_margin_is_paced_under_the_rate() -> None:
+    clock = FakeClock()
+    limiter = Limiter([LimitRule("tiny", 10.0, 2, "/x")], clock, jitter_s=0.25)
+    [bucket] = limiter.plan(Api.ORDERS, "GET", "/x").buckets
+    assert bucket.capacity == 1.0  # the margin of 3 does not fit in 2 credits
+    await limiter.acquire(limiter.plan(Api.ORDERS, "GET", "/x"))
+    assert await limiter.acquire(limiter.plan(Api.ORDERS, "GET", "/x")) == pytest.approx(0.1 / 0.98)

@@ -413,7 +413,9 @@ async def test_config_limits_override_the_published_budget(vtex: respx.MockRoute
     async with Transport(settings, clock=clock) as t:
         for _ in range(2):
             await t.request(Api.PRICING, "DELETE", PRICE, path={"itemId": 1})
-    assert clock.sleeps == [pytest.approx(0.5)]  # 2/s
+    assert clock.sleeps == [
+        pytest.approx(0.5 / 0.98)
+    ]  # 2/s; a burst of 1 has no room for a margin: 2 % under
 
 
 async def test_secrets_never_appear_in_errors_or_logs(

@@ -24,7 +24,9 @@ class TokenBucket:
     pace reach VTEX with jitter (a request delayed on the way, then one sent right after it arriving
     on time), and over any window VTEX can see up to ``rate * jitter`` more requests than we sent in a
     window of the same length. Leaving that many credits in VTEX's bucket (and refilling at exactly
-    the rate) absorbs it, so spending the burst never earns a 429.
+    the rate) absorbs it, so spending the burst never earns a 429. A burst too small to leave the
+    margin in (a configured budget of one or two credits) is paced ``headroom`` under the rate
+    instead, so that VTEX's bucket gains on ours.
 
     How many credits VTEX's bucket holds when we start is not known: other integrations of the
     account, or an earlier run, may have spent them. Where VTEX reports its credits on every answer
@@ -46,6 +48,7 @@ class TokenBucket:
         margin: float = 0.0,
         probe: bool = False,
         tokens: float | None = None,
+        headroom: float = 0.0,
     ) -> None:
         self.name = name
         self.configured_rate = rate
@@ -60,6 +63,7 @@ class TokenBucket:
         self.tokens = min(self.capacity, tokens if tokens is not None else start)
         self.blocked_until = -math.inf
         self._clock = clock
+        self._factor = 1.0 - headroom
         self._updated = clock.monotonic()
         self._waiting = 0
         self._lock = asyncio.Lock()
@@ -73,7 +77,9 @@ class TokenBucket:
             if math.isinf(self.rate):
                 self.tokens = self.capacity
             else:
-                self.tokens = min(self.capacity, self.tokens + (now - self._updated) * self.rate)
+                self.tokens = min(
+                    self.capacity, self.tokens + (now - self._updated) * self.rate * self._factor
+                )
             self._updated = now
 
     def _wait_for(self, now: float) -> float:
@@ -83,7 +89,7 @@ class TokenBucket:
         self._refill(now)
         if self.tokens >= 1.0 - _EPSILON:
             return 0.0
-        return (1.0 - self.tokens) / self.rate
+        return (1.0 - self.tokens) / (self.rate * self._factor)
 
     async def acquire(self) -> float:
         """Take one token, waiting in line if needed; return the seconds waited."""

@@ -44,6 +44,10 @@ JITTER_S = 0.25
 ``rate * JITTER_S`` of its burst unspent for it (see :class:`TokenBucket`)."""
 
 
+HEADROOM = 0.02
+"""How far under its rate a bucket whose burst cannot hold the jitter margin is paced."""
+
+
 @dataclass(frozen=True, slots=True)
 class LimitRule:
     """A budget of ``rate_per_s`` requests per second with ``burst`` credits, for the calls it matches."""
@@ -208,8 +212,15 @@ class Limiter:
 
     def _new_bucket(self, label: str, rule: LimitRule) -> TokenBucket:
         margin = math.ceil(rule.rate_per_s * self.jitter_s)
+        headroom = HEADROOM if margin > rule.burst - 1 else 0.0  # no room for the margin in the burst
         return TokenBucket(
-            label, rule.rate_per_s, rule.burst, self._clock, margin=margin, probe=rule.reported
+            label,
+            rule.rate_per_s,
+            rule.burst,
+            self._clock,
+            margin=margin,
+            probe=rule.reported,
+            headroom=headroom,
         )
 
     def bucket(self, name: str, route: str = "") -> TokenBucket | None:
