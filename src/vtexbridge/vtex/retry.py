@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from vtexbridge.clock import Clock
 from vtexbridge.config import VtexSettings
@@ -41,8 +41,17 @@ from vtexbridge.vtex.errors import (
     VtexTransportError,
 )
 
-if TYPE_CHECKING:
-    from vtexbridge.vtex.transport import Call
+
+class Attempted(Protocol):
+    """What the policy reads of a call (:class:`~vtexbridge.vtex.transport.Call` has it; this module
+    does not import the transport, which imports it)."""
+
+    @property
+    def is_idempotent(self) -> bool: ...
+
+    @property
+    def unsafe_statuses(self) -> frozenset[int] | None: ...
+
 
 UNSAFE_WRITE_STATUSES = frozenset({500, 502, 504})
 
@@ -100,14 +109,14 @@ class RetryPolicy:
         ceiling = min(self.backoff_max_s, self.backoff_base_s * 2.0 ** min(attempt - 1, 62))
         return self._random() * ceiling
 
-    def decide(self, call: Call, outcome: VtexError, attempt: int) -> Decision:
+    def decide(self, call: Attempted, outcome: VtexError, attempt: int) -> Decision:
         """What to do after attempt number ``attempt`` (1-based) of ``call`` failed with ``outcome``."""
         retry = self._classify(call, outcome, attempt)
         if isinstance(retry, GiveUp) or attempt > self.max_retries:
             return retry if isinstance(retry, GiveUp) else GiveUp(outcome)
         return retry
 
-    def _classify(self, call: Call, outcome: VtexError, attempt: int) -> Decision:
+    def _classify(self, call: Attempted, outcome: VtexError, attempt: int) -> Decision:
         if isinstance(outcome, VtexTransportError):
             if isinstance(outcome, OutcomeUnknown):
                 return GiveUp(outcome)
