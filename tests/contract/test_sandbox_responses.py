@@ -18,10 +18,16 @@ import pytest
 
 from vtexbridge.sandbox.app import create_app, route_template
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, SandboxOptions
-from vtexbridge.sandbox.routes import catalog, logistics, pricing
+from vtexbridge.sandbox.routes import catalog, catalog_listing, catalog_sellers, logistics, pricing
 from vtexbridge.testing.openapi import ContractBook
 
-SPECS = {catalog: "VTEX - Catalog API", pricing: "VTEX - Pricing API", logistics: "VTEX - Logistics API"}
+SPECS = {
+    catalog: "VTEX - Catalog API",
+    catalog_listing: "VTEX - Catalog API",
+    catalog_sellers: "VTEX - Catalog API",
+    pricing: "VTEX - Pricing API",
+    logistics: "VTEX - Logistics API",
+}
 AUTH = {"X-VTEX-API-AppKey": DEFAULT_APP_KEY, "X-VTEX-API-AppToken": DEFAULT_APP_TOKEN}
 
 # (METHOD, route template) -> (substring every tolerated problem contains, why the spec is wrong).
@@ -215,7 +221,20 @@ async def scenario(call: Recorder) -> None:
     )
     await call("DELETE", f"{s2}/specification/{spec2['Id']}")
     await call("DELETE", f"{s2}/specification")
+    await call("GET", f"{sys}/pvt/products/GetProductAndSkuIds?_from=1&_to=10")
+    await call("GET", f"{sys}/pvt/sku/stockkeepingunitidsbysaleschannel?sc=1&page=1&pageSize=10")
+    await call("POST", f"{sys}/pvt/skuseller/changenotification/{sid}", expect=404)
+    bind = {"sellerId": "seller1", "sellerSkuId": "77", "skuId": sid}
+    assert (await call.client.post("/_sandbox/marketplace/skusellers", json=bind)).status_code == 201
+    await call("POST", f"{sys}/pvt/skuseller/changenotification/{sid}")
     await call("DELETE", f"{cat}/product/{pid}/salespolicy/1")
+    # sellers
+    seller = {"SellerId": "pedrostore", "Name": "Pedro", "Email": "p@example.com", "Password": "secret"}
+    await call("POST", f"{sys}/pvt/seller", seller)
+    await call("PUT", f"{sys}/pvt/seller", {**seller, "UrlLogo": "/logo"})
+    await call("GET", f"{sys}/pvt/seller/list")
+    await call("GET", f"{sys}/pvt/seller/pedrostore")
+    await call("GET", f"{sys}/pvt/sellers/1")
     # pricing
     p = f"/pricing/prices/{sid}"
     fixed = {"tradePolicyId": "1", "value": 19.9, "listPrice": 25, "minQuantity": 1}
