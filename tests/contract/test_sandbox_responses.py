@@ -18,11 +18,19 @@ import pytest
 
 from vtexbridge.sandbox.app import create_app, route_template
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, SandboxOptions
-from vtexbridge.sandbox.routes import catalog, catalog_listing, catalog_sellers, logistics, pricing
+from vtexbridge.sandbox.routes import (
+    catalog,
+    catalog_legacy_specs,
+    catalog_listing,
+    catalog_sellers,
+    logistics,
+    pricing,
+)
 from vtexbridge.testing.openapi import ContractBook
 
 SPECS = {
     catalog: "VTEX - Catalog API",
+    catalog_legacy_specs: "VTEX - Catalog API",
     catalog_listing: "VTEX - Catalog API",
     catalog_sellers: "VTEX - Catalog API",
     pricing: "VTEX - Pricing API",
@@ -130,6 +138,21 @@ async def scenario(call: Recorder) -> None:
     )
     await call("GET", f"{sys}/pub/specification/fieldvalue/{field['Id']}")
     await call("GET", f"{sys}/pvt/specification/fieldValue/{value['FieldValueId']}")
+    legacy_field = {
+        "Name": "Fabric",
+        "CategoryId": child["Id"],
+        "FieldTypeId": 7,
+        "FieldGroupId": group["Id"],
+        "Description": None,
+        "DefaultValue": None,
+    }
+    legacy_id = await call("POST", f"{sys}/pvt/specification/field", legacy_field)
+    await call(
+        "PUT", f"{sys}/pvt/specification/field", {**legacy_field, "FieldId": legacy_id, "IsFilter": True}
+    )
+    legacy_value = {"FieldId": legacy_id, "Name": "Linen", "Text": "Linen", "IsActive": True, "Position": 1}
+    await call("POST", f"{sys}/pvt/specification/fieldValue", legacy_value)
+    await call("PUT", f"{sys}/pvt/specification/fieldValue", {**legacy_value, "Text": "Pure linen"})
     # products
     product_body = {
         "Name": "Tee",
@@ -150,6 +173,8 @@ async def scenario(call: Recorder) -> None:
         {"FieldId": field["Id"], "FieldValueId": value["FieldValueId"]},
     )
     await call("GET", f"{cat}/product/{pid}/specification")
+    await call("POST", f"{sys}/pvt/products/{pid}/specification", [{"Id": legacy_id, "Value": ["Linen"]}])
+    await call("GET", f"{sys}/pvt/products/{pid}/specification")
     names = {
         "FieldName": "Material",
         "GroupName": "Technical",
