@@ -24,12 +24,12 @@ from vtexbridge.clock import FakeClock
 from vtexbridge.sandbox.app import create_app, route_template
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, SandboxOptions
 from vtexbridge.sandbox.orderflow import orders_runtime
-from vtexbridge.sandbox.routes import admin_orders, feed, marketplace, masterdata, orders
+from vtexbridge.sandbox.routes import admin_orders, feed, marketplace, masterdata, order_changes, orders
 from vtexbridge.sandbox.seed import seed
 from vtexbridge.sandbox.store import Store
 from vtexbridge.testing.openapi import ContractBook
 
-MODULES: tuple[ModuleType, ...] = (orders, feed, masterdata, marketplace, admin_orders)
+MODULES: tuple[ModuleType, ...] = (orders, order_changes, feed, masterdata, marketplace, admin_orders)
 ORDERS_SPEC = "VTEX - Orders API"
 MD_SPEC = "VTEX - MasterData API - v10.2"
 HEADERS = {
@@ -71,6 +71,8 @@ ADMIN = {
     ("POST", "/_sandbox/hook/options"),
     ("GET", "/_sandbox/marketplace/notifications"),
     ("POST", "/_sandbox/marketplace/skusellers"),
+    ("GET", "/_sandbox/order-changes/options"),
+    ("POST", "/_sandbox/order-changes/options"),
 }
 
 # (METHOD, route template) -> (substring every tolerated problem contains, why the spec is wrong).
@@ -282,6 +284,7 @@ async def _scenario(call: Recorder) -> None:
     other = await call("POST", "/_sandbox/orders", {"items": [{"skuId": "100", "quantity": 1}]}, expect=201)
     await call("POST", f"{oms}/{other['orderId']}/cancel", {"reason": "cliente"}, expect=200)
     await call("GET", f"{oms}/{other['orderId']}", expect=200)
+    await _change_flows(call)
     await call("DELETE", "/api/orders/hook/config", expect=200)
     await call("DELETE", "/api/orders/feed/config", expect=200)
     # Master Data.
@@ -379,6 +382,39 @@ async def _scenario(call: Recorder) -> None:
         {"marketplaceOrderId": "MKP-1"},
         expect=201,
     )
+
+
+async def _change_flows(call: Recorder) -> None:
+    """Legacy changes, and v2 changes that stop unprocessed, then are retried or canceled."""
+    order = await call("POST", "/_sandbox/orders", {"items": [{"skuId": "100", "quantity": 4}]}, expect=201)
+    oid = order["orderId"]
+    await call("POST", f"/api/oms/pvt/orders/{oid}/start-handling", expect=204)
+    legacy = {
+        "requestId": "change-request-0123",
+        "reason": "Stock shortage",
+        "discountValue": 100,
+        "incrementValue": 0,
+        "itemsRemoved": [{"id": "100", "price": 4990, "quantity": 1}],
+        "itemsAdded": [],
+    }
+    await call("POST", f"/api/oms/pvt/orders/{oid}/changes", legacy, expect=200)
+    await call("POST", f"/api/oms/pvt/orders/{oid}/changes", {"reason": "x"}, expect=400)
+    changes = f"/api/order-system/orders/{oid}/changes"
+    await call("POST", "/_sandbox/order-changes/options", {"failNext": 2}, expect=200)
+    change = {
+        "reason": "troca",
+        "replace": [{"from": {"items": [{"id": "100", "quantity": 1}]}, "to": {"items": []}}],
+    }
+    failed = await call("PATCH", changes, change, expect=202)
+    await call(
+        "POST", f"{changes}/{failed['requestId']}/retry", {"reason": "again"}, expect=204, an="sandbox"
+    )
+    await call(
+        "POST", f"{changes}/{failed['requestId']}/cancel", {"reason": "late"}, expect=409, an="sandbox"
+    )
+    second = await call("PATCH", changes, change, expect=202)
+    await call("POST", f"{changes}/{second['requestId']}/cancel", {"reason": "no"}, expect=200, an="sandbox")
+    await call("POST", f"{changes}/{second['requestId']}/retry", {"reason": "x"}, expect=409, an="sandbox")
 
 
 def test_every_route_is_exercised_or_declared_admin() -> None:
