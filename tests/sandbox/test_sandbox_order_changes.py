@@ -138,3 +138,21 @@ async def test_failed_change_canceled_is_never_applied(sandbox_client: httpx.Asy
     assert (await _order(sandbox_client, order_id))["value"] == 9980
     # The option was for one change: the next one is applied at once.
     assert (await sandbox_client.patch(url, json=REMOVE_ONE)).json()["status"] == "done"
+
+
+async def test_order_bodies_bind_property_names_without_regard_to_case(
+    sandbox_client: httpx.AsyncClient,
+) -> None:
+    order_id = await _handling(sandbox_client)
+    pascal = {
+        "RequestId": "r-1",
+        "Reason": "Stock shortage",
+        "DiscountValue": 0,
+        "IncrementValue": 0,
+        "ItemsRemoved": [{"Id": "100", "Price": 4990, "Quantity": 1}],
+    }
+    answer = await sandbox_client.post(f"{ORDERS}/{order_id}/changes", json=pascal)
+    assert answer.status_code == 200, answer.text
+    assert [(i["id"], i["quantity"]) for i in (await _order(sandbox_client, order_id))["items"]] == [
+        ("100", 1)
+    ]

@@ -36,6 +36,7 @@ from vtexbridge.sandbox.context import SandboxContext, abort, read_json, sandbox
 from vtexbridge.sandbox.orderflow import ORDER, ORDER_CHANGE, orders_runtime, publish, resolve_line
 from vtexbridge.sandbox.routes.orders import load_order, oms
 from vtexbridge.sandbox.rules import orders as rules
+from vtexbridge.sandbox.rules.binding import ORDER_NAMES, bind_names
 from vtexbridge.sandbox.rules.orderchanges import apply_change, legacy_change, preview_change
 from vtexbridge.sandbox.rules.orderdoc import LineItem
 
@@ -88,7 +89,7 @@ def _apply(ctx: SandboxContext, order: dict[str, Any], body: Any, request_id: st
 async def patch_changes(request: Request) -> Response:
     ctx = sandbox(request)
     order = load_order(ctx, request.path_params["changeOrderId"])
-    body = await read_json(request)
+    body = bind_names(await read_json(request), ORDER_NAMES)
     request_id = str(uuid.uuid4())
     state = orders_runtime(ctx.runtime)
     if state.failing_changes > 0:
@@ -115,7 +116,7 @@ async def patch_changes(request: Request) -> Response:
 async def preview_changes(request: Request) -> Response:
     ctx = sandbox(request)
     order = load_order(ctx, request.path_params["changeOrderId"])
-    body = await read_json(request)
+    body = bind_names(await read_json(request), ORDER_NAMES)
     record = preview_change(order, body, ctx.clock.now(), account=ctx.account, resolve=_resolver(ctx, order))
     return JSONResponse(record)
 
@@ -161,7 +162,7 @@ async def retry_change(request: Request) -> Response:
             409,
             f"Change request {record['requestId']} is {record['status']}; only a failed one can be retried",
         )
-    given = await read_json(request, required=False)
+    given = bind_names(await read_json(request, required=False), ORDER_NAMES)
     stored = (ctx.table(CHANGE_REQUEST).get(key) or {}).get("body")
     body = given if isinstance(given, dict) and given.get("replace") else stored
     done = _apply(ctx, order, body, str(record["requestId"]))
@@ -174,7 +175,7 @@ async def cancel_change(request: Request) -> Response:
     _require_account_name(request)
     ctx = sandbox(request)
     _order, key, record = _change(ctx, request)
-    body = await read_json(request)
+    body = bind_names(await read_json(request), ORDER_NAMES)
     reason = body.get("reason") if isinstance(body, dict) else None
     if not isinstance(reason, str) or not reason.strip():
         abort(400, "reason is required")
@@ -192,7 +193,7 @@ async def cancel_change(request: Request) -> Response:
 async def post_legacy_change(request: Request) -> Response:
     ctx = sandbox(request)
     order = load_order(ctx, request.path_params["orderId"])
-    change = legacy_change(await read_json(request))
+    change = legacy_change(bind_names(await read_json(request), ORDER_NAMES))
     key = f"{order['orderId']}:{change.request_id}"
     previous = ctx.table(LEGACY_CHANGE).get(key)
     if previous is not None:

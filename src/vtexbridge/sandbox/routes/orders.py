@@ -31,6 +31,7 @@ from vtexbridge.sandbox.context import SandboxContext, abort, read_json, sandbox
 from vtexbridge.sandbox.orderflow import ORDER, publish, release
 from vtexbridge.sandbox.rules import RuleError
 from vtexbridge.sandbox.rules import orders as rules
+from vtexbridge.sandbox.rules.binding import ORDER_NAMES, bind_names
 from vtexbridge.sandbox.rules.orderdoc import list_stats, summarize
 
 __all__ = ["load_order", "oms", "routes"]
@@ -189,7 +190,7 @@ async def start_handling(request: Request) -> Response:
 async def cancel_order(request: Request) -> Response:
     ctx = sandbox(request)
     order = load_order(ctx, request.path_params["orderId"])
-    body = await read_json(request, required=False)
+    body = bind_names(await read_json(request, required=False), ORDER_NAMES)
     reason = body.get("reason") if isinstance(body, dict) else None
     if reason is not None and not isinstance(reason, str):
         abort(400, "reason must be a string")
@@ -206,7 +207,7 @@ async def cancel_order(request: Request) -> Response:
 async def post_invoice(request: Request) -> Response:
     ctx = sandbox(request)
     order = load_order(ctx, request.path_params["orderId"])
-    body = await read_json(request)
+    body = bind_names(await read_json(request), ORDER_NAMES)
     result = rules.post_invoice(order, body, ctx.clock.now())
     if result.created:
         _save(ctx, order, result.events)
@@ -217,7 +218,7 @@ async def post_invoice(request: Request) -> Response:
 async def patch_invoice_tracking(request: Request) -> Response:
     ctx = sandbox(request)
     order = load_order(ctx, request.path_params["orderId"])
-    body = await read_json(request)
+    body = bind_names(await read_json(request), ORDER_NAMES)
     event = rules.add_tracking(order, request.path_params["invoiceNumber"], body, ctx.clock.now())
     _save(ctx, order, [event])
     return _receipt(ctx, order["orderId"])
@@ -227,7 +228,7 @@ async def patch_invoice_tracking(request: Request) -> Response:
 async def put_tracking_events(request: Request) -> Response:
     ctx = sandbox(request)
     order = load_order(ctx, request.path_params["orderId"])
-    body = await read_json(request)
+    body = bind_names(await read_json(request), ORDER_NAMES)
     event = rules.update_tracking(order, request.path_params["invoiceNumber"], body, ctx.clock.now())
     _save(ctx, order, [event])
     return _receipt(ctx, order["orderId"])
