@@ -260,6 +260,14 @@ async def scenario(call: Recorder) -> None:
     await call("GET", f"{sys}/pvt/seller/list")
     await call("GET", f"{sys}/pvt/seller/pedrostore")
     await call("GET", f"{sys}/pvt/sellers/1")
+    # error answers (validated against the spec where it documents them)
+    await call("GET", f"{sys}/pvt/seller/nobody", expect=404)
+    await call("PUT", f"{sys}/pvt/seller", {"SellerId": "nobody", "Name": "x"}, expect=404)
+    await call("POST", f"{sys}/pvt/seller", seller, expect=409)
+    await call("GET", f"{sys}/pvt/products/GetProductAndSkuIds?_from=5&_to=1", expect=400)
+    await call("GET", f"{sys}/pvt/sku/stockkeepingunitidsbysaleschannel", expect=400)
+    await call("PUT", f"{sys}/pvt/specification/field", {**legacy_field, "FieldId": 999_999}, expect=404)
+    await call("GET", f"{sys}/pvt/products/999999/specification", expect=404)
     # pricing
     p = f"/pricing/prices/{sid}"
     fixed = {"tradePolicyId": "1", "value": 19.9, "listPrice": 25, "minQuantity": 1}
