@@ -36,8 +36,9 @@ from vtexbridge.marketplace.runtime import MarketplaceRuntime, attach, marketpla
 from vtexbridge.observability import Metrics
 from vtexbridge.orders.marketplace_orders import seller_router
 from vtexbridge.orders.service import OrdersService
+from vtexbridge.serving import server_config
 from vtexbridge.web.app import create_app
-from vtexbridge.web.auth import set_policy
+from vtexbridge.web.auth import check_affiliate_exposure, set_policy
 
 _log = logging.getLogger(__name__)
 
@@ -104,7 +105,9 @@ async def serve_forever(
             settings, state=service.store, client=service.client, wakeups=service.wakeups, metrics=metrics
         )
         token = settings.web.token.get_secret_value() if settings.web.token is not None else None
-        set_policy(app.state, host, token)  # the dashboard and /metrics: open on loopback, token elsewhere
+        # the dashboard and /metrics: open on loopback (allowed host names only), token elsewhere
+        set_policy(app.state, host, token, settings.web.allowed_hosts)
+        check_affiliate_exposure(settings.marketplace.affiliate, host)
         runtime = marketplace_runtime(settings, service)
         try:
             if runtime is not None:
@@ -127,14 +130,14 @@ async def _serve(
     worker: bool,
     on_server: Callable[[uvicorn.Server], None] | None,
 ) -> None:
-    config = uvicorn.Config(
+    config = server_config(
         app,
+        header_timeout_s=settings.web.header_timeout_s,
+        keep_alive_s=settings.web.keep_alive_s,
         host=host,
         port=port,
         lifespan="on",
-        access_log=False,
         log_level=settings.log.level,
-        log_config=None,
     )
     server = uvicorn.Server(config)
     if on_server is not None:
