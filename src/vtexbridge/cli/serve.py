@@ -36,6 +36,7 @@ from vtexbridge.marketplace.runtime import MarketplaceRuntime, attach, marketpla
 from vtexbridge.observability import Metrics
 from vtexbridge.orders.marketplace_orders import seller_router
 from vtexbridge.orders.service import OrdersService
+from vtexbridge.providers.runtime import ProvidersRuntime, attach_if_configured
 from vtexbridge.web.app import create_app
 from vtexbridge.web.auth import set_policy
 
@@ -106,6 +107,9 @@ async def serve_forever(
         token = settings.web.token.get_secret_value() if settings.web.token is not None else None
         set_policy(app.state, host, token)  # the dashboard and /metrics: open on loopback, token elsewhere
         runtime = marketplace_runtime(settings, service)
+        providers = attach_if_configured(
+            app, settings, service.store, metrics.registry
+        )  # gift card/payment/antifraud
         try:
             if runtime is not None:
                 attach(app, runtime)
@@ -114,6 +118,8 @@ async def serve_forever(
         finally:
             if runtime is not None:
                 await runtime.aclose()
+            if providers is not None:
+                await providers.aclose()
 
 
 async def _serve(
@@ -149,6 +155,11 @@ async def _serve(
         mkp_task = asyncio.create_task(runtime.run(stop), name="marketplace")
         mkp_task.add_done_callback(_stop_server_on_failure(server, "marketplace runtime"))
         background.append(mkp_task)
+    providers = getattr(app.state, "providers", None)
+    if isinstance(providers, ProvidersRuntime):
+        providers_task = asyncio.create_task(providers.run(stop), name="providers")
+        providers_task.add_done_callback(_stop_server_on_failure(server, "provider protocols"))
+        background.append(providers_task)
     if settings.orders.hook.public_url:
         background.append(asyncio.create_task(_register_when_up(server, service), name="hook-register"))
     try:

@@ -1,0 +1,124 @@
+"""The provider protocols' endpoints (``[providers.*]``): gift card, payment and antifraud.
+
+Thin: each handler checks VTEX's credentials, reads the body and hands it to the protocol object of
+:mod:`vtexbridge.providers`; errors become the protocol's answers (:func:`vtexbridge.providers.http.guarded`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from vtexbridge.config import Settings
+from vtexbridge.providers.errors import ProviderError
+from vtexbridge.providers.giftcard.service import GiftCardProvider
+from vtexbridge.providers.http import check_credentials, guarded, json_response, read_body
+from vtexbridge.providers.runtime import runtime_of
+from vtexbridge.providers.settings import GiftCardProviderSettings, ProvidersSettings
+
+__all__ = ["giftcard_routes", "provider_routes", "routes"]
+
+
+def _giftcard(request: Request) -> GiftCardProvider:
+    provider = runtime_of(request.app).giftcard
+    if provider is None:
+        raise ProviderError("the gift card provider is not configured", status=404)
+    check_credentials(request.headers, provider.settings.app_key, provider.settings.app_token)
+    return provider
+
+
+GiftCardCall = Callable[[GiftCardProvider, Request], Awaitable[Any]]
+
+
+def _gc(call: GiftCardCall) -> Callable[[Request], Awaitable[Response]]:
+    @guarded
+    async def handler(request: Request) -> Response:
+        return json_response(await call(_giftcard(request), request))
+
+    return handler
+
+
+def _p(request: Request, name: str) -> str:
+    value: str = request.path_params[name]
+    if len(value) > 128:
+        raise ProviderError(f"{name} is longer than 128 characters", status=400, code="bad-request")
+    return value
+
+
+async def _search(p: GiftCardProvider, r: Request) -> Any:
+    return await p.search(await read_body(r))
+
+
+async def _get(p: GiftCardProvider, r: Request) -> Any:
+    return await p.get(_p(r, "giftCardId"))
+
+
+async def _create(p: GiftCardProvider, r: Request) -> Any:
+    return await p.create(await read_body(r))
+
+
+async def _create_tx(p: GiftCardProvider, r: Request) -> Any:
+    return await p.create_transaction(_p(r, "giftCardId"), await read_body(r))
+
+
+async def _list_tx(p: GiftCardProvider, r: Request) -> Any:
+    return await p.list_transactions(_p(r, "giftCardId"))
+
+
+async def _get_tx(p: GiftCardProvider, r: Request) -> Any:
+    return await p.get_transaction(_p(r, "giftCardId"), _p(r, "transactionId"))
+
+
+async def _authorization(p: GiftCardProvider, r: Request) -> Any:
+    return await p.authorization(_p(r, "giftCardId"), _p(r, "transactionId"))
+
+
+async def _cancel(p: GiftCardProvider, r: Request) -> Any:
+    return await p.cancel(_p(r, "giftCardId"), _p(r, "transactionId"), await read_body(r))
+
+
+async def _cancellations(p: GiftCardProvider, r: Request) -> Any:
+    return await p.list_ops(_p(r, "giftCardId"), _p(r, "transactionId"), "cancellation")
+
+
+async def _settle(p: GiftCardProvider, r: Request) -> Any:
+    return await p.settle(_p(r, "giftCardId"), _p(r, "transactionId"), await read_body(r))
+
+
+async def _settlements(p: GiftCardProvider, r: Request) -> Any:
+    return await p.list_ops(_p(r, "giftCardId"), _p(r, "transactionId"), "settlement")
+
+
+def giftcard_routes(s: GiftCardProviderSettings) -> list[BaseRoute]:
+    """Every route of the Gift Card Provider Protocol under ``s.path``."""
+    g = f"{s.path}/giftcards"
+    t = f"{g}/{{giftCardId}}/transactions/{{transactionId}}"
+    return [
+        Route(f"{g}/_search", _gc(_search), methods=["POST"]),
+        Route(f"{g}/{{giftCardId}}", _gc(_get), methods=["GET"]),
+        Route(g, _gc(_create), methods=["POST"]),
+        Route(f"{g}/{{giftCardId}}/transactions", _gc(_create_tx), methods=["POST"]),
+        Route(f"{g}/{{giftCardId}}/transactions", _gc(_list_tx), methods=["GET"]),
+        Route(t, _gc(_get_tx), methods=["GET"]),
+        Route(f"{t}/authorization", _gc(_authorization), methods=["GET"]),
+        Route(f"{t}/cancellations", _gc(_cancel), methods=["POST"]),
+        Route(f"{t}/cancellations", _gc(_cancellations), methods=["GET"]),
+        Route(f"{t}/settlements", _gc(_settle), methods=["POST"]),
+        Route(f"{t}/settlements", _gc(_settlements), methods=["GET"]),
+    ]
+
+
+def provider_routes(providers: ProvidersSettings) -> list[BaseRoute]:
+    """The routes of every configured protocol."""
+    out: list[BaseRoute] = []
+    if providers.giftcard is not None:
+        out += giftcard_routes(providers.giftcard)
+    return out
+
+
+def routes(settings: Settings) -> Sequence[BaseRoute]:
+    return provider_routes(settings.providers)

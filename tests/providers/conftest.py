@@ -1,0 +1,89 @@
+"""Fixtures of the provider protocol tests: the reference ERP (SQLite folder), a state store, and
+the configured protocols served over real HTTP (uvicorn on a free loopback port)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from provider_support import CARD_CODE, CARD_TOKEN, KEY, TOKEN, Served_, provider_app
+from pydantic import SecretStr
+
+from vtexbridge.config import Settings
+from vtexbridge.providers.adapters.sql import SqlErp
+from vtexbridge.providers.runtime import ProvidersRuntime
+from vtexbridge.providers.settings import GiftCardProviderSettings, ProvidersSettings
+from vtexbridge.serving import serve_in_thread
+from vtexbridge.state import StateStore
+from vtexbridge.testing.openapi import ContractBook
+
+
+@pytest.fixture(scope="session")
+def book() -> ContractBook:
+    return ContractBook.load()
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Iterator[StateStore]:
+    store = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}", create=True)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def erp(tmp_path: Path) -> Iterator[SqlErp]:
+    adapter = SqlErp.local(tmp_path / "erp")
+    adapter.seed(
+        cards=[
+            {
+                "id": "2",
+                "redemption_code": CARD_CODE,
+                "redemption_token": CARD_TOKEN,
+                "owner_id": "3b1abc17",
+                "owner_email": "email@domain.com",
+                "owner_document": "234235",
+                "balance_cents": 10_000,
+                "currency": "BRL",
+            },
+            {
+                "id": "7",
+                "redemption_code": "OTHER-CARD-0007",
+                "redemption_token": "token-7",
+                "owner_email": "someone@else.example",
+                "balance_cents": 500,
+            },
+        ]
+    )
+    yield adapter
+    adapter.close()
+
+
+@pytest.fixture
+def providers_settings() -> ProvidersSettings:
+    return ProvidersSettings(
+        giftcard=GiftCardProviderSettings(
+            app_key=SecretStr(KEY),
+            app_token=SecretStr(TOKEN),
+            allow_create=True,
+            provider_name="ProviderName",
+        )
+    )
+
+
+@pytest.fixture
+async def served(
+    state: StateStore, erp: SqlErp, providers_settings: ProvidersSettings
+) -> AsyncIterator[Served_]:
+    runtime = ProvidersRuntime.build(
+        Settings(),
+        state=state,
+        providers=providers_settings,
+        adapters={"giftcard": erp, "payment": erp, "antifraud": erp},
+    )
+    srv = serve_in_thread(provider_app(runtime, providers_settings))
+    try:
+        yield Served_(srv.url, runtime, srv)
+    finally:
+        srv.stop()
+        await runtime.aclose()
