@@ -7,13 +7,27 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from provider_support import CARD_CODE, CARD_TOKEN, KEY, TOKEN, Served_, provider_app
+from provider_support import (
+    CARD_CODE,
+    CARD_TOKEN,
+    GATEWAY_KEY,
+    GATEWAY_TOKEN,
+    KEY,
+    SPEC_METHODS,
+    TOKEN,
+    Served_,
+    provider_app,
+)
 from pydantic import SecretStr
 
-from vtexbridge.config import Settings
+from vtexbridge.config import Settings, VtexSettings
 from vtexbridge.providers.adapters.sql import SqlErp
 from vtexbridge.providers.runtime import ProvidersRuntime
-from vtexbridge.providers.settings import GiftCardProviderSettings, ProvidersSettings
+from vtexbridge.providers.settings import (
+    GiftCardProviderSettings,
+    PaymentProviderSettings,
+    ProvidersSettings,
+)
 from vtexbridge.serving import serve_in_thread
 from vtexbridge.state import StateStore
 from vtexbridge.testing.openapi import ContractBook
@@ -53,7 +67,13 @@ def erp(tmp_path: Path) -> Iterator[SqlErp]:
                 "owner_email": "someone@else.example",
                 "balance_cents": 500,
             },
-        ]
+        ],
+        accounts=[
+            {"customer": "01234567890", "credit_limit_cents": 1_000_000},  # the spec examples' buyer
+            {"customer": "REVIEW-1", "credit_limit_cents": 1_000_000, "review": True},
+            {"customer": "BLOCKED-1", "credit_limit_cents": 1_000_000, "blocked": True},
+            {"customer": "SMALL-1", "credit_limit_cents": 5_000},
+        ],
     )
     yield adapter
     adapter.close()
@@ -67,7 +87,17 @@ def providers_settings() -> ProvidersSettings:
             app_token=SecretStr(TOKEN),
             allow_create=True,
             provider_name="ProviderName",
-        )
+        ),
+        payment=PaymentProviderSettings(
+            app_key=SecretStr(KEY),
+            app_token=SecretStr(TOKEN),
+            # the spec examples' methods (a real setup offers e.g. Promissories only)
+            payment_methods=["Promissories", *SPEC_METHODS],
+            callback_hosts=["*.example.com", "127.0.0.1"],
+            onboarding=True,
+            decision_poll_s=0.05,
+            callback_backoff_s=0.05,
+        ),
     )
 
 
@@ -76,7 +106,7 @@ async def served(
     state: StateStore, erp: SqlErp, providers_settings: ProvidersSettings
 ) -> AsyncIterator[Served_]:
     runtime = ProvidersRuntime.build(
-        Settings(),
+        Settings(vtex=VtexSettings(app_key=SecretStr(GATEWAY_KEY), app_token=SecretStr(GATEWAY_TOKEN))),
         state=state,
         providers=providers_settings,
         adapters={"giftcard": erp, "payment": erp, "antifraud": erp},

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from copy import deepcopy
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
 from vtexbridge.providers.runtime import ProvidersRuntime, attach
 from vtexbridge.providers.settings import ProvidersSettings
@@ -16,10 +17,12 @@ from vtexbridge.testing.openapi import ContractBook, Spec
 from vtexbridge.web.routes.providers import provider_routes
 
 KEY, TOKEN = "vtexappkey-providers-TEST", "providers-test-token"
+GATEWAY_KEY, GATEWAY_TOKEN = "vtexappkey-retailer-CALLBACK", "retailer-callback-token"  # vtex.app_key/token
 GIFTCARD_SPEC = "VTEX - Giftcard Provider Protocol"
 PAYMENT_SPEC = "VTEX - Payment Provider Protocol"
 ANTIFRAUD_SPEC = "VTEX - Antifraud Provider API"
 VND = "application/vnd.vtex.giftcards.v1+json"
+SPEC_METHODS = ["Diners", "Pix", "Visa", "BankInvoice", "CustomPay", "FakePay", "RedirectPay"]
 CARD_CODE = "BAHD-ASDB-ADQW-ASDQ"  # the spec's example redemption code
 CARD_TOKEN = "b2dac6f2-f365-48cd-82a9-0b376a55557a"  # the spec's example redemption token
 
@@ -82,3 +85,21 @@ def check_response(book: ContractBook, spec: str, method: str, path: str, respon
     body = response.json() if response.content else None
     problems = book.check_response(spec, method, path, response.status_code, body)
     assert problems == [], problems
+
+
+class Recorder:
+    """A callback receiver: records every request (method, path with query, headers, body)."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str, dict[str, str], Any]] = []
+        self.status = 200
+        app = FastAPI()
+
+        @app.post("/{path:path}")
+        async def receive(request: Request) -> Response:
+            raw = await request.body()
+            body = json.loads(raw) if raw else None
+            self.requests.append((request.method, str(request.url), dict(request.headers), body))
+            return Response(status_code=self.status)
+
+        self.app = app

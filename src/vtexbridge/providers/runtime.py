@@ -10,12 +10,15 @@ decisions (payments and analyses) until stopped; :meth:`ProvidersRuntime.aclose`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import httpx
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
@@ -25,6 +28,9 @@ from vtexbridge.providers.adapters import build_adapter
 from vtexbridge.providers.giftcard.ledger import GiftCardLedger
 from vtexbridge.providers.giftcard.service import GiftCardProvider
 from vtexbridge.providers.metrics import ProviderMetrics
+from vtexbridge.providers.payment.callbacks import CallbackSender
+from vtexbridge.providers.payment.ledger import PaymentLedger
+from vtexbridge.providers.payment.service import PaymentProvider
 from vtexbridge.providers.settings import ProvidersSettings
 from vtexbridge.state import StateStore
 
@@ -36,6 +42,7 @@ _log = logging.getLogger(__name__)
 @dataclass
 class ProvidersRuntime:
     giftcard: GiftCardProvider | None = None
+    payment: PaymentProvider | None = None
     metrics: ProviderMetrics = field(default_factory=ProviderMetrics)
     owned: list[Any] = field(default_factory=list)
 
@@ -49,6 +56,7 @@ class ProvidersRuntime:
         registry: CollectorRegistry | None = None,
         adapters: dict[str, Any] | None = None,
         clock: Clock | None = None,
+        http_transport: httpx.AsyncBaseTransport | None = None,
     ) -> ProvidersRuntime:
         """Build what ``providers`` (default ``settings.providers``) configures; ``adapters`` (by
         protocol name) replace the ones the settings describe.
@@ -77,14 +85,40 @@ class ProvidersRuntime:
                 clock=clock,
                 metrics=runtime.metrics,
             )
+        if cfg.payment is not None:
+            callbacks = CallbackSender(settings.vtex, transport=http_transport)
+            runtime.owned.append(callbacks)
+            hosts = list(cfg.payment.callback_hosts)
+            if settings.vtex.base_url:
+                hosts.append(urlsplit(settings.vtex.base_url).hostname or "")
+            runtime.payment = PaymentProvider(
+                cfg.payment,
+                adapter("payment", cfg.payment),
+                PaymentLedger(state.engine),
+                callbacks,
+                callback_hosts=hosts,
+                clock=clock,
+                metrics=runtime.metrics,
+            )
         return runtime
+
+    def poll_s(self) -> float:
+        found = [p.settings.decision_poll_s for p in (self.payment,) if p is not None]
+        return min(found, default=5.0)
 
     async def recover(self) -> int:
         """Finish every transaction a crash or an ERP timeout left pending."""
         done = 0
         if self.giftcard is not None:
             done += await self.giftcard.recover()
+        if self.payment is not None:
+            done += await self.payment.recover()
         return done
+
+    async def follow_up(self) -> None:
+        """One round: the ERP's later decisions reach VTEX (payment callbacks)."""
+        if self.payment is not None:
+            await self.payment.follow_up()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Background work until ``stop``: recovery at start, then the follow-up of pending decisions."""
@@ -92,7 +126,13 @@ class ProvidersRuntime:
             await self.recover()
         except Exception as e:  # the ERP may be down at start: the retries VTEX sends finish the work
             _log.warning("provider recovery did not finish: %s", e)
-        await stop.wait()
+        while not stop.is_set():
+            try:
+                await self.follow_up()
+            except Exception as e:  # a failing round is logged; the next one tries again
+                _log.warning("provider follow-up round failed: %s", e)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.poll_s())
 
     async def aclose(self) -> None:
         for part in reversed(self.owned):

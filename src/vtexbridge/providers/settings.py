@@ -137,12 +137,33 @@ class PaymentProviderSettings(_Provider):
         description="The manifest's payment methods (VTEX's names, e.g. 'Promissories', 'Cobranded').",
     )
     acquirer: str = Field(default="vtexbridge-erp", max_length=64)
-    delay_to_auto_settle_s: int = Field(default=7 * 24 * 3600, ge=0, le=90 * 24 * 3600)
+    delay_to_auto_settle_s: int = Field(
+        default=7 * 24 * 3600,
+        ge=0,
+        le=7 * 24 * 3600,
+        description="VTEX captures by itself after this long (also after antifraud approval): the "
+        "invoice normally captures first.",
+    )
     delay_to_cancel_s: int = Field(
         default=7 * 24 * 3600,
         ge=60,
         le=30 * 24 * 3600,
         description="How long VTEX waits for a pending ERP decision before it cancels the payment.",
+    )
+    callback_mode: Literal["notification", "retry"] = Field(
+        default="notification",
+        description="How a later ERP decision reaches VTEX: POST the payment's status to callbackUrl "
+        "(notification), or POST to it empty so VTEX asks again (retry).",
+    )
+    callback_hosts: list[str] = Field(
+        default_factory=lambda: ["*.vtexpayments.com.br"],
+        description="Hosts a callbackUrl may point at ('*.' matches subdomains); the callback carries "
+        "vtex.app_key/app_token, so no other host gets it. vtex.base_url's host is added.",
+    )
+    onboarding: bool = Field(
+        default=False,
+        description="Answer the configuration flow (authorization/token, redirect, credentials): it "
+        "hands VTEX this provider's app key and token once, for a one-time code.",
     )
     callback_attempts: int = Field(
         default=8, ge=1, le=50, description="Tries of the callbackUrl notification."

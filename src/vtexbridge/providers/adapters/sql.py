@@ -23,13 +23,13 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
-from sqlalchemy.exc import IntegrityError
 
 from vtexbridge.providers.adapters.base import (
     CardQuery,
     CreditDecision,
     CreditOperation,
     CreditRequest,
+    CreditStatus,
     FraudCase,
     FraudDecision,
     GiftCard,
@@ -382,33 +382,31 @@ class SqlErp:
 
     @staticmethod
     def _operate(conn: Connection, op: CreditOperation) -> bool:
+        """Cancel releases an approved authorization (a pending one just ends), refund gives the
+        refunded value back to the line, settle only records (the ERP bills the company)."""
         mv, auth, acct = erp_credit_movement, erp_credit_authorization, erp_credit_account
-        try:
-            with conn.begin_nested():
-                conn.execute(
-                    sa.insert(mv).values(
-                        op_id=op.op_id,
-                        payment_id=op.payment_id,
-                        kind=op.kind,
-                        value_cents=op.value_cents,
-                        created_at=_now(),
-                    )
-                )
-        except IntegrityError:
+        if conn.execute(sa.select(mv.c.op_id).where(mv.c.op_id == op.op_id)).first() is not None:
             return True  # already applied
-        if op.kind in ("cancel", "refund"):
-            customer = conn.execute(
-                sa.select(auth.c.customer).where(auth.c.payment_id == op.payment_id)
-            ).scalar()
+        row = conn.execute(sa.select(auth).where(auth.c.payment_id == op.payment_id)).mappings().first()
+        release = 0
+        if row is not None and op.kind == "cancel" and row["status"] in ("approved", "pending"):
+            release = int(row["value_cents"]) if row["status"] == "approved" else 0
+            conn.execute(sa.update(auth).where(auth.c.payment_id == op.payment_id).values(status="cancelled"))
+        elif row is not None and op.kind == "refund":
+            release = op.value_cents
+        if release and row is not None:
             conn.execute(
                 sa.update(acct)
-                .where(acct.c.customer == customer)
-                .values(
-                    used_cents=sa.func.max(acct.c.used_cents - op.value_cents, 0)
-                    if conn.dialect.name == "sqlite"
-                    else sa.func.greatest(acct.c.used_cents - op.value_cents, 0)
-                )
+                .where(acct.c.customer == row["customer"], acct.c.used_cents >= release)
+                .values(used_cents=acct.c.used_cents - release)
             )
+        values = {
+            "op_id": op.op_id,
+            "payment_id": op.payment_id,
+            "kind": op.kind,
+            "value_cents": op.value_cents,
+        }
+        conn.execute(sa.insert(mv).values(**values, created_at=_now()))
         return True
 
     # --- fraud rules ------------------------------------------------------------------------------
@@ -478,7 +476,8 @@ def evaluate_rules(rules: list[tuple[str, str]], case: FraudCase) -> FraudDecisi
 
 
 def _decision(row: RowMapping) -> CreditDecision:
-    return CreditDecision(row["status"], row["code"], row["message"], row["authorization_id"])
+    status: CreditStatus = "denied" if row["status"] == "cancelled" else row["status"]
+    return CreditDecision(status, row["code"], row["message"], row["authorization_id"])
 
 
 def _fraud(row: RowMapping) -> FraudDecision:

@@ -6,21 +6,27 @@ Thin: each handler checks VTEX's credentials, reads the body and hands it to the
 
 from __future__ import annotations
 
+import html
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from vtexbridge.config import Settings
 from vtexbridge.providers.errors import ProviderError
 from vtexbridge.providers.giftcard.service import GiftCardProvider
 from vtexbridge.providers.http import check_credentials, guarded, json_response, read_body
+from vtexbridge.providers.payment.service import PaymentProvider
 from vtexbridge.providers.runtime import runtime_of
-from vtexbridge.providers.settings import GiftCardProviderSettings, ProvidersSettings
+from vtexbridge.providers.settings import (
+    GiftCardProviderSettings,
+    PaymentProviderSettings,
+    ProvidersSettings,
+)
 
-__all__ = ["giftcard_routes", "provider_routes", "routes"]
+__all__ = ["giftcard_routes", "payment_routes", "provider_routes", "routes"]
 
 
 def _giftcard(request: Request) -> GiftCardProvider:
@@ -112,11 +118,98 @@ def giftcard_routes(s: GiftCardProviderSettings) -> list[BaseRoute]:
     ]
 
 
+# --- payment ------------------------------------------------------------------------------------
+
+
+def _payment(request: Request, *, authenticate: bool = True) -> PaymentProvider:
+    provider = runtime_of(request.app).payment
+    if provider is None:
+        raise ProviderError("the payment provider is not configured", status=404)
+    if authenticate:
+        check_credentials(request.headers, provider.settings.app_key, provider.settings.app_token)
+    return provider
+
+
+@guarded
+async def _manifest(request: Request) -> Response:
+    return json_response(_payment(request, authenticate=False).manifest())
+
+
+@guarded
+async def _create_payment(request: Request) -> Response:
+    provider = _payment(request)
+    status, body = await provider.create_payment(await read_body(request))
+    return json_response(body, status)
+
+
+def _operation(kind: str) -> Callable[[Request], Awaitable[Response]]:
+    @guarded
+    async def handler(request: Request) -> Response:
+        provider = _payment(request)
+        status, body = await provider.operate(kind, _p(request, "paymentId"), await read_body(request))
+        return json_response(body, status)
+
+    return handler
+
+
+@guarded
+async def _inbound(request: Request) -> Response:
+    provider = _payment(request)
+    body = await provider.inbound(_p(request, "paymentId"), _p(request, "action"), await read_body(request))
+    return json_response(body)
+
+
+@guarded
+async def _token(request: Request) -> Response:
+    return json_response(_payment(request, authenticate=False).create_token(await read_body(request)))
+
+
+def _query(request: Request, name: str) -> str:
+    value = request.query_params.get(name)
+    if not value or len(value) > 2048:
+        raise ProviderError(f"query parameter {name} is required", status=400, code="bad-request")
+    return value
+
+
+@guarded
+async def _redirect(request: Request) -> Response:
+    provider = _payment(request, authenticate=False)
+    target = provider.redirect(_query(request, "applicationId"), _query(request, "token"))
+    # The merchant's browser goes back to VTEX's returnUrl with the one-time authorization code.
+    page = f'<!doctype html><meta http-equiv="refresh" content="0;url={html.escape(target, quote=True)}">'
+    return HTMLResponse(page, headers={"Location": target, "Cache-Control": "no-store"})
+
+
+@guarded
+async def _credentials(request: Request) -> Response:
+    provider = _payment(request, authenticate=False)
+    body = provider.credentials(_query(request, "applicationId"), _query(request, "authorizationCode"))
+    return json_response(body)
+
+
+def payment_routes(s: PaymentProviderSettings) -> list[BaseRoute]:
+    """Every route of the Payment Provider Protocol under ``s.path``."""
+    p, pay = s.path, f"{s.path}/payments/{{paymentId}}"
+    return [
+        Route(f"{p}/manifest", _manifest, methods=["GET"]),
+        Route(f"{p}/payments", _create_payment, methods=["POST"]),
+        Route(f"{pay}/cancellations", _operation("cancellation"), methods=["POST"]),
+        Route(f"{pay}/settlements", _operation("settlement"), methods=["POST"]),
+        Route(f"{pay}/refunds", _operation("refund"), methods=["POST"]),
+        Route(f"{pay}/inbound/{{action}}", _inbound, methods=["POST"]),
+        Route(f"{p}/authorization/token", _token, methods=["POST"]),
+        Route(f"{p}/authorization/redirect", _redirect, methods=["GET"]),
+        Route(f"{p}/authorization/credentials", _credentials, methods=["GET"]),
+    ]
+
+
 def provider_routes(providers: ProvidersSettings) -> list[BaseRoute]:
     """The routes of every configured protocol."""
     out: list[BaseRoute] = []
     if providers.giftcard is not None:
         out += giftcard_routes(providers.giftcard)
+    if providers.payment is not None:
+        out += payment_routes(providers.payment)
     return out
 
 
