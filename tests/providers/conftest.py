@@ -24,6 +24,7 @@ from vtexbridge.config import Settings, VtexSettings
 from vtexbridge.providers.adapters.sql import SqlErp
 from vtexbridge.providers.runtime import ProvidersRuntime
 from vtexbridge.providers.settings import (
+    AntifraudProviderSettings,
     GiftCardProviderSettings,
     PaymentProviderSettings,
     ProvidersSettings,
@@ -74,6 +75,12 @@ def erp(tmp_path: Path) -> Iterator[SqlErp]:
             {"customer": "BLOCKED-1", "credit_limit_cents": 1_000_000, "blocked": True},
             {"customer": "SMALL-1", "credit_limit_cents": 5_000},
         ],
+        rules=[
+            {"kind": "blocked_document", "value": "666.666.666-66"},
+            {"kind": "blocked_email", "value": "fraudster@example.com"},
+            {"kind": "review_over", "value": "100000"},  # over 1,000.00: an analyst decides
+            {"kind": "max_value", "value": "5000000"},
+        ],
     )
     yield adapter
     adapter.close()
@@ -97,6 +104,14 @@ def providers_settings() -> ProvidersSettings:
             onboarding=True,
             decision_poll_s=0.05,
             callback_backoff_s=0.05,
+        ),
+        antifraud=AntifraudProviderSettings(
+            app_key=SecretStr(KEY),
+            app_token=SecretStr(TOKEN),
+            hook_hosts=["hook.vtex.com", "127.0.0.1"],
+            onboarding=True,
+            decision_poll_s=0.05,
+            hook_backoff_s=0.05,
         ),
     )
 

@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from sqlalchemy.engine import Connection, Engine
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.exc import IntegrityError
 
 from vtexbridge.providers.errors import BadRequest, ErpUnavailable
 from vtexbridge.state.engine import BEGIN_OPTION
@@ -25,6 +27,7 @@ __all__ = [
     "cents",
     "derived_id",
     "erp_call",
+    "insert_once",
     "iso",
     "mapping",
     "optional_str",
@@ -142,3 +145,19 @@ def mapping(body: Mapping[str, Any], field: str) -> Mapping[str, Any]:
     """``body[field]`` when it is an object, else an empty one."""
     value = body.get(field)
     return value if isinstance(value, Mapping) else {}
+
+
+def insert_once(
+    conn: Connection, table: sa.Table, key: sa.ColumnElement[bool], values: Mapping[str, Any]
+) -> RowMapping:
+    """The row ``key`` selects, inserted with ``values`` first when absent (a concurrent insert of the
+    same row, e.g. VTEX retrying while the first request runs, is the same row)."""
+    row = conn.execute(sa.select(table).where(key)).mappings().first()
+    if row is None:
+        try:
+            with conn.begin_nested():
+                conn.execute(sa.insert(table).values(**values))
+        except IntegrityError:
+            pass
+        row = conn.execute(sa.select(table).where(key)).mappings().one()
+    return row

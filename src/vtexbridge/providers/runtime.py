@@ -25,10 +25,12 @@ from prometheus_client import CollectorRegistry
 from vtexbridge.clock import Clock, SystemClock
 from vtexbridge.config import Settings
 from vtexbridge.providers.adapters import build_adapter
+from vtexbridge.providers.antifraud.ledger import FraudLedger
+from vtexbridge.providers.antifraud.service import AntifraudProvider
 from vtexbridge.providers.giftcard.ledger import GiftCardLedger
 from vtexbridge.providers.giftcard.service import GiftCardProvider
 from vtexbridge.providers.metrics import ProviderMetrics
-from vtexbridge.providers.payment.callbacks import CallbackSender
+from vtexbridge.providers.payment.callbacks import CallbackSender, Notifier
 from vtexbridge.providers.payment.ledger import PaymentLedger
 from vtexbridge.providers.payment.service import PaymentProvider
 from vtexbridge.providers.settings import ProvidersSettings
@@ -43,6 +45,7 @@ _log = logging.getLogger(__name__)
 class ProvidersRuntime:
     giftcard: GiftCardProvider | None = None
     payment: PaymentProvider | None = None
+    antifraud: AntifraudProvider | None = None
     metrics: ProviderMetrics = field(default_factory=ProviderMetrics)
     owned: list[Any] = field(default_factory=list)
 
@@ -85,25 +88,32 @@ class ProvidersRuntime:
                 clock=clock,
                 metrics=runtime.metrics,
             )
-        if cfg.payment is not None:
+        sandbox_host = [urlsplit(settings.vtex.base_url).hostname or ""] if settings.vtex.base_url else []
+        if cfg.payment is not None or cfg.antifraud is not None:
             callbacks = CallbackSender(settings.vtex, transport=http_transport)
             runtime.owned.append(callbacks)
-            hosts = list(cfg.payment.callback_hosts)
-            if settings.vtex.base_url:
-                hosts.append(urlsplit(settings.vtex.base_url).hostname or "")
+        if cfg.antifraud is not None:
+            runtime.antifraud = AntifraudProvider(
+                cfg.antifraud,
+                adapter("antifraud", cfg.antifraud),
+                FraudLedger(state.engine),
+                Notifier(callbacks, [*cfg.antifraud.hook_hosts, *sandbox_host]),
+                clock=clock,
+                metrics=runtime.metrics,
+            )
+        if cfg.payment is not None:
             runtime.payment = PaymentProvider(
                 cfg.payment,
                 adapter("payment", cfg.payment),
                 PaymentLedger(state.engine),
-                callbacks,
-                callback_hosts=hosts,
+                Notifier(callbacks, [*cfg.payment.callback_hosts, *sandbox_host]),
                 clock=clock,
                 metrics=runtime.metrics,
             )
         return runtime
 
     def poll_s(self) -> float:
-        found = [p.settings.decision_poll_s for p in (self.payment,) if p is not None]
+        found = [p.settings.decision_poll_s for p in (self.payment, self.antifraud) if p is not None]
         return min(found, default=5.0)
 
     async def recover(self) -> int:
@@ -116,9 +126,11 @@ class ProvidersRuntime:
         return done
 
     async def follow_up(self) -> None:
-        """One round: the ERP's later decisions reach VTEX (payment callbacks)."""
+        """One round: the ERP's later decisions reach VTEX (payment callbacks, antifraud hooks)."""
         if self.payment is not None:
             await self.payment.follow_up()
+        if self.antifraud is not None:
+            await self.antifraud.follow_up()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Background work until ``stop``: recovery at start, then the follow-up of pending decisions."""

@@ -179,6 +179,19 @@ class AntifraudProviderSettings(_Provider):
 
     path: str = "/providers/antifraud"
     decision_poll_s: float = Field(default=5.0, gt=0, le=3600)
+    payment_methods: list[str] = Field(
+        default_factory=lambda: ["CreditCard", "DebitCard", "GiftCard", "Promissory"],
+        min_length=1,
+        description="The payment methods the analysis covers (answered when an analysis is stopped).",
+    )
+    hook_hosts: list[str] = Field(
+        default_factory=lambda: ["*.vtex.com", "*.vtexpayments.com.br", "*.vtexcommercestable.com.br"],
+        description="Hosts the request's hook URL may point at (a later decision is POSTed there; it "
+        "carries vtex.app_key/app_token). vtex.base_url's host is added.",
+    )
+    hook_attempts: int = Field(default=8, ge=1, le=50)
+    hook_backoff_s: float = Field(default=1.0, gt=0, le=600)
+    onboarding: bool = Field(default=False, description="Answer the configuration flow (see payment).")
 
 
 class ProvidersSettings(_Section):

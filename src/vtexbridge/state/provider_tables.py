@@ -121,6 +121,11 @@ fraud_tx = sa.Table(
     sa.Column("reasons", JSONType, nullable=False),
     sa.Column("stopped", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Column("pre_analysis", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("erp_id", sa.String(64), nullable=False),  # the analysis the ERP decides (changes on update)
+    sa.Column("hook_url", sa.Text(), nullable=True),
+    sa.Column("hook_state", sa.String(16), nullable=False, server_default="none"),  # none, due, sent, failed
+    sa.Column("hook_attempts", sa.Integer(), nullable=False, server_default="0"),
+    _ts("hook_due_at", nullable=True),
     _ts("created_at"),
     _ts("updated_at"),
     sa.Index(None, "status"),

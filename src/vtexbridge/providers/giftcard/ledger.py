@@ -15,9 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
-from sqlalchemy.exc import IntegrityError
 
-from vtexbridge.providers.common import read, write
+from vtexbridge.providers.common import insert_once, read, write
 from vtexbridge.state.provider_tables import giftcard_op, giftcard_tx
 
 __all__ = ["GiftCardLedger", "OpRow", "TxRow"]
@@ -65,15 +64,8 @@ class GiftCardLedger:
         """Insert the transaction (``status`` pending) unless it exists; return the stored row."""
 
         def work(conn: Connection) -> TxRow:
-            t = giftcard_tx
-            row = conn.execute(sa.select(t).where(t.c.tx_id == values["tx_id"])).mappings().first()
-            if row is None:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(sa.insert(t).values(**values, status="pending"))
-                except IntegrityError:
-                    pass  # a concurrent retry of the same request inserted it
-                row = conn.execute(sa.select(t).where(t.c.tx_id == values["tx_id"])).mappings().one()
+            key = giftcard_tx.c.tx_id == values["tx_id"]
+            row = insert_once(conn, giftcard_tx, key, {**values, "status": "pending"})
             return _tx(row)
 
         return await write(self.engine, work)

@@ -24,7 +24,7 @@ import httpx
 from vtexbridge.config import VtexSettings
 from vtexbridge.vtex.transport import auth_headers
 
-__all__ = ["CallbackSender", "host_allowed"]
+__all__ = ["CallbackSender", "Notifier", "host_allowed"]
 
 _log = logging.getLogger(__name__)
 
@@ -66,3 +66,17 @@ class CallbackSender:
             return True
         _log.warning("payment callback to %s answered HTTP %s", urlsplit(url).hostname, response.status_code)
         return False
+
+
+class Notifier:
+    """A sender and the hosts it may call: what the payment callbacks and antifraud hooks use."""
+
+    def __init__(self, sender: CallbackSender, hosts: list[str]) -> None:
+        self.sender = sender
+        self.hosts = hosts
+
+    def allowed(self, url: str) -> bool:
+        return host_allowed(url, self.hosts)
+
+    async def send(self, url: str, payload: Mapping[str, Any] | None) -> bool:
+        return await self.sender.send(url, payload)

@@ -15,9 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
-from sqlalchemy.exc import IntegrityError
 
-from vtexbridge.providers.common import read, write
+from vtexbridge.providers.common import insert_once, read, write
 from vtexbridge.state.provider_tables import payment, payment_op
 
 __all__ = ["PaymentLedger"]
@@ -37,18 +36,8 @@ class PaymentLedger:
         """Insert the payment (status undefined) unless it exists; return the stored row."""
 
         def work(conn: Connection) -> dict[str, Any]:
-            p = payment
-            row = conn.execute(sa.select(p).where(p.c.payment_id == values["payment_id"])).mappings().first()
-            if row is None:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(sa.insert(p).values(**values, status="undefined"))
-                except IntegrityError:
-                    pass
-                row = (
-                    conn.execute(sa.select(p).where(p.c.payment_id == values["payment_id"])).mappings().one()
-                )
-            return dict(row)
+            key = payment.c.payment_id == values["payment_id"]
+            return dict(insert_once(conn, payment, key, {**values, "status": "undefined"}))
 
         return await write(self.engine, work)
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -32,7 +31,8 @@ from vtexbridge.providers.common import (
 )
 from vtexbridge.providers.errors import BadRequest, ErpUnavailable, NotFound
 from vtexbridge.providers.metrics import ProviderMetrics
-from vtexbridge.providers.payment.callbacks import CallbackSender, host_allowed
+from vtexbridge.providers.onboarding import Onboarding
+from vtexbridge.providers.payment.callbacks import Notifier
 from vtexbridge.providers.payment.ledger import PaymentLedger
 from vtexbridge.providers.settings import PaymentProviderSettings
 
@@ -64,9 +64,8 @@ class PaymentProvider:
         settings: PaymentProviderSettings,
         erp: CreditErp,
         ledger: PaymentLedger,
-        callbacks: CallbackSender,
+        callbacks: Notifier,
         *,
-        callback_hosts: list[str] | None = None,
         clock: Clock | None = None,
         metrics: ProviderMetrics | None = None,
     ) -> None:
@@ -74,11 +73,10 @@ class PaymentProvider:
         self.erp = erp
         self.ledger = ledger
         self.callbacks = callbacks
-        self.callback_hosts = callback_hosts if callback_hosts is not None else list(settings.callback_hosts)
         self.clock: Clock = clock or SystemClock()
         self.metrics = metrics or ProviderMetrics()
         self.budget = settings.adapter.timeout_s
-        self._onboarding: dict[str, tuple[str, str, float]] = {}
+        self.onboarding = Onboarding(settings.onboarding, settings.app_key, settings.app_token, self.clock)
 
     # --- manifest ---------------------------------------------------------------------------------
 
@@ -133,7 +131,7 @@ class PaymentProvider:
 
     def _payment_values(self, body: Mapping[str, Any]) -> dict[str, Any]:
         callback = optional_str(body, "callbackUrl", limit=2048)
-        if callback is not None and not host_allowed(callback, self.callback_hosts):
+        if callback is not None and not self.callbacks.allowed(callback):
             raise BadRequest("callbackUrl points at a host that is not a VTEX payment host")
         currency = required_str(body, "currency", limit=3).upper()
         now = self.clock.now()
@@ -293,52 +291,6 @@ class PaymentProvider:
             "paymentId": payment_id,
             "responseData": {"statusCode": 200, "contentType": "application/json", "content": content},
         }
-
-    # --- configuration flow (onboarding) ----------------------------------------------------------
-
-    def _check_onboarding(self) -> None:
-        if not self.settings.onboarding:
-            raise NotFound("the configuration flow is off (providers.payment.onboarding)")
-
-    def create_token(self, body: Any) -> dict[str, Any]:
-        self._check_onboarding()
-        if not isinstance(body, Mapping):
-            raise BadRequest("the body must be an object")
-        application = required_str(body, "applicationId", limit=64)
-        return_url = required_str(body, "returnUrl", limit=2048)
-        token = secrets.token_urlsafe(24)
-        self._expire()
-        self._onboarding["t:" + token] = (application, return_url, self.clock.monotonic() + 600)
-        return {"applicationId": application, "token": token}
-
-    def redirect(self, application: str, token: str) -> str:
-        """The URL to send the merchant back to (``returnUrl`` + a one-time authorization code)."""
-        self._check_onboarding()
-        self._expire()
-        found = self._onboarding.pop("t:" + token, None)
-        if found is None or found[0] != application:
-            raise NotFound("unknown or expired token")
-        code = secrets.token_urlsafe(24)
-        self._onboarding["c:" + code] = (application, "", self.clock.monotonic() + 600)
-        return found[1] + code
-
-    def credentials(self, application: str, code: str) -> dict[str, Any]:
-        self._check_onboarding()
-        self._expire()
-        found = self._onboarding.pop("c:" + code, None)
-        key, token = self.settings.app_key, self.settings.app_token
-        if found is None or found[0] != application or key is None or token is None:
-            raise NotFound("unknown or expired authorization code")
-        return {
-            "applicationId": application,
-            "appKey": key.get_secret_value(),
-            "appToken": token.get_secret_value(),
-        }
-
-    def _expire(self) -> None:
-        now = self.clock.monotonic()
-        for k in [k for k, v in self._onboarding.items() if v[2] < now]:
-            del self._onboarding[k]
 
     # --- background: later decisions, callbacks, recovery -----------------------------------------
 

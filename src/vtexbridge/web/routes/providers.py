@@ -15,18 +15,20 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from vtexbridge.config import Settings
+from vtexbridge.providers.antifraud.service import AntifraudProvider
 from vtexbridge.providers.errors import ProviderError
 from vtexbridge.providers.giftcard.service import GiftCardProvider
 from vtexbridge.providers.http import check_credentials, guarded, json_response, read_body
 from vtexbridge.providers.payment.service import PaymentProvider
 from vtexbridge.providers.runtime import runtime_of
 from vtexbridge.providers.settings import (
+    AntifraudProviderSettings,
     GiftCardProviderSettings,
     PaymentProviderSettings,
     ProvidersSettings,
 )
 
-__all__ = ["giftcard_routes", "payment_routes", "provider_routes", "routes"]
+__all__ = ["antifraud_routes", "giftcard_routes", "payment_routes", "provider_routes", "routes"]
 
 
 def _giftcard(request: Request) -> GiftCardProvider:
@@ -161,7 +163,9 @@ async def _inbound(request: Request) -> Response:
 
 @guarded
 async def _token(request: Request) -> Response:
-    return json_response(_payment(request, authenticate=False).create_token(await read_body(request)))
+    return json_response(
+        _payment(request, authenticate=False).onboarding.create_token(await read_body(request))
+    )
 
 
 def _query(request: Request, name: str) -> str:
@@ -174,8 +178,14 @@ def _query(request: Request, name: str) -> str:
 @guarded
 async def _redirect(request: Request) -> Response:
     provider = _payment(request, authenticate=False)
-    target = provider.redirect(_query(request, "applicationId"), _query(request, "token"))
-    # The merchant's browser goes back to VTEX's returnUrl with the one-time authorization code.
+    code, return_url = provider.onboarding.redirect(
+        _query(request, "applicationId"), _query(request, "token")
+    )
+    return _go(return_url + code)
+
+
+def _go(target: str) -> Response:
+    """Send the administrator's browser to ``target`` (the spec documents a 200 for these steps)."""
     page = f'<!doctype html><meta http-equiv="refresh" content="0;url={html.escape(target, quote=True)}">'
     return HTMLResponse(page, headers={"Location": target, "Cache-Control": "no-store"})
 
@@ -183,7 +193,9 @@ async def _redirect(request: Request) -> Response:
 @guarded
 async def _credentials(request: Request) -> Response:
     provider = _payment(request, authenticate=False)
-    body = provider.credentials(_query(request, "applicationId"), _query(request, "authorizationCode"))
+    body = provider.onboarding.credentials(
+        _query(request, "applicationId"), _query(request, "authorizationCode")
+    )
     return json_response(body)
 
 
@@ -203,6 +215,88 @@ def payment_routes(s: PaymentProviderSettings) -> list[BaseRoute]:
     ]
 
 
+# --- antifraud ----------------------------------------------------------------------------------
+
+
+def _antifraud(request: Request, *, authenticate: bool = True) -> AntifraudProvider:
+    provider = runtime_of(request.app).antifraud
+    if provider is None:
+        raise ProviderError("the antifraud provider is not configured", status=404)
+    if authenticate:
+        check_credentials(request.headers, provider.settings.app_key, provider.settings.app_token)
+    return provider
+
+
+AntifraudCall = Callable[[AntifraudProvider, Request], Awaitable[Any]]
+
+
+def _af(call: AntifraudCall, *, authenticate: bool = True) -> Callable[[Request], Awaitable[Response]]:
+    @guarded
+    async def handler(request: Request) -> Response:
+        result = await call(_antifraud(request, authenticate=authenticate), request)
+        return result if isinstance(result, Response) else json_response(result)
+
+    return handler
+
+
+async def _af_manifest(p: AntifraudProvider, r: Request) -> Any:
+    return p.manifest()
+
+
+async def _af_pre(p: AntifraudProvider, r: Request) -> Any:
+    return await p.send(await read_body(r), pre_analysis=True)
+
+
+async def _af_send(p: AntifraudProvider, r: Request) -> Any:
+    return await p.send(await read_body(r))
+
+
+async def _af_update(p: AntifraudProvider, r: Request) -> Any:
+    return await p.update(_p(r, "transactionId"), await read_body(r))
+
+
+async def _af_status(p: AntifraudProvider, r: Request) -> Any:
+    return await p.status(_p(r, "transactionId"))
+
+
+async def _af_stop(p: AntifraudProvider, r: Request) -> Any:
+    return await p.stop(_p(r, "transactionId"))
+
+
+async def _af_token(p: AntifraudProvider, r: Request) -> Any:
+    return p.onboarding.create_token(await read_body(r))
+
+
+async def _af_redirect(p: AntifraudProvider, r: Request) -> Any:
+    code, _return_url = p.onboarding.redirect(_query(r, "applicationId"), _query(r, "token"))
+    return _go(f"{p.settings.path}/authorizationCode?providerAuthorizationCode={code}")
+
+
+async def _af_return(p: AntifraudProvider, r: Request) -> Any:
+    return _go(p.onboarding.return_url(_query(r, "providerAuthorizationCode")))
+
+
+async def _af_credentials(p: AntifraudProvider, r: Request) -> Any:
+    return p.onboarding.credentials(_query(r, "applicationId"), _query(r, "authorizationCode"))
+
+
+def antifraud_routes(s: AntifraudProviderSettings) -> list[BaseRoute]:
+    """Every route of the Antifraud Provider Protocol under ``s.path``."""
+    p, t = s.path, f"{s.path}/transactions/{{transactionId}}"
+    return [
+        Route(f"{p}/manifest", _af(_af_manifest, authenticate=False), methods=["GET"]),
+        Route(f"{p}/pre-analysis", _af(_af_pre), methods=["POST"]),
+        Route(f"{p}/transactions", _af(_af_send), methods=["POST"]),
+        Route(t, _af(_af_update), methods=["PUT"]),
+        Route(t, _af(_af_status), methods=["GET"]),
+        Route(t, _af(_af_stop), methods=["DELETE"]),
+        Route(f"{p}/authorization/token", _af(_af_token, authenticate=False), methods=["POST"]),
+        Route(f"{p}/redirect", _af(_af_redirect, authenticate=False), methods=["GET"]),
+        Route(f"{p}/authorizationCode", _af(_af_return, authenticate=False), methods=["GET"]),
+        Route(f"{p}/authorization/credentials", _af(_af_credentials, authenticate=False), methods=["GET"]),
+    ]
+
+
 def provider_routes(providers: ProvidersSettings) -> list[BaseRoute]:
     """The routes of every configured protocol."""
     out: list[BaseRoute] = []
@@ -210,6 +304,8 @@ def provider_routes(providers: ProvidersSettings) -> list[BaseRoute]:
         out += giftcard_routes(providers.giftcard)
     if providers.payment is not None:
         out += payment_routes(providers.payment)
+    if providers.antifraud is not None:
+        out += antifraud_routes(providers.antifraud)
     return out
 
 
