@@ -20,6 +20,7 @@ from vtexbridge.erp.config import ErpSettings
 from vtexbridge.errors import ConfigError, CredentialsError
 from vtexbridge.marketplace.settings import MarketplaceSettings
 from vtexbridge.orders.settings import OrdersSettings
+from vtexbridge.providers.settings import ProvidersSettings
 from vtexbridge.sync.config import SyncSettings
 from vtexbridge.web.settings import WebSettings
 
@@ -165,6 +166,7 @@ class Settings(BaseModel):
     orders: OrdersSettings = Field(default_factory=OrdersSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     marketplace: MarketplaceSettings = Field(default_factory=MarketplaceSettings)
+    providers: ProvidersSettings = Field(default_factory=ProvidersSettings)
     config_path: Path | None = Field(default=None, exclude=True)
 
 

@@ -36,6 +36,7 @@ from vtexbridge.marketplace.runtime import MarketplaceRuntime, attach, marketpla
 from vtexbridge.observability import Metrics
 from vtexbridge.orders.marketplace_orders import seller_router
 from vtexbridge.orders.service import OrdersService
+from vtexbridge.providers.runtime import ProvidersRuntime, attach_if_configured
 from vtexbridge.serving import server_config
 from vtexbridge.web.app import create_app
 from vtexbridge.web.auth import check_affiliate_exposure, set_policy
@@ -109,6 +110,9 @@ async def serve_forever(
         set_policy(app.state, host, token, settings.web.allowed_hosts)
         check_affiliate_exposure(settings.marketplace.affiliate, host)
         runtime = marketplace_runtime(settings, service)
+        providers = attach_if_configured(
+            app, settings, service.store, metrics.registry
+        )  # gift card/payment/antifraud
         try:
             if runtime is not None:
                 attach(app, runtime)
@@ -117,6 +121,8 @@ async def serve_forever(
         finally:
             if runtime is not None:
                 await runtime.aclose()
+            if providers is not None:
+                await providers.aclose()
 
 
 async def _serve(
@@ -152,6 +158,11 @@ async def _serve(
         mkp_task = asyncio.create_task(runtime.run(stop), name="marketplace")
         mkp_task.add_done_callback(_stop_server_on_failure(server, "marketplace runtime"))
         background.append(mkp_task)
+    providers = getattr(app.state, "providers", None)
+    if isinstance(providers, ProvidersRuntime):
+        providers_task = asyncio.create_task(providers.run(stop), name="providers")
+        providers_task.add_done_callback(_stop_server_on_failure(server, "provider protocols"))
+        background.append(providers_task)
     if settings.orders.hook.public_url:
         background.append(asyncio.create_task(_register_when_up(server, service), name="hook-register"))
     try:
