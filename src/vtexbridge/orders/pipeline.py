@@ -81,7 +81,7 @@ __all__ = [
 
 READY_FOR_HANDLING = "ready-for-handling"
 _EPOCH = datetime.fromtimestamp(0, UTC)
-Source = Literal["feed", "hook", "replay"]
+Source = Literal["feed", "hook", "replay", "sweep"]  # h7: "sweep" (orders/sweep.py)
 _log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
