@@ -108,6 +108,9 @@ def _summary(service: OrdersService) -> str:
     parts += [f"{n} {k}" for k, n in sorted(outcomes.items())]
     if failed:
         parts.append(f"{failed} kept for later")
+    sweep = service.sweep.last  # h7 (#12): what the order sweep found
+    if sweep is not None:
+        return ", ".join(parts) + "; " + sweep.summary()
     return ", ".join(parts)
 
 
