@@ -28,7 +28,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from vtexbridge import aio
-from vtexbridge.cli._common import ConfigOption, err_console, settings_or_exit
+from vtexbridge.cli._common import PORT_MAX, ConfigOption, err_console, settings_or_exit
 from vtexbridge.cli.orders import prepare
 from vtexbridge.config import Settings
 from vtexbridge.errors import VtexbridgeError
@@ -179,13 +179,23 @@ def register(app: typer.Typer) -> None:
     @app.command("serve")
     def serve(
         host: str | None = typer.Option(None, "--host", help="Address to bind (default: web.host)."),
-        port: int | None = typer.Option(None, "--port", help="Port to listen on (default: web.port)."),
+        port: int | None = typer.Option(
+            None, "--port", min=0, max=PORT_MAX, help="Port to listen on (default: web.port, 8780)."
+        ),
         worker: bool = typer.Option(
             True, "--worker/--no-worker", help="Run the order worker in this process (default) or not."
         ),
         config: Path | None = ConfigOption,
     ) -> None:
-        """Serve the hook receiver and the actions API, and run the order worker."""
+        """Serve the dashboard, /metrics, the hook receiver and the actions API; run the order worker.
+
+        Dashboard: http://HOST:PORT/dashboard/ (sync runs, entities in error, the order pipeline).
+
+        Prometheus metrics: http://HOST:PORT/metrics.
+
+        Both are open on a loopback address and need web.token (VTEXBRIDGE_WEB__TOKEN) on any other.
+        With marketplace.seller or marketplace.affiliate configured, their protocol endpoints too.
+        """
         settings = settings_or_exit(config)
         prepare(settings)
         try:
