@@ -99,7 +99,12 @@ class OrdersAPI:
         Safe to repeat (a repeat is answered 409 ``OMS003``), so it is retried like a read; the caller
         resolves a 409 by reading the order's status."""
         await self._t.request(
-            Api.ORDERS, "POST", START_HANDLING, path=segments(orderId=order_id), idempotent=True, record=record
+            Api.ORDERS,
+            "POST",
+            START_HANDLING,
+            path=segments(orderId=order_id),
+            idempotent=True,
+            record=record,
         )
 
     async def invoice_order(
