@@ -33,6 +33,7 @@ __all__ = [
     "order_stage",
     "order_timeline",
     "pipeline_overview",
+    "publishing",
     "read_progress",
     "run_view",
 ]
@@ -208,6 +209,15 @@ class PublishingProgress:
         self.publisher.update(_kind_name(kind), advance=n)
         if self.inner is not None:
             self.inner.advance(kind, n)
+
+
+def publishing(progress: Any, store: StateStore, account: str, run_id: int) -> PublishingProgress:
+    """``progress`` (any sync progress, or None) also publishing to ``store`` under ``run_id``, so that
+    a dashboard shows every running sync, whoever started it; a publishing one just gets the run id."""
+    if isinstance(progress, PublishingProgress):
+        progress.publisher.run_id = run_id
+        return progress
+    return PublishingProgress(ProgressPublisher(store, account, run_id), progress)
 
 
 def _kind_name(kind: Any) -> str:

@@ -26,6 +26,7 @@ from vtexbridge.erp.readers import Reader, open_reader
 from vtexbridge.erp.records import Entity
 from vtexbridge.errors import ConfigError, DependencyBlocked, StateLocked
 from vtexbridge.observability import Metrics, log_record_errors
+from vtexbridge.overview import publishing
 from vtexbridge.state.models import RunStatus
 from vtexbridge.state.store import StateStore
 from vtexbridge.sync.apply import ApplyResult, Executor, Progress, error_row
@@ -193,6 +194,7 @@ async def _apply(
     account = settings.vtex.account
     run_id = store.start_run(account, "sync", holder=_holder())
     report.run_id = run_id
+    live = publishing(progress, store, account, run_id)  # h8 #17: every sync's progress, for the dashboard
     _record_plan_errors(store, account, plan, run_id)
     if metrics is not None:
         for kind, settled, n in _plan_outcomes(plan):
@@ -213,7 +215,7 @@ async def _apply(
             settings=settings.sync,
             batch_size=settings.state.batch_size,
             run_id=run_id,
-            progress=progress,
+            progress=live,
             clock=clock,
             metrics=metrics.sync if metrics is not None else None,
         )
@@ -233,6 +235,7 @@ async def _apply(
         report.requests = client.transport.sent  # this run's own, whoever else shares the metrics
         report.status = status.value
         await client.aclose()
+        live.publisher.finish()
         store.finish_run(
             run_id,
             status,
