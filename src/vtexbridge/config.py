@@ -21,6 +21,7 @@ from vtexbridge.erp.config import ErpSettings
 from vtexbridge.errors import ConfigError, CredentialsError
 from vtexbridge.marketplace.settings import MarketplaceSettings
 from vtexbridge.orders.settings import OrdersSettings
+from vtexbridge.providers.settings import ProvidersSettings
 from vtexbridge.sync.config import SyncSettings
 from vtexbridge.web.settings import WebSettings
 
@@ -29,6 +30,16 @@ CONFIG_ENV = "VTEXBRIDGE_CONFIG"
 SECRETS_ENV = "VTEXBRIDGE_SECRETS_FILE"
 DEFAULT_CONFIG_NAME = "vtexbridge.toml"
 SECRET_KEYS = ("app_key", "app_token", "user_token")
+
+DEFAULT_CREDENTIAL_HOSTS = (
+    "*.vtexcommercestable.com.br",
+    "*.vtexcommercebeta.com.br",
+    "*.vtexpayments.com.br",
+    "*.myvtex.com",
+    "*.vtex.com",
+    "*.vtex.com.br",
+)
+"""VTEX's own domains: where our VTEX app key and token may go by default."""
 
 _ACCOUNT_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
@@ -73,6 +84,18 @@ class VtexSettings(_Section):
     )
     breaker_cooldown_s: float = Field(default=30.0, gt=0)
     limits: list[RouteLimit] = Field(default_factory=list, description="Overrides of the published budgets.")
+    # h4-transport (#11, #15): where our credentials may go; budgets shared across processes
+    credential_hosts: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_CREDENTIAL_HOSTS),
+        description="Hosts (exact, or '*.domain') that our app key and token may be sent to when a "
+        "call names its own URL (a marketplace's services endpoint); always over https, except to "
+        "loopback (the local sandbox).",
+    )
+    shared_limits_url: SecretStr | None = Field(
+        default=None,
+        description="redis://... to share the account's rate budgets between processes (several "
+        "serve or sync processes of one account); unset, each process keeps its own budgets.",
+    )
 
     @field_validator("account")
     @classmethod
@@ -144,6 +167,7 @@ class Settings(BaseModel):
     orders: OrdersSettings = Field(default_factory=OrdersSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     marketplace: MarketplaceSettings = Field(default_factory=MarketplaceSettings)
+    providers: ProvidersSettings = Field(default_factory=ProvidersSettings)
     config_path: Path | None = Field(default=None, exclude=True)
 
 

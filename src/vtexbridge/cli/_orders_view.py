@@ -19,6 +19,7 @@ from rich.table import Table
 
 from vtexbridge.orders.action_sources import ScanReport
 from vtexbridge.orders.consumer import LotReport
+from vtexbridge.orders.sweep import SweepReport
 from vtexbridge.state import Action
 
 __all__ = ["NARROW", "OnceReport", "print_detail", "print_list", "short_time"]
@@ -130,6 +131,7 @@ class OnceReport:
     finished: list[Action]
     pending: int
     problems: list[str] = field(default_factory=list)
+    sweep: SweepReport | None = None  # what the order sweep found (#12)
 
     @property
     def refused(self) -> list[Action]:
@@ -145,7 +147,8 @@ class OnceReport:
 
     @property
     def ok(self) -> bool:
-        return not (self.refused or self.files_refused or self.feed_failed)
+        swept_failed = bool(self.sweep.failed) if self.sweep is not None else False
+        return not (self.refused or self.files_refused or self.feed_failed or swept_failed)
 
     def lines(self) -> list[str]:
         outcomes: Counter[str] = Counter()
@@ -156,6 +159,8 @@ class OnceReport:
         feed += "".join(f", {n} {k}" for k, n in sorted(outcomes.items()))
         if self.feed_failed:
             feed += f", {self.feed_failed} kept for later"
+        if self.sweep is not None:
+            feed += f"; {self.sweep.summary()}"
         taken = sum(s.files_taken for s in self.scans)
         queued = sum(s.actions_queued for s in self.scans)
         by_state = Counter(a.state for a in self.finished)

@@ -133,6 +133,7 @@ def _once_report(settings: Settings, service: _ReportingService, started: dateti
         scans=service.scans,
         finished=finished_actions_since(store, account, started),
         pending=store.count_actions(account).get(ActionState.PENDING.value, 0),
+        sweep=service.sweep.last,
     )
 
 

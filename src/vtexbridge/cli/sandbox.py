@@ -49,12 +49,15 @@ def build_options(
     allow_remote_admin: bool = False,
     limits: str = "real",
     inventory_lock_ms: float = 150.0,
+    masterdata: str = "strict",
 ) -> SandboxOptions:
     """Options from command-line values; raises :class:`typer.BadParameter` on inconsistent input."""
     if (app_key is None) != (app_token is None):
         raise typer.BadParameter("--app-key and --app-token go together: give both or neither")
     if limits not in ("real", "off"):
         raise typer.BadParameter(f"--limits must be 'real' or 'off', not {limits!r}")
+    if masterdata not in ("strict", "lenient"):
+        raise typer.BadParameter(f"--masterdata must be 'strict' or 'lenient', not {masterdata!r}")
     if not account or "." in account or "/" in account:
         raise typer.BadParameter(f"--account must be a VTEX account name, not {account!r}")
     credentials = {app_key: app_token} if app_key and app_token else {DEFAULT_APP_KEY: DEFAULT_APP_TOKEN}
@@ -71,6 +74,7 @@ def build_options(
         seed=seed,
         limits=cast(Literal["real", "off"], limits),
         inventory_lock_ms=inventory_lock_ms,
+        masterdata=cast(Literal["strict", "lenient"], masterdata),
     )
 
 
@@ -116,6 +120,11 @@ def register(app: typer.Typer) -> None:
             "--inventory-lock-ms",
             help="Window in which a second inventory PUT of a SKU+warehouse gets 423.",
         ),
+        masterdata: str = typer.Option(
+            "strict",
+            "--masterdata",
+            help="'strict': Master Data as VTEX answers it; 'lenient': any entity, REST-Range optional.",
+        ),
     ) -> None:
         """Run a local VTEX sandbox that a VTEX client cannot tell from VTEX."""
         options = build_options(
@@ -132,6 +141,7 @@ def register(app: typer.Typer) -> None:
             allow_remote_admin=allow_remote_admin,
             limits=limits,
             inventory_lock_ms=inventory_lock_ms,
+            masterdata=masterdata,
         )
         try:
             asgi_app = create_app(options)

@@ -36,8 +36,10 @@ from vtexbridge.marketplace.runtime import MarketplaceRuntime, attach, marketpla
 from vtexbridge.observability import Metrics
 from vtexbridge.orders.marketplace_orders import seller_router
 from vtexbridge.orders.service import OrdersService
+from vtexbridge.providers.runtime import ProvidersRuntime, attach_if_configured
+from vtexbridge.serving import server_config
 from vtexbridge.web.app import create_app
-from vtexbridge.web.auth import set_policy
+from vtexbridge.web.auth import check_affiliate_exposure, set_policy
 
 _log = logging.getLogger(__name__)
 
@@ -104,8 +106,13 @@ async def serve_forever(
             settings, state=service.store, client=service.client, wakeups=service.wakeups, metrics=metrics
         )
         token = settings.web.token.get_secret_value() if settings.web.token is not None else None
-        set_policy(app.state, host, token)  # the dashboard and /metrics: open on loopback, token elsewhere
+        # the dashboard and /metrics: open on loopback (allowed host names only), token elsewhere
+        set_policy(app.state, host, token, settings.web.allowed_hosts)
+        check_affiliate_exposure(settings.marketplace.affiliate, host)
         runtime = marketplace_runtime(settings, service)
+        providers = attach_if_configured(
+            app, settings, service.store, metrics.registry
+        )  # gift card/payment/antifraud
         try:
             if runtime is not None:
                 attach(app, runtime)
@@ -114,6 +121,8 @@ async def serve_forever(
         finally:
             if runtime is not None:
                 await runtime.aclose()
+            if providers is not None:
+                await providers.aclose()
 
 
 async def _serve(
@@ -127,14 +136,14 @@ async def _serve(
     worker: bool,
     on_server: Callable[[uvicorn.Server], None] | None,
 ) -> None:
-    config = uvicorn.Config(
+    config = server_config(
         app,
+        header_timeout_s=settings.web.header_timeout_s,
+        keep_alive_s=settings.web.keep_alive_s,
         host=host,
         port=port,
         lifespan="on",
-        access_log=False,
         log_level=settings.log.level,
-        log_config=None,
     )
     server = uvicorn.Server(config)
     if on_server is not None:
@@ -149,6 +158,11 @@ async def _serve(
         mkp_task = asyncio.create_task(runtime.run(stop), name="marketplace")
         mkp_task.add_done_callback(_stop_server_on_failure(server, "marketplace runtime"))
         background.append(mkp_task)
+    providers = getattr(app.state, "providers", None)
+    if isinstance(providers, ProvidersRuntime):
+        providers_task = asyncio.create_task(providers.run(stop), name="providers")
+        providers_task.add_done_callback(_stop_server_on_failure(server, "provider protocols"))
+        background.append(providers_task)
     if settings.orders.hook.public_url:
         background.append(asyncio.create_task(_register_when_up(server, service), name="hook-register"))
     try:
