@@ -254,3 +254,35 @@ def test_run_sends_a_marketplace_seller_order_invoice_to_the_marketplace(
     [refused] = json.loads(out)["actions"]
     assert refused["orderId"] == seller_order and refused["kind"] == "tracking"
     assert refused["state"] == "rejected" and refused["vtexStatus"] == 400
+
+
+def test_status_shows_a_partly_invoiced_order_as_such(tmp_path: Path, sandbox: Served) -> None:
+    e = env(tmp_path, sandbox)
+    with httpx.Client(base_url=sandbox.url, headers=ADMIN_HEADERS) as api:
+        api.post(
+            "/api/orders/feed/config", json=desired_feed_config(harness_settings(tmp_path).orders).body()
+        )
+        placed = api.post("/_sandbox/orders", json={"items": [{"skuId": "100", "quantity": 2}]}).json()
+    order_id, value = placed["orderId"], int(placed["value"])
+    assert run(e, "run", "--once")[0] == 0
+    half = value // 2
+    (tmp_path / "erp" / "actions" / "half.json").write_text(
+        json.dumps(
+            {
+                "type": "invoice",
+                "orderId": order_id,
+                "invoiceNumber": "NF-HALF",
+                "issuanceDate": "2024-05-01",
+                "invoiceValueCents": half,
+                "items": [{"id": "100", "priceCents": half, "quantity": 1}],
+            }
+        )
+    )
+    code, out = run(e, "run", "--once")
+    assert code == 0 and "actions: 1 delivered, 0 refused" in out, out
+
+    code, out = run({**e, "COLUMNS": "80"}, "status", order_id)
+    assert code == 0, out
+    assert f"partly invoiced ({half / 100:.2f} of {value / 100:.2f})" in " ".join(out.split()), out
+    code, out = run(e, "status", "--local")  # what VTEX said last is kept for the dashboard
+    assert "handling, partly invoiced" in out, out
