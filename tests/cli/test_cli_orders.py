@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -286,3 +287,23 @@ def test_status_shows_a_partly_invoiced_order_as_such(tmp_path: Path, sandbox: S
     assert f"partly invoiced ({half / 100:.2f} of {value / 100:.2f})" in " ".join(out.split()), out
     code, out = run(e, "status", "--local")  # what VTEX said last is kept for the dashboard
     assert "handling, partly invoiced" in out, out
+
+
+def test_run_once_stops_and_says_so_when_vtex_does_not_answer(tmp_path: Path) -> None:
+    """Under cron, `orders run --once` must end (non-zero) when VTEX is unreachable, not wait forever."""
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there
+    e = {
+        "VTEXBRIDGE_VTEX__BASE_URL": f"http://127.0.0.1:{port}",
+        "VTEXBRIDGE_VTEX__APP_KEY": ADMIN_HEADERS["X-VTEX-API-AppKey"],
+        "VTEXBRIDGE_VTEX__APP_TOKEN": ADMIN_HEADERS["X-VTEX-API-AppToken"],
+        "VTEXBRIDGE_VTEX__MAX_RETRIES": "0",
+        "VTEXBRIDGE_STATE__URL": f"sqlite:///{tmp_path / 'state.db'}",
+        "VTEXBRIDGE_ORDERS__SINK__PATH": str(tmp_path / "erp" / "orders"),
+        "VTEXBRIDGE_LOG__LEVEL": "error",
+    }
+    code, out = run(e, "run", "--once")
+    assert code != 0, out
+    assert "cannot connect" in out and "/api/orders/feed/config" in out
