@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from vtexbridge.order_status import current_status
 from vtexbridge.orders.settings import DEFAULT_STATUSES
 from vtexbridge.state.models import Action, EntityError, OrderState, Run
 from vtexbridge.state.store import StateStore
@@ -272,6 +273,7 @@ class OrderRow:
     last_event: str | None
     last_error: str | None
     stage: str = ""
+    current: str = ""  # VTEX's status as best known here (vtexbridge.order_status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,7 +309,9 @@ def _row(store: StateStore, account: str, state: OrderState, now: datetime) -> O
         e = errors[-1]
         last_error = f"{e.get('step', '?')}: {e.get('message', '')}"
     age = _age(state.status_changed_at or state.first_seen_at, now)
-    return OrderRow(state, age, last_event, last_error, order_stage(store, account, state))
+    done = store.list_actions(account, order_id=state.order_id, states=["done"], limit=50)
+    current = current_status(store, account, state, done).label
+    return OrderRow(state, age, last_event, last_error, order_stage(store, account, state), current)
 
 
 def order_stage(store: StateStore, account: str, state: OrderState) -> str:

@@ -121,6 +121,9 @@ async def test_orders_are_listed_with_their_vtex_status(client: httpx.AsyncClien
     assert (
         rows[ORDER_STUCK].startswith("ready-for-handling") and "ERP folder not writable" in rows[ORDER_STUCK]
     )
+    recent = (await client.get("/dashboard/partials/pipeline")).text.split('data-testid="recent-orders"')[1]
+    row = recent.split(f">{ORDER_OK}</a>")[1].split("</tr>")[0]
+    assert "<td>invoiced</td>" in row  # the overview's recent orders too
     # VTEX's own answer (kept by `orders status`), a partly invoiced order:
     later = datetime.now(UTC).isoformat()
     store.put_value(
