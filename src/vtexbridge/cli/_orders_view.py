@@ -160,16 +160,9 @@ class OnceReport:
         return sum(r.failed for r in self.lots)
 
     @property
-    def feed_unread(self) -> bool:
-        """The feed is on but not one read of it went through (VTEX unreachable, credentials)."""
-        return self.feed_enabled and not self.lots
-
-    @property
     def ok(self) -> bool:
         swept_failed = bool(self.sweep.failed) if self.sweep is not None else False
-        return not (
-            self.refused or self.files_refused or self.feed_failed or swept_failed or self.feed_unread
-        )
+        return not (self.refused or self.files_refused or self.feed_failed or swept_failed)
 
     def lines(self) -> list[str]:
         outcomes: Counter[str] = Counter()
@@ -177,8 +170,6 @@ class OnceReport:
             outcomes.update(r.outcomes)
         read = sum(max(r.read, 0) for r in self.lots)
         feed = f"feed: {read} event(s) read" if self.feed_enabled else "feed: off (orders.feed.enabled)"
-        if self.feed_unread:
-            feed = "feed: not read (VTEX did not answer; see the warnings above)"
         feed += "".join(f", {n} {k}" for k, n in sorted(outcomes.items()))
         if self.feed_failed:
             feed += f", {self.feed_failed} kept for later"
