@@ -21,7 +21,13 @@ default, as #15 asks), stepping down when the hold fails. An order's latency run
 folder sink links the fsynced file into place). A step fails on any placement or hook-delivery
 error, any order not delivered, p99 >= 1 s, or a driver that could not offer the rate. The figure is
 the rate delivered within 1 s during the hold that passed; the target (#15) is 150 orders/s per
-process on the hook path.
+process on the hook path (300 for two).
+
+Each step also prints the CPU time the ``serve`` processes spent per order (``/proc``), in all and
+beyond what they use idle (measured for 5 s before the first step): on a shared machine the rates
+drop with the load, the CPU cost per order much less, and 1000 / (ms per order) bounds what one
+core can do. Defaults take about 2 minutes per configuration on a quiet 2-core machine (8 in all);
+``--quick`` about a minute each.
 """
 
 from __future__ import annotations
@@ -56,6 +62,8 @@ HEADERS = {
     "Host": "sandbox.vtexcommercestable.com.br",
 }
 SECRET = "bench-hook-secret"
+IDLE_S = 5.0
+"""How long the serve processes' idle CPU is measured before the first step."""
 MAX_IN_FLIGHT = 64
 """Placements in flight at once; beyond this the driver falls behind (and the step says so)."""
 
@@ -116,6 +124,7 @@ class Cluster:
     folder: Path = field(init=False)
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     serve_pids: list[int] = field(default_factory=list)
+    idle_cpu_per_s: float = 0.0  # CPU seconds per second the serve processes use with no orders
 
     def __post_init__(self) -> None:
         self.folder = self.tmp / "orders"
@@ -276,7 +285,7 @@ class FolderWatch:
 
 def run_step(cluster: Cluster, watch: FolderWatch, kind: str, rate: float, seconds: float) -> Step:
     given_up_before, _ = cluster.hook_failures({})
-    cpu_before = cluster.serve_cpu_s()
+    cpu_before, started = cluster.serve_cpu_s(), time.monotonic()
     placed = asyncio.run(place_at(cluster.sandbox, rate, seconds))
     watch.wait(placed.orders, timeout=BOUND_MS / 1000 + 2.0)
     latencies = [(watch.seen[o] - t) * 1000 for o, t in placed.orders.items() if o in watch.seen]
@@ -292,6 +301,7 @@ def run_step(cluster: Cluster, watch: FolderWatch, kind: str, rate: float, secon
         errors=placed.errors + given_up - given_up_before + refused,
         bound_ms=BOUND_MS,
         cpu_s=cluster.serve_cpu_s() - cpu_before if drained else math.nan,
+        idle_cpu_s=cluster.idle_cpu_per_s * (time.monotonic() - started),
     )
     print(f"  {step_line(step)}", flush=True)
     if not drained:
@@ -305,7 +315,8 @@ def step_line(step: Step) -> str:
     return (
         f"{step.kind:<5} {step.rate:>6.1f}/s x {step.seconds:>3.0f} s: offered {step.offered_per_s:>6.1f}/s, "
         f"delivered <1 s {step.delivered_per_s:>6.1f}/s, p50 {_ms(p50)}, p99 {_ms(p99)}, "
-        f"serve CPU {step.cpu_ms_per_order:.1f} ms/order - {verdict}"
+        f"serve CPU {step.cpu_ms_per_order:.1f} ms/order ({step.marginal_cpu_ms_per_order:.1f} beyond idle)"
+        f" - {verdict}"
     )
 
 
@@ -328,10 +339,19 @@ def bench_config(mode: str, processes: int, args: argparse.Namespace, plan: Plan
             warm = asyncio.run(place_at(cluster.sandbox, 10, 2))
             if warm.errors or not watch.wait(warm.orders, timeout=60):
                 raise SystemExit(f"{mode} x{processes}: the warm-up orders did not reach the ERP folder")
+            cluster.idle_cpu_per_s = idle_cpu(cluster, IDLE_S)
+            print(f"  serve processes idle: {100 * cluster.idle_cpu_per_s:.0f}% of a CPU", flush=True)
             return search(plan, lambda kind, rate, s: run_step(cluster, watch, kind, rate, s))
         finally:
             cluster.stop()
             print_problems(Path(tmp) / "processes.log")
+
+
+def idle_cpu(cluster: Cluster, seconds: float) -> float:
+    """CPU seconds per second the serve processes use with no orders coming (polling, housekeeping)."""
+    before, started = cluster.serve_cpu_s(), time.monotonic()
+    time.sleep(seconds)
+    return (cluster.serve_cpu_s() - before) / (time.monotonic() - started)
 
 
 def print_problems(log: Path, shown: int = 5) -> None:
@@ -355,7 +375,8 @@ def summary(mode: str, processes: int, result: Result, hold_s: float) -> str:
         figure = (
             f"{rate:.1f} orders/s sustained {hold.seconds:.0f} s "
             f"(offered {hold.rate:g}/s), p99 {hold.quantile_ms(0.99):.0f} ms, "
-            f"serve CPU {hold.cpu_ms_per_order:.1f} ms/order"
+            f"serve CPU {hold.cpu_ms_per_order:.1f} ms/order "
+            f"({hold.marginal_cpu_ms_per_order:.1f} beyond idle)"
         )
     if mode != "hook":
         return f"{name}: {figure}; target: none (#15 sets one for the hook path)"

@@ -40,12 +40,19 @@ class Step:
     errors: int
     bound_ms: float
     cpu_s: float = math.nan  # CPU seconds the measured processes used for the step's orders
+    idle_cpu_s: float = 0.0  # what they use idle over as long
 
     @property
     def cpu_ms_per_order(self) -> float:
         """CPU milliseconds per order placed (the load-independent cost: a busy machine slows the
         rate, not this; ``cpu_s`` runs until every order of the step was delivered)."""
         return 1000 * self.cpu_s / self.placed if self.placed else math.nan
+
+    @property
+    def marginal_cpu_ms_per_order(self) -> float:
+        """CPU milliseconds per order beyond what the processes use idle (polling, housekeeping) over
+        the same time: what each further order costs, so 1000 / this bounds the rate one core allows."""
+        return 1000 * (self.cpu_s - self.idle_cpu_s) / self.placed if self.placed else math.nan
 
     @property
     def missing(self) -> int:
