@@ -154,3 +154,16 @@ def setup_logging(level: str = "info", fmt: str = "auto") -> None:
     handler._vtexbridge = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
+    quiet_libraries(level)
+
+
+# Libraries that log one line per HTTP request (httpx, httpcore) or per migration step (Alembic) at
+# info: below debug they say only warnings (docs/operations.md: per-request lines at debug only).
+CHATTY_LOGGERS = ("httpx", "httpcore", "alembic")
+
+
+def quiet_libraries(level: str) -> None:
+    """Keep the libraries' per-request and per-migration lines out of any level above debug."""
+    chatty = logging.DEBUG if level.lower() == "debug" else logging.WARNING
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(chatty)

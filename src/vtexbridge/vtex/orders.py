@@ -94,9 +94,17 @@ class OrdersAPI:
         return OrderList.model_validate(r.json())
 
     async def start_handling(self, order_id: str, *, record: RecordRef | None = None) -> None:
-        """Move a ``ready-for-handling`` order to ``handling`` (VTEX answers 409 from any other status)."""
+        """Move a ``ready-for-handling`` order to ``handling`` (VTEX answers 409 from any other status).
+
+        Safe to repeat (a repeat is answered 409 ``OMS003``), so it is retried like a read; the caller
+        resolves a 409 by reading the order's status."""
         await self._t.request(
-            Api.ORDERS, "POST", START_HANDLING, path=segments(orderId=order_id), record=record
+            Api.ORDERS,
+            "POST",
+            START_HANDLING,
+            path=segments(orderId=order_id),
+            idempotent=True,
+            record=record,
         )
 
     async def invoice_order(

@@ -89,6 +89,7 @@ class AffiliateProtocol:
                 sales_channel=affiliate.sales_channel,
                 http_transport=http_transport,
                 clock=clock,
+                metrics=client.transport.metrics,  # h4: counted with the client's calls
             )
             payment = gateway
             owned.append(gateway)

@@ -7,7 +7,10 @@
 - The marketplace services endpoint (sent with every order placed on the seller) ``{path}/services``:
   ``POST .../pvt/orders/{marketplaceOrderId}/invoice``, ``.../invoice/{invoiceNumber}``,
   ``.../invoice/{invoiceNumber}/tracking``, ``.../cancel`` (spec ``External Seller Marketplace``) and
-  ``POST .../pub/orders/{orderId}/invoice`` (the guide's spelling) -> ``{date, orderId, receipt}``.
+  ``POST .../pub/orders/{orderId}/invoice`` (the guide's spelling) -> ``{date, orderId, receipt}``;
+  ``POST .../pvt/orders/{participantOrderId}/changes/{changeRequestId}/send-agreement``
+  ``{agreementType}`` (the seller's agreement to an order modification) -> ``{orderId,
+  changeRequestId, agreementType}``.
 
 Every call must carry ``marketplace.affiliate.secret`` (``?token=`` — the URLs we give VTEX carry
 it — or the ``X-Vtexbridge-Token`` header): 401 otherwise; without a configured secret the endpoints
@@ -86,6 +89,18 @@ async def seller_cancel(request: Request) -> Response:
     )
 
 
+@guarded
+async def change_agreement(request: Request) -> Response:
+    protocol = await affiliate_protocol(request)
+    protocol.authorize(request.headers, request.query_params)
+    body = await read_body(request, MAX_BODY)
+    p = request.path_params
+    answer = await protocol.orders.receive_change_agreement(
+        p["participantOrderId"], p["changeRequestId"], body
+    )
+    return json_response(answer)
+
+
 def affiliate_routes(affiliate: AffiliateSettings) -> list[BaseRoute]:
     """The affiliate's routes under ``affiliate.path``."""
     p = affiliate.path
@@ -97,6 +112,11 @@ def affiliate_routes(affiliate: AffiliateSettings) -> list[BaseRoute]:
         Route(f"{orders}/invoice/{{invoiceNumber}}", tracking, methods=["POST"]),
         Route(f"{orders}/invoice/{{invoiceNumber}}/tracking", tracking_events, methods=["POST"]),
         Route(f"{orders}/cancel", seller_cancel, methods=["POST"]),
+        Route(
+            f"{p}/services/pvt/orders/{{participantOrderId}}/changes/{{changeRequestId}}/send-agreement",
+            change_agreement,
+            methods=["POST"],
+        ),
         Route(f"{p}/services/pub/orders/{{orderId}}/invoice", invoice, methods=["POST"]),
     ]
 
