@@ -202,3 +202,55 @@ def test_planted_secrets_are_nowhere_at_rest(tmp_path: Path, sandbox: Served) ->
     engine.dispose()
     assert error and '"Account": "sandbox"' in body and "Key" not in body
     assert runs and all(message for _, message in runs)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'state.db'}"
+        return
+    import uuid
+
+    from vtexbridge.state import migrations
+    from vtexbridge.state.engine import normalise_url
+
+    pg_url = request.getfixturevalue("pg_url")
+    schema = f"vbsecrets_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(normalise_url(pg_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = normalise_url(pg_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    rendered = url.render_as_string(hide_password=False)
+    migrations.upgrade(rendered)
+    yield rendered
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    admin.dispose()
+
+
+def test_the_state_store_redacts_what_it_writes(store_url: str) -> None:
+    """The write boundary, on both backends: whoever builds the text (an exception's repr, a body)."""
+    from vtexbridge.log import register_secret
+    from vtexbridge.state import StateStore
+    from vtexbridge.state.models import ActionState, RunStatus
+    from vtexbridge.state.tables import table_names
+
+    planted = "PLANTED-STORE-SECRET-5d1c"
+    register_secret(planted)
+    leak = f"ConnectError('http://erp:{SINK_PASSWORD}@erp.example/x') with {planted}"
+    with StateStore.open(store_url, create=True) as store:
+        item = store.put_inbox("acme", {"OrderId": "1", "note": leak, "nested": [{"deep": planted}]})
+        [claimed] = store.claim_inbox(1, "w", account="acme")
+        assert claimed.id == item and store.retry_inbox(item, error=repr(RuntimeError(leak)))
+        run = store.start_run("acme")
+        store.finish_run(run, RunStatus.FAILED, message=repr(RuntimeError(leak)))
+        action, _ = store.enqueue_action("acme", "1-01", "invoice", {"note": leak}, dedup_key="invoice:1")
+        store.claim_next_action("w", account="acme")
+        store.finish_action(action, ActionState.FAILED, leak, worker="w")
+        store.put_value("orders:journal:acme", "1-01", {"errors": [{"message": leak}]})
+        with store.engine.connect() as conn:
+            dump = "\n".join(
+                str(row) for name in table_names() for row in conn.execute(sa.text(f"SELECT * FROM {name}"))
+            )
+    assert dump.count("***") >= 10  # the rows are there, redacted
+    assert planted not in dump and SINK_PASSWORD not in dump
