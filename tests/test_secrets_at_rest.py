@@ -254,3 +254,60 @@ def test_the_state_store_redacts_what_it_writes(store_url: str) -> None:
             )
     assert dump.count("***") >= 10  # the rows are there, redacted
     assert planted not in dump and SINK_PASSWORD not in dump
+
+
+def test_the_upgrade_scrubs_what_older_versions_stored(store_url: str) -> None:
+    """Migration 0003: Origin.Key dropped from stored notifications, URL passwords redacted in errors,
+    messages and journals written before the write boundary existed."""
+    from vtexbridge.state import migrations
+
+    if migrations.current_revision(store_url) is None:
+        migrations.upgrade(store_url, "0005")  # the schema before the scrub
+    else:
+        migrations.downgrade(store_url, "0005")
+    from datetime import UTC, datetime
+
+    from sqlalchemy.dialects import postgresql
+
+    json_type = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+    inbox = sa.table(
+        "hook_inbox",
+        *(
+            sa.column(c)
+            for c in ("account", "state", "received_at", "available_at", "attempts", "last_error")
+        ),
+        sa.column("body", json_type),
+    )
+    kv = sa.table(
+        "kv", sa.column("scope"), sa.column("key"), sa.column("updated_at"), sa.column("value", json_type)
+    )
+    leak = f"the ERP at http://erp:{SINK_PASSWORD}@erp.example/orders refused"
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    engine = sa.create_engine(store_url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(inbox).values(
+                account="acme",
+                body={"OrderId": "1-01", "Origin": {"Account": "acme", "Key": APP_KEY}},
+                state="pending",
+                received_at=now,
+                available_at=now,
+                attempts=1,
+                last_error=leak,
+            )
+        )
+        conn.execute(
+            sa.insert(kv).values(
+                scope="orders:journal:acme", key="1-01", updated_at=now, value={"errors": [{"message": leak}]}
+            )
+        )
+    migrations.upgrade(store_url)
+    with engine.connect() as conn:
+        dump = "\n".join(
+            str(row)
+            for name in ("hook_inbox", "kv")
+            for row in conn.execute(sa.text(f"SELECT * FROM {name}"))
+        )
+    engine.dispose()
+    assert APP_KEY not in dump and SINK_PASSWORD not in dump, dump
+    assert "http://erp:***@erp.example/orders" in dump and "acme" in dump
