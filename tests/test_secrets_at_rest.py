@@ -1,6 +1,6 @@
 """Secrets at rest (issue #11): distinctive secrets are planted (VTEX app key and token, the HTTP
-sink's URL password, the web token, the hook secret), then `vtexbridge serve` takes hook deliveries
-that its failing HTTP sink cannot deliver, and `vtexbridge sync` fails; afterwards none of the secrets
+sink's URL password, the web token, the hook secret), `vtexbridge sync` fails, then `vtexbridge serve`
+takes hook deliveries that its failing HTTP sink cannot deliver; afterwards none of the secrets
 is in serve's log file (text format, with tracebacks), sync's stderr (JSON logs), any file under the
 test folder (the state database's bytes: every table; the ERP folders), or any dashboard page.
 """
@@ -136,6 +136,9 @@ def _serve_and_deliver(tmp_path: Path, sandbox: Served, order: dict[str, Any]) -
             for path in [
                 "/dashboard/",
                 "/dashboard/errors",
+                "/dashboard/orders",
+                "/dashboard/runs",
+                "/dashboard/runs/1",
                 f"/dashboard/orders/{order['orderId']}",
                 "/dashboard/partials/summary",
                 "/dashboard/partials/progress",
@@ -180,8 +183,8 @@ def test_planted_secrets_are_nowhere_at_rest(tmp_path: Path, sandbox: Served) ->
         headers={"X-VTEX-API-AppKey": APP_KEY, "X-VTEX-API-AppToken": APP_TOKEN, "Host": SANDBOX_HOST},
     ) as api:
         order = api.post("/_sandbox/orders", json={"items": [{"skuId": "100", "quantity": 1}]}).json()
+    sync_output = _failing_sync(tmp_path, sandbox)  # first: its run is then on the dashboard too
     pages = _serve_and_deliver(tmp_path, sandbox, order)
-    sync_output = _failing_sync(tmp_path, sandbox)
 
     log = (tmp_path / "serve.log").read_text()
     assert "Traceback" in log or "127.0.0.1" in log, "serve logged nothing about the failed delivery"
