@@ -259,6 +259,17 @@ def test_the_state_store_redacts_what_it_writes(store_url: str) -> None:
     assert planted not in dump and SINK_PASSWORD not in dump
 
 
+def test_stored_data_keeps_query_parameters_of_its_urls(store_url: str) -> None:
+    """A carrier's tracking URL with ?key=/&token= is data sent to VTEX later: kept as it is."""
+    from vtexbridge.state import StateStore
+
+    url = "https://track.example/t?key=ABC123&token=xyz&code=1"
+    with StateStore.open(store_url, create=True) as store:
+        action, _ = store.enqueue_action("acme", "1-01", "tracking", {"trackingUrl": url})
+        stored = store.get_action(action)
+    assert stored is not None and stored.payload["trackingUrl"] == url
+
+
 def test_the_upgrade_scrubs_what_older_versions_stored(store_url: str) -> None:
     """Migration 0003: Origin.Key dropped from stored notifications, URL passwords redacted in errors,
     messages and journals written before the write boundary existed."""

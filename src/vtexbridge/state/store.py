@@ -1124,10 +1124,10 @@ class StateStore:
 
 def _redact_param(value: Any) -> Any:
     if isinstance(value, str):
-        return redact_value(value)
+        return redact_value(value, queries=False)  # query parameters of stored URLs are data
     wrapped = getattr(value, "obj", None)  # psycopg's Json/Jsonb wrappers
     if wrapped is not None and isinstance(wrapped, dict | list | str):
-        value.obj = redact_value(wrapped)
+        value.obj = redact_value(wrapped, queries=False)
     return value
 
 
