@@ -92,3 +92,20 @@ class TestLenientMode:
         assert default.status_code == 200
         assert len(default.json()) == 15
         assert (await sandbox_client.get(f"{MD}/YY/search")).json() == []
+
+
+async def test_v2_search_filters_and_sorts_only_by_indexed_fields(sandbox_client: httpx.AsyncClient) -> None:
+    schema = {"properties": {"email": {"type": "string"}, "age": {"type": "integer"}}, "v-indexed": ["email"]}
+    assert (await sandbox_client.put(f"{MD}/Club/schemas/s1", json=schema)).status_code == 200
+    for n in range(3):
+        await sandbox_client.post(f"{MD}/Club/documents", json={"email": f"m{n}@example.com", "age": 20 + n})
+    url = f"{MD}/Club/search"
+    indexed = await sandbox_client.get(url, params={"_schema": "s1", "_where": "email=m1*"}, headers=RANGE)
+    assert indexed.status_code == 200, indexed.text
+    assert len(indexed.json()) == 1
+    for params in ({"_where": "age>20"}, {"age": "21"}, {"_sort": "age DESC"}):
+        refused = await sandbox_client.get(url, params={"_schema": "s1", **params}, headers=RANGE)
+        assert refused.status_code == 400, params
+        assert "'age' is not indexed" in refused.json()["Message"]
+    scroll = await sandbox_client.get(f"{MD}/Club/scroll", params={"_schema": "s1", "_sort": "age ASC"})
+    assert scroll.status_code == 400
