@@ -13,7 +13,7 @@ from typing import Literal, cast
 import typer
 import uvicorn
 
-from vtexbridge.cli._common import console, err_console
+from vtexbridge.cli._common import PORT_MAX, console, err_console
 from vtexbridge.sandbox.app import create_app
 from vtexbridge.sandbox.faults import ConnectionDropped, FaultSpecError
 from vtexbridge.sandbox.options import (
@@ -24,6 +24,7 @@ from vtexbridge.sandbox.options import (
     DEFAULT_PORT,
     SandboxOptions,
 )
+from vtexbridge.serving import bind
 
 CONFIG_EXIT = 2
 
@@ -83,7 +84,9 @@ def register(app: typer.Typer) -> None:
         host: str = typer.Option(
             DEFAULT_HOST, "--host", help="Address to bind (the admin API is loopback-only)."
         ),
-        port: int = typer.Option(DEFAULT_PORT, "--port", help="Port to listen on."),
+        port: int = typer.Option(
+            DEFAULT_PORT, "--port", min=0, max=PORT_MAX, help="Port to listen on (0: a free one)."
+        ),
         state: Path | None = typer.Option(
             None, "--state", help="SQLite file keeping the store across restarts (default: memory)."
         ),
@@ -145,20 +148,30 @@ def register(app: typer.Typer) -> None:
         except (FaultSpecError, ValueError) as e:
             err_console.print(f"[red]error:[/red] {e}")
             raise typer.Exit(CONFIG_EXIT) from None
-        key = next(iter(options.credentials))
-        token = "sandbox-token" if options.credentials[key] == DEFAULT_APP_TOKEN else "(as given)"
-        console.print(f"VTEX sandbox on http://{host}:{port}  account={options.account}")
-        console.print(f"  X-VTEX-API-AppKey: {key}  X-VTEX-API-AppToken: {token}")
-        store = options.state or "memory"
-        console.print(f"  store: {store}  limits: {options.limits}  faults: {options.faults or 'none'}")
-        admin = (
-            f"http://{host}:{port}/_sandbox/health"
-            if options.admin_enabled
-            else "disabled (non-loopback bind)"
-        )
-        console.print(f"  admin: {admin}")
-        logging.getLogger("uvicorn.error").addFilter(_hide_dropped_connections)
         try:
-            uvicorn.run(asgi_app, host=host, port=port, log_level="warning", access_log=False)
-        finally:
+            sock = bind(host, port)  # before the banner: a taken port is reported, nothing announced
+        except OSError as e:
             asgi_app.state.sandbox.store.close()
+            err_console.print(f"[red]error:[/red] cannot listen on {host}:{port}: {e.strerror}")
+            raise typer.Exit(CONFIG_EXIT) from None
+        _banner(options, host, sock.getsockname()[1])
+        logging.getLogger("uvicorn.error").addFilter(_hide_dropped_connections)
+        config = uvicorn.Config(asgi_app, log_level="warning", access_log=False)
+        try:
+            uvicorn.Server(config).run(sockets=[sock])
+        finally:
+            sock.close()
+            asgi_app.state.sandbox.store.close()
+
+
+def _banner(options: SandboxOptions, host: str, port: int) -> None:
+    key = next(iter(options.credentials))
+    token = "sandbox-token" if options.credentials[key] == DEFAULT_APP_TOKEN else "(as given)"
+    console.print(f"VTEX sandbox on http://{host}:{port}  account={options.account}")
+    console.print(f"  X-VTEX-API-AppKey: {key}  X-VTEX-API-AppToken: {token}")
+    store = options.state or "memory"
+    console.print(f"  store: {store}  limits: {options.limits}  faults: {options.faults or 'none'}")
+    admin = (
+        f"http://{host}:{port}/_sandbox/health" if options.admin_enabled else "disabled (non-loopback bind)"
+    )
+    console.print(f"  admin: {admin}")
