@@ -104,6 +104,12 @@ NO_SPEC: dict[tuple[str, str], str] = {
         ("POST", "/api/pvt/transactions/{transactionId}/authorization-request"),
         ("GET", "/api/pvt/transactions/{transactionId}"),
     )
+} | {
+    (method, template): "a provider protocol's callbackUrl target: the spec gives it only as an opaque URL"
+    for method, template in (
+        ("POST", "/api/pvt/payment-provider/transactions/{transactionId}/payments/{paymentId}/callback"),
+        ("POST", "/api/pvt/antifraud-provider/transactions/{transactionId}/hook"),
+    )
 }
 
 
