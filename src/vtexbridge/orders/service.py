@@ -8,9 +8,9 @@ actions outbox around one state store, one VTEX client and one ERP sink.
         await service.run(once=True)     # drain what is there now, then return
 
 With ``once``, the steps run in order until each has nothing left: the feed until a read comes back
-empty, the inbox until nothing is claimable, a scan of the action sources, the runnable actions,
-a last scan to settle the files, and one pruning. Otherwise they run side by side until ``stop`` is
-set; each finishes the order or action it is working on before returning.
+empty, the inbox until nothing is claimable, one order sweep (:mod:`.sweep`), a scan of the action
+sources, the runnable actions, a last scan to settle the files, and one pruning. Otherwise they run
+side by side until ``stop`` is set; each finishes the order or action it is working on before returning.
 
 - **Metrics**: with ``metrics`` (:class:`~vtexbridge.observability.Metrics`), a client built here
   counts its VTEX calls in ``metrics.transport``, and the pipeline and the actions outbox record
@@ -53,6 +53,7 @@ from vtexbridge.orders.inbox import InboxProcessor
 from vtexbridge.orders.marketplace_orders import MarketplaceOrders
 from vtexbridge.orders.pipeline import Pipeline, in_thread, state_call
 from vtexbridge.orders.settings import SinkSettings
+from vtexbridge.orders.sweep import OrderSweep
 from vtexbridge.state import StateStore
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.metrics import TransportMetrics
@@ -215,6 +216,15 @@ class OrdersService:
             worker=self.worker,
             concurrency=orders.hook.inbox_batch,  # Get Order stays bounded by the pipeline
         )
+        # h7 (#12): the order sweep, a third door into the same pipeline (orders/sweep.py)
+        self.sweep = OrderSweep(
+            pipeline=self.pipeline,
+            client=client,
+            store=store,
+            settings=orders,
+            account=self.account,
+            clock=self.clock,
+        )
         self.actions = ActionRunner(
             store=store,
             client=client,
@@ -294,6 +304,7 @@ class OrdersService:
             if self.settings.orders.feed.enabled:
                 await self.consumer.run(stop, once=True)
             await self.inbox.run(stop, wake.inbox, once=True)
+            await self.sweep.run(stop, once=True)  # h7: what no event announced
             await self.scan_sources()
             await self.actions.run(stop, wake.actions, once=True)
             await self.scan_sources()
@@ -304,6 +315,7 @@ class OrdersService:
             asyncio.create_task(self._sources_loop(stop), name="orders-action-sources"),
             asyncio.create_task(self.actions.run(stop, wake.actions), name="orders-actions"),
             asyncio.create_task(self._prune_loop(stop), name="orders-prune"),
+            asyncio.create_task(self.sweep.run(stop), name="orders-sweep"),  # h7
         ]
         if self.settings.orders.feed.enabled:
             tasks.append(asyncio.create_task(self.consumer.run(stop), name="orders-feed"))
