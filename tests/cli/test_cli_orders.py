@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,6 +72,8 @@ def test_run_status_actions_and_replay(tmp_path: Path, sandbox: Served) -> None:
     code, out = run(e, "run", "--once")
     assert code == 0, out
     assert "feed: 2 event(s) read" in out and "2 delivered" in out
+    assert "inbox: 0 hook notification(s) processed, 0 waiting" in out
+    assert "actions: 0 delivered, 0 refused, 0 failed, 0 waiting" in out
     assert (tmp_path / "erp" / "orders" / f"{a}.ready-for-handling.json").exists()
 
     actions = tmp_path / "erp" / "actions"
@@ -78,7 +82,11 @@ def test_run_status_actions_and_replay(tmp_path: Path, sandbox: Served) -> None:
     )
     (actions / "cancel.json").write_text(json.dumps({"type": "cancel", "orderId": a, "reason": "too late"}))
     code, out = run(e, "run", "--once")
-    assert code == 0, out
+    assert code == 1, out  # VTEX refused the cancellation: cron notices
+    assert "action files: 2 read, 0 refused, 2 action(s) queued" in out
+    assert "actions: 1 delivered, 1 refused, 0 failed, 0 waiting" in out
+    assert "refused: #2 cancel of order" in out and "HTTP 400" in out
+    assert "vtexbridge orders requeue 2" in out
     assert (actions / "done" / "inv.json").exists() and (
         actions / "rejected" / "cancel.json.error.json"
     ).exists()
@@ -86,11 +94,23 @@ def test_run_status_actions_and_replay(tmp_path: Path, sandbox: Served) -> None:
     code, out = run(e, "status")
     assert code == 0, out
     assert a in out and b in out and "handling" in out and "1 action(s) rejected or failed" in out
+    assert "invoiced" in out  # VTEX's status now, not the first one seen
+    narrow = run({**e, "COLUMNS": "80"}, "status")[1]
+    assert max(len(line) for line in narrow.splitlines()) <= 80, narrow
+    assert a in narrow and "…" not in narrow  # nothing cut
+    assert re.search(r"\d\d-\d\d \d\d:\d\d", narrow)  # short, whole times
+    narrower = run({**e, "COLUMNS": "60"}, "status")[1]
+    assert max(len(line) for line in narrower.splitlines()) <= 60 and "…" not in narrower, narrower
 
-    code, out = run(e, "status", a)
+    code, out = run({**e, "COLUMNS": "80"}, "status", a)
     assert code == 0, out
     assert "ready-for-handling" in out and "invoice NF-1" in out and "handling started" in out
-    assert "can no longer be canceled" in out
+    assert "VTEX status        invoiced" in out
+    assert "can no longer be canceled" in " ".join(out.split())
+    assert "…" not in out and max(len(line) for line in out.splitlines()) <= 80, out
+
+    code, out = run(e, "status", "--local")
+    assert code == 0 and "invoiced" in out  # from the invoice VTEX accepted, without asking VTEX
 
     code, out = run(e, "status", a, "--json")
     detail = json.loads(out)
@@ -116,6 +136,17 @@ def test_run_status_actions_and_replay(tmp_path: Path, sandbox: Served) -> None:
 
     code, out = run(e, "status", "nope-01")
     assert code == 1 and "not known" in out
+
+    code, out = run(e, "requeue", str(rejected["id"]))
+    assert code == 0 and f"#{rejected['id']} cancel too late of order {a}: queued again" in out, out
+    code, out = run(e, "requeue", str(rejected["id"]))
+    assert code == 1 and "is pending" in out  # only rejected or failed actions
+    assert run(e, "requeue", "999")[0] == 1
+    code, out = run(e, "run", "--once")
+    assert code == 1 and "1 refused" in out  # VTEX refuses it again: still invoiced
+    code, out = run(e, "requeue", "--all", "--order", a)
+    assert code == 0 and "queued again" in out
+    assert run(e, "requeue")[0] == 2
 
 
 def test_run_needs_credentials(tmp_path: Path) -> None:
@@ -211,7 +242,8 @@ def test_run_sends_a_marketplace_seller_order_invoice_to_the_marketplace(
         )
     )
     code, out = run(e, "run", "--once")
-    assert code == 0, out
+    assert code == 1, out  # the marketplace refused the tracking of an unknown invoice
+    assert "actions: 1 delivered, 1 refused, 0 failed" in out
     with httpx.Client(base_url=sandbox.url, headers=ADMIN_HEADERS) as api:
         mkp_order = api.get(f"/_sandbox/marketplace/orders/{mkp_id}").json()
         oms_invoices = api.get(
@@ -223,3 +255,55 @@ def test_run_sends_a_marketplace_seller_order_invoice_to_the_marketplace(
     [refused] = json.loads(out)["actions"]
     assert refused["orderId"] == seller_order and refused["kind"] == "tracking"
     assert refused["state"] == "rejected" and refused["vtexStatus"] == 400
+
+
+def test_status_shows_a_partly_invoiced_order_as_such(tmp_path: Path, sandbox: Served) -> None:
+    e = env(tmp_path, sandbox)
+    with httpx.Client(base_url=sandbox.url, headers=ADMIN_HEADERS) as api:
+        api.post(
+            "/api/orders/feed/config", json=desired_feed_config(harness_settings(tmp_path).orders).body()
+        )
+        placed = api.post("/_sandbox/orders", json={"items": [{"skuId": "100", "quantity": 2}]}).json()
+    order_id, value = placed["orderId"], int(placed["value"])
+    assert run(e, "run", "--once")[0] == 0
+    half = value // 2
+    (tmp_path / "erp" / "actions" / "half.json").write_text(
+        json.dumps(
+            {
+                "type": "invoice",
+                "orderId": order_id,
+                "invoiceNumber": "NF-HALF",
+                "issuanceDate": "2024-05-01",
+                "invoiceValueCents": half,
+                "items": [{"id": "100", "priceCents": half, "quantity": 1}],
+            }
+        )
+    )
+    code, out = run(e, "run", "--once")
+    assert code == 0 and "actions: 1 delivered, 0 refused" in out, out
+
+    code, out = run({**e, "COLUMNS": "80"}, "status", order_id)
+    assert code == 0, out
+    assert f"partly invoiced ({half / 100:.2f} of {value / 100:.2f})" in " ".join(out.split()), out
+    code, out = run(e, "status", "--local")  # what VTEX said last is kept for the dashboard
+    assert "handling, partly invoiced" in out, out
+
+
+def test_run_once_stops_and_says_so_when_vtex_does_not_answer(tmp_path: Path) -> None:
+    """Under cron, `orders run --once` must end (non-zero) when VTEX is unreachable, not wait forever."""
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there
+    e = {
+        "VTEXBRIDGE_VTEX__BASE_URL": f"http://127.0.0.1:{port}",
+        "VTEXBRIDGE_VTEX__APP_KEY": ADMIN_HEADERS["X-VTEX-API-AppKey"],
+        "VTEXBRIDGE_VTEX__APP_TOKEN": ADMIN_HEADERS["X-VTEX-API-AppToken"],
+        "VTEXBRIDGE_VTEX__MAX_RETRIES": "0",
+        "VTEXBRIDGE_STATE__URL": f"sqlite:///{tmp_path / 'state.db'}",
+        "VTEXBRIDGE_ORDERS__SINK__PATH": str(tmp_path / "erp" / "orders"),
+        "VTEXBRIDGE_LOG__LEVEL": "error",
+    }
+    code, out = run(e, "run", "--once")
+    assert code != 0, out
+    assert "cannot connect" in out and "/api/orders/feed/config" in out

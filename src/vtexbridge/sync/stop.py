@@ -15,7 +15,7 @@ error (the records are sent by the next run, once the cause is fixed).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -24,10 +24,7 @@ from vtexbridge.clock import Clock
 from vtexbridge.config import VtexSettings
 from vtexbridge.errors import Category, VtexbridgeError
 from vtexbridge.vtex.errors import Forbidden, Unauthorized, VtexConnectError, VtexError, VtexTimeout
-from vtexbridge.vtex.retry import Decision, GiveUp, RetryPolicy
-
-if TYPE_CHECKING:
-    from vtexbridge.vtex.transport import Call
+from vtexbridge.vtex.retry import Attempted, Decision, GiveUp, RetryPolicy
 
 __all__ = ["STOPPED_EXIT", "FailFastRetry", "Reach", "SyncStopped", "stop_for", "unreachable"]
 
@@ -71,7 +68,7 @@ class FailFastRetry(RetryPolicy):
         policy.reach = reach
         return policy
 
-    def decide(self, call: Call, outcome: VtexError, attempt: int) -> Decision:
+    def decide(self, call: Attempted, outcome: VtexError, attempt: int) -> Decision:
         if not self.reach.answered and unreachable(outcome):
             return GiveUp(outcome)
         return super().decide(call, outcome, attempt)
