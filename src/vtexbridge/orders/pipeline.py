@@ -88,7 +88,7 @@ READY_FOR_HANDLING = "ready-for-handling"
 HANDLING_STARTED = frozenset({"start-handling", "handling", "ready-for-invoicing", "invoice", "invoiced"})
 """Statuses an order reaches only through start-handling."""
 _EPOCH = datetime.fromtimestamp(0, UTC)
-Source = Literal["feed", "hook", "replay"]
+Source = Literal["feed", "hook", "replay", "sweep"]  # h7: "sweep" (orders/sweep.py)
 _log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
