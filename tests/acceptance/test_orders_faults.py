@@ -17,9 +17,11 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from orders_acceptance_support import SINK_KINDS, CountingSink, accepted_per_order, build_sink, until
 
 from vtexbridge.sandbox.orderflow import orders_runtime
+from vtexbridge.state.tables import hook_inbox
 from vtexbridge.testing.orders import OrdersHarness
 
 N = {
@@ -113,6 +115,18 @@ async def test_orders_under_20_percent_faults(
                 within=30,
                 what="every action done",
             )
+
+            async def hook_drained() -> bool:  # VTEX's late retries of refused notifications, processed
+                pending = (await h.admin.get("/_sandbox/hook/deliveries")).json()["pending"]
+                with h.state.engine.connect() as conn:
+                    open_items = conn.execute(
+                        sa.select(sa.func.count())
+                        .select_from(hook_inbox)
+                        .where(hook_inbox.c.done_at.is_(None))
+                    ).scalar_one()
+                return pending == 0 and open_items == 0
+
+            await until(hook_drained, within=30, what="every hook notification processed")
         finally:
             stop.set()
             await worker
