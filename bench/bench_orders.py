@@ -54,6 +54,8 @@ ROOT = Path(__file__).resolve().parent.parent
 HOOK_TARGET_PER_S = 150.0
 """#15: at least 150 orders/s per process on the hook path."""
 BOUND_MS = 1000.0
+SUSTAIN_S = 60.0
+"""#15: the rate must hold this long (a shorter hold, as with --quick, never meets the target)."""
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 APP_KEY, APP_TOKEN = "vtexappkey-sandbox-KEY", "sandbox-token"
 HEADERS = {
@@ -192,15 +194,12 @@ class Cluster:
                 proc.wait()
 
     def serve_cpu_s(self) -> float:
-        """CPU seconds used so far by the ``serve`` processes (Linux ``/proc``; NaN elsewhere)."""
-        total = 0.0
-        for pid in self.serve_pids:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-            except OSError:
-                return math.nan
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-        return total
+        """CPU seconds used so far by the ``serve`` processes."""
+        return cpu_seconds(self.serve_pids)
+
+    def sandbox_cpu_s(self) -> float:
+        """CPU seconds used so far by the sandbox (the rig's VTEX: placing, hooks, Get Order ...)."""
+        return cpu_seconds(self.procs[:1])
 
     def hook_failures(self, orders: dict[str, float]) -> tuple[int, int]:
         """(notifications the sandbox gave up on so far, attempts at ``orders`` not answered 200 among
@@ -210,6 +209,19 @@ class Cluster:
         body = httpx.get(f"{self.sandbox}/_sandbox/hook/deliveries", headers=HEADERS, timeout=30).json()
         refused = sum(1 for a in body["deliveries"] if not a["delivered"] and a["orderId"] in orders)
         return int(body["failed"]), refused
+
+
+def cpu_seconds(procs: list[int] | list[subprocess.Popen[bytes]]) -> float:
+    """CPU seconds (user + system) used so far by ``procs`` (Linux ``/proc``; NaN elsewhere)."""
+    total = 0.0
+    for proc in procs:
+        pid = proc if isinstance(proc, int) else proc.pid
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            return math.nan
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 # --- placing orders and watching them arrive ------------------------------------------------------
@@ -285,7 +297,7 @@ class FolderWatch:
 
 def run_step(cluster: Cluster, watch: FolderWatch, kind: str, rate: float, seconds: float) -> Step:
     given_up_before, _ = cluster.hook_failures({})
-    cpu_before, started = cluster.serve_cpu_s(), time.monotonic()
+    cpu_before, sandbox_before, started = cluster.serve_cpu_s(), cluster.sandbox_cpu_s(), time.monotonic()
     placed = asyncio.run(place_at(cluster.sandbox, rate, seconds))
     watch.wait(placed.orders, timeout=BOUND_MS / 1000 + 2.0)
     latencies = [(watch.seen[o] - t) * 1000 for o, t in placed.orders.items() if o in watch.seen]
@@ -302,6 +314,7 @@ def run_step(cluster: Cluster, watch: FolderWatch, kind: str, rate: float, secon
         bound_ms=BOUND_MS,
         cpu_s=cluster.serve_cpu_s() - cpu_before if drained else math.nan,
         idle_cpu_s=cluster.idle_cpu_per_s * (time.monotonic() - started),
+        rig_cpu_s=cluster.sandbox_cpu_s() - sandbox_before,
     )
     print(f"  {step_line(step)}", flush=True)
     if not drained:
@@ -315,8 +328,8 @@ def step_line(step: Step) -> str:
     return (
         f"{step.kind:<5} {step.rate:>6.1f}/s x {step.seconds:>3.0f} s: offered {step.offered_per_s:>6.1f}/s, "
         f"delivered <1 s {step.delivered_per_s:>6.1f}/s, p50 {_ms(p50)}, p99 {_ms(p99)}, "
-        f"serve CPU {step.cpu_ms_per_order:.1f} ms/order ({step.marginal_cpu_ms_per_order:.1f} beyond idle)"
-        f" - {verdict}"
+        f"serve CPU {step.cpu_ms_per_order:.1f} ms/order ({step.marginal_cpu_ms_per_order:.1f} beyond idle), "
+        f"sandbox {1000 * step.rig_cpu_s / max(1, step.placed):.1f} ms/order - {verdict}"
     )
 
 
@@ -378,15 +391,14 @@ def summary(mode: str, processes: int, result: Result, hold_s: float) -> str:
             f"serve CPU {hold.cpu_ms_per_order:.1f} ms/order "
             f"({hold.marginal_cpu_ms_per_order:.1f} beyond idle)"
         )
+    short = hold is not None and hold.seconds < SUSTAIN_S
+    if short:
+        figure += f" (held less than {SUSTAIN_S:.0f} s: not a figure to quote)"
     if mode != "hook":
-        return f"{name}: {figure}; target: none (#15 sets one for the hook path)"
+        return f"{name}: {figure}; target: none (#15 sets one for the hook path only)"
     target = HOOK_TARGET_PER_S * processes
-    short = hold is not None and hold.seconds < 60
     met = rate >= target and not short
-    note = " (holds shorter than 60 s: not a figure)" if short else ""
-    return figure_line(
-        name, figure + note, f">= {target:.0f} orders/s ({HOOK_TARGET_PER_S:.0f} per process)", met
-    )
+    return figure_line(name, figure, f">= {target:.0f} orders/s ({HOOK_TARGET_PER_S:.0f} per process)", met)
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

@@ -41,6 +41,7 @@ class Step:
     bound_ms: float
     cpu_s: float = math.nan  # CPU seconds the measured processes used for the step's orders
     idle_cpu_s: float = 0.0  # what they use idle over as long
+    rig_cpu_s: float = math.nan  # CPU seconds of the rig (the bench's own servers) over as long
 
     @property
     def cpu_ms_per_order(self) -> float:
