@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -104,12 +105,15 @@ def iso(moment: datetime | None = None) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-async def erp_call(what: str, call: Awaitable[T], timeout_s: float) -> T:
-    """Await an ERP adapter call within ``timeout_s``.
+async def erp_call(
+    what: str, call: Awaitable[T], timeout_s: float, observe: Callable[[float], None] | None = None
+) -> T:
+    """Await an ERP adapter call within ``timeout_s`` (``observe`` gets its duration in seconds).
 
     Raises:
         ErpUnavailable: it took longer or failed (the message names the call, never its data).
     """
+    started = time.perf_counter()
     try:
         return await asyncio.wait_for(call, timeout_s)
     except TimeoutError:
@@ -118,6 +122,9 @@ async def erp_call(what: str, call: Awaitable[T], timeout_s: float) -> T:
         raise
     except Exception as e:
         raise ErpUnavailable(f"the ERP failed on {what}: {type(e).__name__}") from e
+    finally:
+        if observe is not None:
+            observe(time.perf_counter() - started)
 
 
 async def write(engine: Engine, fn: Callable[[Connection], T]) -> T:

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Mapping
+from typing import Any, TypeVar
 
 from vtexbridge.clock import Clock, SystemClock
 from vtexbridge.providers.adapters.base import CardQuery, GiftCard, GiftCardErp, Movement, NewCard
@@ -37,6 +37,7 @@ from vtexbridge.providers.giftcard.ledger import GiftCardLedger, OpRow, TxRow
 from vtexbridge.providers.metrics import ProviderMetrics
 from vtexbridge.providers.settings import GiftCardProviderSettings
 
+T = TypeVar("T")
 __all__ = ["GiftCardProvider"]
 
 _log = logging.getLogger(__name__)
@@ -63,6 +64,10 @@ class GiftCardProvider:
         self.clock: Clock = clock or SystemClock()
         self.metrics = metrics or ProviderMetrics()
         self.budget = settings.adapter.timeout_s
+        self._observe = self.metrics.erp_observer("giftcard")
+
+    async def _erp(self, what: str, call: Awaitable[T]) -> T:
+        return await erp_call(what, call, self.budget, self._observe)
 
     def _href(self, *parts: str) -> str:
         return "/".join([self.settings.path, "giftcards", *parts])
@@ -79,7 +84,7 @@ class GiftCardProvider:
             document=optional_str(client, "document", limit=64),
             redemption_code=optional_str(cart, "redemptionCode", limit=128),
         )
-        cards = await erp_call("the gift card search", self.erp.search_cards(query), self.budget)
+        cards = await self._erp("the gift card search", self.erp.search_cards(query))
         return [
             {
                 "id": c.id,
@@ -91,7 +96,7 @@ class GiftCardProvider:
         ]
 
     async def _card(self, card_id: str) -> GiftCard:
-        card = await erp_call("the gift card lookup", self.erp.get_card(card_id), self.budget)
+        card = await self._erp("the gift card lookup", self.erp.get_card(card_id))
         if card is None:
             raise NotFound(f"no gift card {card_id}")
         return card
@@ -130,7 +135,7 @@ class GiftCardProvider:
             multiple_redemptions=bool(body.get("multipleRedemptions", True)),
             multiple_credits=bool(body.get("multipleCredits", True)),
         )
-        card = await erp_call("the gift card creation", self.erp.create_card(new), self.budget)
+        card = await self._erp("the gift card creation", self.erp.create_card(new))
         out: dict[str, Any] = {
             "id": card.id,
             "relationName": card.relation_name or new.relation_name,
@@ -203,7 +208,7 @@ class GiftCardProvider:
 
     async def _apply_tx(self, tx: TxRow) -> TxRow:
         movement = Movement(tx.tx_id, tx.card_id, _OPERATIONS[tx.operation], tx.value_cents)  # type: ignore[arg-type]
-        result = await erp_call("the gift card transaction", self.erp.apply_movement(movement), self.budget)
+        result = await self._erp("the gift card transaction", self.erp.apply_movement(movement))
         status = "authorized" if result.applied else "declined"
         return await self.ledger.close_tx(tx.tx_id, status, result.reason, self.clock.now())
 
@@ -277,9 +282,7 @@ class GiftCardProvider:
         if op.kind == "cancellation":  # give a debit back, take a credit back
             kind = "credit" if tx.operation == "Debit" else "debit"
             movement = Movement(op.op_id, tx.card_id, kind, op.value_cents)  # type: ignore[arg-type]
-            result = await erp_call(
-                "the gift card cancellation", self.erp.apply_movement(movement), self.budget
-            )
+            result = await self._erp("the gift card cancellation", self.erp.apply_movement(movement))
             refused = not result.applied
         await self.ledger.finish_op(op.op_id, refused=refused)
         return OpRow(
