@@ -8,9 +8,9 @@ actions outbox around one state store, one VTEX client and one ERP sink.
         await service.run(once=True)     # drain what is there now, then return
 
 With ``once``, the steps run in order until each has nothing left: the feed until a read comes back
-empty, the inbox until nothing is claimable, a scan of the action sources, the runnable actions,
-a last scan to settle the files, and one pruning. Otherwise they run side by side until ``stop`` is
-set; each finishes the order or action it is working on before returning.
+empty, the inbox until nothing is claimable, one order sweep (:mod:`.sweep`), a scan of the action
+sources, the runnable actions, a last scan to settle the files, and one pruning. Otherwise they run
+side by side until ``stop`` is set; each finishes the order or action it is working on before returning.
 
 - **Metrics**: with ``metrics`` (:class:`~vtexbridge.observability.Metrics`), a client built here
   counts its VTEX calls in ``metrics.transport``, and the pipeline and the actions outbox record
@@ -53,8 +53,10 @@ from vtexbridge.orders.inbox import InboxProcessor
 from vtexbridge.orders.marketplace_orders import MarketplaceOrders
 from vtexbridge.orders.pipeline import Pipeline, in_thread, state_call
 from vtexbridge.orders.settings import SinkSettings
+from vtexbridge.orders.sweep import OrderSweep
 from vtexbridge.state import StateStore
 from vtexbridge.vtex.client import VtexClient
+from vtexbridge.vtex.metrics import TransportMetrics
 from vtexbridge.vtex.models.feed import HookConfigUpdate, HookEndpoint, WorkflowFilter
 from vtexbridge.vtex.transport import Transport
 
@@ -78,8 +80,14 @@ def resolve_path(settings: Settings, path: Path) -> Path:
     return settings.config_path.parent / path
 
 
-def build_sink(settings: Settings, sink: SinkSettings | None = None, *, clock: Clock | None = None) -> Sink:
-    """The ERP sink that ``orders.sink`` describes.
+def build_sink(
+    settings: Settings,
+    sink: SinkSettings | None = None,
+    *,
+    clock: Clock | None = None,
+    metrics: TransportMetrics | None = None,
+) -> Sink:
+    """The ERP sink that ``orders.sink`` describes (an HTTP sink counts its calls in ``metrics``).
 
     Raises:
         ConfigError: a plugin cannot be loaded.
@@ -104,6 +112,7 @@ def build_sink(settings: Settings, sink: SinkSettings | None = None, *, clock: C
             attempts=s.attempts,
             backoff_s=s.backoff_s,
             clock=clock,
+            metrics=metrics,
         )
     assert s.plugin is not None
     return load_sink(s.plugin, s.options)
@@ -174,7 +183,9 @@ class OrdersService:
             )
             self._owned.append(client)
         if sink is None:
-            sink = build_sink(settings, clock=self.clock)
+            sink = build_sink(
+                settings, clock=self.clock, metrics=metrics.transport if metrics is not None else None
+            )
             self._owned.append(sink)
         self.store, self.client, self.sink = store, client, sink
         orders = settings.orders
@@ -204,6 +215,15 @@ class OrdersService:
             clock=self.clock,
             worker=self.worker,
             concurrency=orders.hook.inbox_batch,  # Get Order stays bounded by the pipeline
+        )
+        # h7 (#12): the order sweep, a third door into the same pipeline (orders/sweep.py)
+        self.sweep = OrderSweep(
+            pipeline=self.pipeline,
+            client=client,
+            store=store,
+            settings=orders,
+            account=self.account,
+            clock=self.clock,
         )
         self.actions = ActionRunner(
             store=store,
@@ -284,6 +304,7 @@ class OrdersService:
             if self.settings.orders.feed.enabled:
                 await self.consumer.run(stop, once=True)
             await self.inbox.run(stop, wake.inbox, once=True)
+            await self.sweep.run(stop, once=True)  # h7: what no event announced
             await self.scan_sources()
             await self.actions.run(stop, wake.actions, once=True)
             await self.scan_sources()
@@ -294,6 +315,7 @@ class OrdersService:
             asyncio.create_task(self._sources_loop(stop), name="orders-action-sources"),
             asyncio.create_task(self.actions.run(stop, wake.actions), name="orders-actions"),
             asyncio.create_task(self._prune_loop(stop), name="orders-prune"),
+            asyncio.create_task(self.sweep.run(stop), name="orders-sweep"),  # h7
         ]
         if self.settings.orders.feed.enabled:
             tasks.append(asyncio.create_task(self.consumer.run(stop), name="orders-feed"))

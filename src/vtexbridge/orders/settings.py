@@ -232,6 +232,25 @@ class OrdersSettings(_Section):
     prune_interval_s: float = Field(
         default=3_600.0, gt=0, description="How often the order worker prunes (and once per `run --once`)."
     )
+    # --- the order sweep (h7, #12: orders/sweep.py) ---
+    sweep_every_s: float = Field(
+        default=600.0,
+        ge=0,
+        description="How often the worker lists VTEX's orders in the handled statuses and delivers "
+        "those no feed event or hook notification brought (also once at start); 0 turns the sweep off.",
+    )
+    sweep_window_days: float = Field(
+        default=30.0,
+        gt=0,
+        le=365,
+        description="How far back the first sweep of an account looks (creation date).",
+    )
+    sweep_lookback_s: float = Field(
+        default=86_400.0,
+        ge=0,
+        description="Later sweeps cover the orders created since the last complete sweep, minus this "
+        "(an order may reach a handled status long after it was created).",
+    )
     feed: FeedSettings = Field(default_factory=FeedSettings)
     hook: HookSettings = Field(default_factory=HookSettings)
     sink: SinkSettings = Field(default_factory=SinkSettings)

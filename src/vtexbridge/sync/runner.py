@@ -7,6 +7,7 @@ pid gone — a ``kill -9``) is taken over at once instead of waiting for it to e
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -20,11 +21,12 @@ from typing import Any
 import httpx
 from prometheus_client import CollectorRegistry
 
-from vtexbridge.clock import Clock
+from vtexbridge.clock import Clock, SystemClock
 from vtexbridge.config import Settings
+from vtexbridge.erp.errors import ReadIncomplete
 from vtexbridge.erp.readers import Reader, open_reader
 from vtexbridge.erp.records import Entity
-from vtexbridge.errors import ConfigError, DependencyBlocked, StateLocked
+from vtexbridge.errors import ConfigError, DependencyBlocked, StateLocked, VtexbridgeError
 from vtexbridge.observability import Metrics, log_record_errors
 from vtexbridge.state.models import RunStatus
 from vtexbridge.state.store import StateStore
@@ -37,6 +39,7 @@ from vtexbridge.sync.plan import make_plan
 from vtexbridge.sync.report import RunReport, write_report
 from vtexbridge.sync.stateview import StoreView
 from vtexbridge.sync.steps import Action, Plan, Step
+from vtexbridge.sync.stop import FailFastRetry, Reach
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.errors import VtexError
 from vtexbridge.vtex.metrics import TransportMetrics
@@ -63,6 +66,9 @@ class SyncOptions:
     show: str | None = None
     report_path: Path | None = None
     write_report: bool = True
+    pause_collector: bool = False
+    """Pause the cycle collector while planning (see :func:`~vtexbridge.sync.plan.make_plan`): only
+    in a process that does nothing else meanwhile (``vtexbridge sync``), never in a server."""
 
 
 @dataclass(repr=False)
@@ -147,18 +153,15 @@ async def run_sync(
         settings.vtex.require_credentials()
     account = settings.vtex.account
     started = datetime.now(UTC)
-    store = StateStore.open(settings.state.url, create=True)
+    # Planning and state work run in a worker thread: the event loop (a server's, when the
+    # dashboard starts a sync) keeps serving meanwhile.
+    store = await asyncio.to_thread(StateStore.open, settings.state.url, create=True)
     lease = None
+    outcome: SyncOutcome | None = None
     try:
         if not options.dry_run:
-            lease = _Lease(store, lease_name(account), settings.sync.lease_ttl_s)
-        sources = _sources(reader)
-        plan = make_plan(
-            reader, StoreView(store, account), mapper=mapper, only=options.only or None, sources=sources
-        )
-        if plan.errors:
-            add_rows(reader, plan.errors)  # the planner's errors name the file; this adds the row
-        report = RunReport.of_plan(plan, account=account, dry_run=options.dry_run, started_at=started)
+            lease = await asyncio.to_thread(_Lease, store, lease_name(account), settings.sync.lease_ttl_s)
+        plan, report = await asyncio.to_thread(_plan, reader, store, mapper, account, options, started)
         outcome = SyncOutcome(plan, report)
         if options.dry_run:
             if options.show:
@@ -170,11 +173,40 @@ async def run_sync(
             )
         report.finished_at = datetime.now(UTC)
         if options.write_report:
-            outcome.report_file = write_report(report, settings.sync.report_dir, options.report_path)
+            outcome.report_file = await asyncio.to_thread(
+                write_report, report, settings.sync.report_dir, options.report_path
+            )
         return outcome
+    except Exception as e:
+        if outcome is not None:  # what was planned and done, for the caller's JSON and the report file
+            await asyncio.to_thread(_keep_report, e, outcome.report, settings, options)
+        raise
     finally:
+        await asyncio.to_thread(_close, lease, store)
+
+
+def _plan(
+    reader: Reader, store: StateStore, mapper: Mapper, account: str, options: SyncOptions, started: datetime
+) -> tuple[Plan, RunReport]:
+    """The plan and its report (in a worker thread: it reads the whole snapshot and state)."""
+    plan = make_plan(
+        reader,
+        StoreView(store, account),
+        mapper=mapper,
+        only=options.only or None,
+        sources=_sources(reader),
+        pause_collector=options.pause_collector,
+    )
+    if plan.errors:
+        add_rows(reader, plan.errors)  # the planner's errors name the file; this adds the row
+    return plan, RunReport.of_plan(plan, account=account, dry_run=options.dry_run, started_at=started)
+
+
+def _close(lease: _Lease | None, store: StateStore) -> None:
+    try:
         if lease is not None:
             lease.release()
+    finally:
         store.close()
 
 
@@ -191,15 +223,23 @@ async def _apply(
     metrics: Metrics | None,
 ) -> None:
     account = settings.vtex.account
-    run_id = store.start_run(account, "sync", holder=_holder())
+    run_id = await asyncio.to_thread(store.start_run, account, "sync", holder=_holder())
     report.run_id = run_id
-    _record_plan_errors(store, account, plan, run_id)
+    await asyncio.to_thread(_record_plan_errors, store, account, plan, run_id)
     if metrics is not None:
         for kind, settled, n in _plan_outcomes(plan):
             metrics.sync.records(kind, settled, n)
     transport_metrics = metrics.transport if metrics is not None else TransportMetrics(CollectorRegistry())
+    reach = Reach()
+    retry = FailFastRetry.for_run(settings.vtex, clock or SystemClock(), reach)
     client = VtexClient(
-        Transport(settings.vtex, http_transport=http_transport, clock=clock, metrics=transport_metrics)
+        Transport(
+            settings.vtex,
+            http_transport=http_transport,
+            clock=clock,
+            metrics=transport_metrics,
+            retry_policy=retry,
+        )
     )
     status = RunStatus.FAILED
     message: str | None = None
@@ -216,12 +256,13 @@ async def _apply(
             progress=progress,
             clock=clock,
             metrics=metrics.sync if metrics is not None else None,
+            reach=reach,
         )
         result = await executor.run()
         outcome.result = result
         report.add_result(result.done, result.failed, result.blocked, result.errors)
         status = RunStatus.PARTIAL if report.error_count else RunStatus.SUCCEEDED
-    except VtexError as e:
+    except VtexbridgeError as e:
         message = e.user_message
         report.errors.append({"type": type(e).__name__, "message": e.user_message, "category": e.category})
         raise
@@ -233,18 +274,39 @@ async def _apply(
         report.requests = client.transport.sent  # this run's own, whoever else shares the metrics
         report.status = status.value
         await client.aclose()
-        store.finish_run(
+        await asyncio.to_thread(
+            store.finish_run,
             run_id,
             status,
             counts=report.counts(),
             requests=report.requests or 0,
             errors=report.error_count,
-            message=message,
+            message=message or _incomplete_warnings(report),
         )
         if metrics is not None:
-            run = store.get_run(run_id)
+            run = await asyncio.to_thread(store.get_run, run_id)
             if run is not None:  # records were counted as they were committed
                 metrics.sync.observe_run(run, count_records=False)
+
+
+def _keep_report(error: Exception, report: RunReport, settings: Settings, options: SyncOptions) -> None:
+    """Attach the report of a run that ended early to its error (``error.sync_report``), written to
+    its file too when the run writes one (best effort: the error is what matters)."""
+    report.finished_at = datetime.now(UTC)
+    if report.status == "running":
+        report.status = RunStatus.FAILED.value
+    setattr(error, "sync_report", report)  # noqa: B010 - read back with getattr by the CLI
+    if options.write_report:
+        try:
+            write_report(report, settings.sync.report_dir, options.report_path)
+        except OSError:
+            log.exception("could not write the report of the failed sync")
+
+
+def _incomplete_warnings(report: RunReport) -> str | None:
+    """The run's incomplete-read warnings, as the run's message (the dashboard's run page shows it)."""
+    texts = [w["message"] for w in report.warnings if w["type"] == ReadIncomplete.__name__]
+    return "warning: " + " | ".join(texts) if texts else None
 
 
 def _record_plan_errors(store: StateStore, account: str, plan: Plan, run_id: int) -> None:
