@@ -68,6 +68,11 @@ async def test_dashboard_and_metrics_show_the_providers(tmp_path: Path) -> None:
             panel = (await c.get("/dashboard/partials/providers")).text
             assert "authorized 1" in panel and "declined 1" in panel and "undefined 1" in panel, panel
             assert '<span class="n">1</span> payments waiting' in panel
+            big = b'{"paymentId": "' + b"x" * (300 * 1024) + b'"}'
+            r = await c.post("/providers/payment/payments", content=big, headers=headers())
+            assert r.status_code == 413  # the edge refuses it before the handler (256 KiB)
+            r = await c.get("/providers/giftcard/giftcards/..%2Fetc", headers=headers())
+            assert r.status_code in (400, 404)
             page = (await c.get("/dashboard/")).text
             assert "Gift cards, payments, antifraud" in page
             scraped = (await c.get("/metrics")).text
