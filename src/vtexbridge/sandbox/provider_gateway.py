@@ -311,9 +311,9 @@ class ProviderGateway:
         if pay is not None and pay.get("status") != "approved":
             order["status"] = "payment-pending"
             return order
-        fraud = order.setdefault("antifraud", {})
-        if fraud.get("status") is None:
+        if order.setdefault("antifraud", {}).get("status") is None:
             await self._send_antifraud(order, base_url)
+        fraud = order["antifraud"]
         if fraud.get("status") == "approved":
             order["status"] = "authorized"
         elif fraud.get("status") == "denied":
