@@ -13,6 +13,7 @@ from vtexbridge.sandbox.app import create_app
 from vtexbridge.sandbox.options import SandboxOptions
 from vtexbridge.serving import serve_in_thread
 from vtexbridge.state import StateStore
+from vtexbridge.web.routes.providers import provider_routes
 
 
 async def test_the_demo_order_is_captured_and_the_other_released(tmp_path: Path) -> None:
@@ -31,11 +32,11 @@ async def test_the_demo_order_is_captured_and_the_other_released(tmp_path: Path)
     store = StateStore.open(settings.state.url, create=True)
     try:
         record = tmp_path / "demo-provider-orders.json"
-        first = await demo.run_provider_order(settings, store, sandbox.url, record)
+        first = await demo.run_provider_order(settings, store, sandbox.url, record, provider_routes)
         assert first.invoiced["status"] == "invoiced" and first.cancelled["status"] == "canceled"
         assert first.card_balance == 30.0  # 50.00 - 20.00 captured; the cancelled order's 20.00 came back
         assert first.credit_used == 100.0  # the invoiced order's 100.00; the cancelled one was released
-        again = await demo.run_provider_order(settings, store, sandbox.url, record)
+        again = await demo.run_provider_order(settings, store, sandbox.url, record, provider_routes)
         assert (again.card_balance, again.credit_used) == (30.0, 100.0)
     finally:
         sandbox.stop()

@@ -55,6 +55,7 @@ from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.transport import Transport
 from vtexbridge.web.app import create_app as create_web_app
 from vtexbridge.web.auth import set_policy
+from vtexbridge.web.routes.providers import provider_routes
 from vtexbridge.web.settings import DEFAULT_PORT
 from vtexbridge.web.sync_runs import BackgroundSync
 
@@ -511,7 +512,9 @@ async def _provider_step(
     ):
         providers_demo.write_demo_erp(directory / "erp" / "providers")
         record = directory / "demo-provider-orders.json"
-        result = await providers_demo.run_provider_order(settings, store, sandbox.url, record)
+        result = await providers_demo.run_provider_order(
+            settings, store, sandbox.url, record, routes=provider_routes
+        )
         console.print(
             f"  {result.invoiced['orderId']}: 20.00 on gift card + 100.00 on the company's credit line, "
             f"analysed, captured on invoice; {result.cancelled['orderId']}: cancelled, released"

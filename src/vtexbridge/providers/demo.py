@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from starlette.routing import BaseRoute
 
 from vtexbridge.config import Settings
 from vtexbridge.errors import VtexbridgeError
 from vtexbridge.providers.adapters.sql import SqlErp
 from vtexbridge.providers.runtime import ProvidersRuntime, attach
+from vtexbridge.providers.settings import ProvidersSettings
 from vtexbridge.serving import serve_in_thread
 from vtexbridge.state import StateStore
 
@@ -123,18 +126,21 @@ def secrets_text() -> str:
 
 
 async def run_provider_order(
-    settings: Settings, store: StateStore, sandbox_url: str, record: Path
+    settings: Settings,
+    store: StateStore,
+    sandbox_url: str,
+    record: Path,
+    routes: Callable[[ProvidersSettings], list[BaseRoute]],
 ) -> ProviderOrders:
-    """Serve the providers, register them with the sandbox's gateway, run the two orders; a second
-    demo run finds them in ``record`` and only checks the ERP (running the demo twice is safe)."""
+    """Serve the providers (``routes``: the web layer's ``provider_routes``), register them with the
+    sandbox's gateway, run the two orders; a second demo run finds them in ``record`` and only checks
+    the ERP (running the demo twice is safe)."""
     done = await asyncio.to_thread(_load, record)
     if done is not None:
         return await _check(settings, done["invoiced"], done["cancelled"])
     runtime = ProvidersRuntime.build(settings, state=store)
-    from vtexbridge.web.routes.providers import provider_routes
-
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    app.router.routes.extend(provider_routes(settings.providers))
+    app.router.routes.extend(routes(settings.providers))
     attach(app, runtime)
     served = serve_in_thread(app, name="demo-providers")
     try:
