@@ -34,12 +34,9 @@ class ProviderMetrics:
             "erp_seconds", "Time the ERP adapter took to answer.", ["protocol"],
             namespace=namespace, subsystem="providers", registry=reg, buckets=_BUCKETS,
         )  # fmt: skip
-        self.counts: dict[tuple[str, str, str], int] = {}
 
     def transaction(self, protocol: str, operation: str, outcome: str) -> None:
         self.transactions_total.labels(protocol, operation, outcome).inc()
-        key = (protocol, operation, outcome)
-        self.counts[key] = self.counts.get(key, 0) + 1
 
     def erp_observer(self, protocol: str) -> Callable[[float], None]:
         """What :func:`~vtexbridge.providers.common.erp_call` reports each ERP call's duration to."""

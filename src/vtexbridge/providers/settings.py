@@ -154,7 +154,7 @@ class PaymentProviderSettings(_Provider):
     )
     delay_to_cancel_s: int = Field(
         default=7 * 24 * 3600,
-        ge=60,
+        ge=600,
         le=30 * 24 * 3600,
         description="How long VTEX waits for a pending ERP decision before it cancels the payment.",
     )
