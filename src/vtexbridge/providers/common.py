@@ -26,6 +26,7 @@ __all__ = [
     "MAX_CENTS",
     "MAX_ID",
     "cents",
+    "claim_once",
     "derived_id",
     "erp_call",
     "insert_once",
@@ -168,3 +169,28 @@ def insert_once(
             pass
         row = conn.execute(sa.select(table).where(key)).mappings().one()
     return row
+
+
+def claim_once(
+    conn: Connection,
+    table: sa.Table,
+    key: sa.ColumnElement[bool],
+    values: Mapping[str, Any],
+    take: Callable[[], bool],
+) -> RowMapping | None:
+    """The operation row ``key`` selects; when absent it is inserted and ``take()`` moves the counters
+    it needs (a conditional update), in this transaction. Returns None (and no row) when ``take()``
+    refuses. A concurrent identical request (the same VTEX ids) waits on the first one's row and gets
+    it, instead of taking the amount a second time."""
+    row = conn.execute(sa.select(table).where(key)).mappings().first()
+    if row is not None:
+        return row
+    try:
+        with conn.begin_nested():
+            conn.execute(sa.insert(table).values(**values))
+    except IntegrityError:
+        return conn.execute(sa.select(table).where(key)).mappings().one()
+    if not take():
+        conn.execute(sa.delete(table).where(key))
+        return None
+    return conn.execute(sa.select(table).where(key)).mappings().one()

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.exc import IntegrityError
 
 from vtexbridge.providers.adapters.base import (
     CardQuery,
@@ -169,12 +170,23 @@ class SqlErp:
         self.engine.dispose()
 
     async def _run(self, fn: Callable[[Connection], T], *, read_only: bool = False) -> T:
-        """``fn`` in one transaction in a worker thread; a read-only one never waits for writers."""
+        """``fn`` in one transaction in a worker thread; a read-only one never waits for writers.
+
+        Two concurrent calls with the same id (VTEX retrying while the first call runs) can both find
+        no row and both insert it; the second insert fails and its transaction (balance change
+        included) rolls back. It is then run once more: it finds the first one's row and answers it.
+        """
         engine = self._reader if read_only else self.engine
 
         def work() -> T:
-            with engine.begin() as conn:
-                return fn(conn)
+            try:
+                with engine.begin() as conn:
+                    return fn(conn)
+            except IntegrityError:
+                if read_only:
+                    raise
+                with engine.begin() as conn:
+                    return fn(conn)
 
         return await asyncio.to_thread(work)
 
