@@ -105,12 +105,12 @@ NO_SPEC: dict[tuple[str, str], str] = {
         ("GET", "/api/pvt/transactions/{transactionId}"),
     )
 } | {
-    # The provider protocols' specs describe the provider's side; the gateway's callback and hook URLs
-    # (what providers call back) are in no vendored spec (tests/providers/test_provider_flows_e2e.py).
-    ("POST", "/api/pvt/payment-provider/transactions/{transactionId}/payments/{paymentId}/callback"): "the "
-    "Payment Gateway's callbackUrl (Payment Provider Protocol guide), not in a vendored spec",
-    ("POST", "/api/pvt/antifraud-provider/transactions/{transactionId}/hook"): "the antifraud hook URL "
-    "VTEX sends with the data, not in a vendored spec",
+    (method, template): "the Payment Gateway's callbackUrl a provider answers later: VTEX documents it as an "
+    "opaque URL it hands the provider, with no OpenAPI operation of its own"
+    for method, template in (
+        ("POST", "/api/pvt/payment-provider/transactions/{transactionId}/payments/{paymentId}/callback"),
+        ("POST", "/api/pvt/antifraud-provider/transactions/{transactionId}/hook"),
+    )
 }
 
 
