@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
 
@@ -48,6 +49,17 @@ def _mask(code: str) -> str:
     return "*" * max(0, len(code) - 4) + code[-4:]
 
 
+def _range(header: str | None) -> tuple[int, int]:
+    """``resources=FROM-TO`` (at most 100 cards a page); 0-49 when absent."""
+    if not header:
+        return 0, 49
+    match = re.fullmatch(r"\s*resources\s*=\s*(\d{1,6})\s*-\s*(\d{1,6})\s*", header)
+    if match is None or int(match[2]) < int(match[1]):
+        raise BadRequest(f"REST-Range must be 'resources=FROM-TO', got {header[:40]!r}")
+    first, last = int(match[1]), int(match[2])
+    return first, min(last, first + 99)
+
+
 class GiftCardProvider:
     def __init__(
         self,
@@ -74,7 +86,10 @@ class GiftCardProvider:
 
     # --- cards ------------------------------------------------------------------------------------
 
-    async def search(self, body: Any) -> list[dict[str, Any]]:
+    async def search(self, body: Any, rest_range: str | None = None) -> tuple[list[dict[str, Any]], str]:
+        """The shopper's cards, the page ``REST-Range: resources=FROM-TO`` asks (default 0-49), and the
+        ``REST-Content-Range`` of the answer (``resources FROM-TO/TOTAL``)."""
+        first, last = _range(rest_range)
         if not isinstance(body, Mapping):
             raise BadRequest("the body must be an object with client and cart")
         client, cart = mapping(body, "client"), mapping(body, "cart")
@@ -85,15 +100,17 @@ class GiftCardProvider:
             redemption_code=optional_str(cart, "redemptionCode", limit=128),
         )
         cards = await self._erp("the gift card search", self.erp.search_cards(query))
-        return [
+        page = [
             {
                 "id": c.id,
                 "provider": self.settings.provider_name,
                 "balance": to_units(c.balance_cents),
                 "_self": {"href": self._href(c.id)},
             }
-            for c in cards
+            for c in cards[first : last + 1]
         ]
+        shown = f"{first}-{first + len(page) - 1}" if page else "*"
+        return page, f"resources {shown}/{len(cards)}"
 
     async def _card(self, card_id: str) -> GiftCard:
         card = await self._erp("the gift card lookup", self.erp.get_card(card_id))

@@ -52,7 +52,8 @@ GiftCardCall = Callable[[GiftCardProvider, Request], Awaitable[Any]]
 def _gc(call: GiftCardCall) -> Callable[[Request], Awaitable[Response]]:
     @guarded
     async def handler(request: Request) -> Response:
-        return json_response(await call(_giftcard(request), request))
+        result = await call(_giftcard(request), request)
+        return result if isinstance(result, Response) else json_response(result)
 
     return handler
 
@@ -62,7 +63,10 @@ def _p(request: Request, name: str) -> str:
 
 
 async def _search(p: GiftCardProvider, r: Request) -> Any:
-    return await p.search(await read_body(r))
+    cards, content_range = await p.search(await read_body(r), r.headers.get("rest-range"))
+    response = json_response(cards)
+    response.headers["REST-Content-Range"] = content_range
+    return response
 
 
 async def _get(p: GiftCardProvider, r: Request) -> Any:
