@@ -144,11 +144,11 @@ async def test_an_erp_down_or_failing_is_unavailable_fast_and_the_breaker_stops_
     def failing(request: httpx.Request) -> httpx.Response:
         nonlocal calls
         calls += 1
-        return httpx.Response(500, text="card SECRET-CODE-1 exploded")
+        return httpx.Response(503, text="card SECRET-CODE-1 exploded")
 
     adapter = HttpErp("http://erp.example", transport=httpx.MockTransport(failing), breaker_threshold=3)
     for _ in range(3):
-        with pytest.raises(ErpUnavailable, match="HTTP 500") as info:
+        with pytest.raises(ErpUnavailable, match="HTTP 503") as info:
             await adapter.get_card("C1")
         assert "SECRET" not in info.value.message
     with pytest.raises(ErpUnavailable, match="breaker"):
