@@ -21,6 +21,7 @@ from pydantic import SecretStr
 from starlette.requests import Request
 from starlette.responses import Response
 
+from vtexbridge.errors import VtexbridgeError
 from vtexbridge.providers.errors import BadRequest, ProviderError, Unauthorized
 from vtexbridge.untrusted import UntrustedInput, check_id, parse_json
 
@@ -86,7 +87,9 @@ def json_response(data: Any, status: int = 200) -> Response:
 
 
 def guarded(fn: Handler) -> Handler:
-    """Protocol errors become their status and ``{"error": {"code", "message"}}``; anything else a 500."""
+    """Protocol errors become their status and ``{"error": {"code", "message"}}``; another vtexbridge
+    error (the state database busy or unreachable) a 503 VTEX retries (500 when not transient), with a
+    fixed message: the detail is logged, never answered."""
 
     @wraps(fn)
     async def wrapper(request: Request) -> Response:
@@ -94,9 +97,11 @@ def guarded(fn: Handler) -> Handler:
             return await fn(request)
         except ProviderError as e:
             if e.status >= 500:
-                _log.warning(
-                    "%s %s: %s", request.method, request.scope.get("route_name", "provider"), e.message
-                )
+                _log.warning("%s provider call: %s", request.method, e.message)
             return json_response({"error": {"code": e.code, "message": e.message}}, e.status)
+        except VtexbridgeError as e:
+            _log.error("%s provider call failed: %s", request.method, e.user_message)
+            body = {"error": {"code": "unavailable", "message": "the provider is unavailable; retry"}}
+            return json_response(body, 503 if e.retryable else 500)
 
     return wrapper
