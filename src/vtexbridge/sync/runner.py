@@ -28,6 +28,7 @@ from vtexbridge.errors import ConfigError, DependencyBlocked, StateLocked
 from vtexbridge.observability import Metrics, log_record_errors
 from vtexbridge.state.models import RunStatus
 from vtexbridge.state.store import StateStore
+from vtexbridge.sync.adopt import adopt_before_sync
 from vtexbridge.sync.apply import ApplyResult, Executor, Progress, error_row
 from vtexbridge.sync.calls import Calls, read_current
 from vtexbridge.sync.graph import ENTITIES_OF, Kind
@@ -63,6 +64,8 @@ class SyncOptions:
     show: str | None = None
     report_path: Path | None = None
     write_report: bool = True
+    adopt: bool | None = None
+    """h7 (#12): look VTEX up before creating (sync/adopt.py). None: a live run does, a dry run does not."""
 
 
 @dataclass(repr=False)
@@ -156,10 +159,27 @@ async def run_sync(
         plan = make_plan(
             reader, StoreView(store, account), mapper=mapper, only=options.only or None, sources=sources
         )
+        adoption = None
+        if options.adopt if options.adopt is not None else not options.dry_run:
+            # h7 (#12): match the creates with what VTEX holds, record the matches, plan again
+            try:
+                plan, adoption = await adopt_before_sync(
+                    settings, store, reader, plan, mapper=mapper, only=options.only or None, sources=sources,
+                    record=not options.dry_run, http_transport=http_transport, clock=clock,
+                )  # fmt: skip
+            except VtexError as e:
+                if not options.dry_run:
+                    run_id = store.start_run(account, "sync", holder=_holder())
+                    store.finish_run(
+                        run_id, RunStatus.FAILED, counts={}, requests=0, errors=1, message=e.user_message
+                    )
+                raise
         if plan.errors:
             add_rows(reader, plan.errors)  # the planner's errors name the file; this adds the row
         report = RunReport.of_plan(plan, account=account, dry_run=options.dry_run, started_at=started)
         outcome = SyncOutcome(plan, report)
+        if adoption is not None and (adoption.reads or adoption.rows):
+            outcome.extra["adoption"] = adoption.to_json()
         if options.dry_run:
             if options.show:
                 report.diffs = await _diffs(settings, plan, options.show, mapper, http_transport, clock)
