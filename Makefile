@@ -1,4 +1,5 @@
 # Two commands for a newcomer:  `make demo` (the main job, embedded defaults)  and  `make check` (tests).
+# `make demo ARGS="--port 0 --no-wait"` passes options to `vtexbridge demo` (see `vtexbridge demo --help`).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -17,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/vtexbridge demo
+	$(BIN)/vtexbridge demo $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check $(CODE)

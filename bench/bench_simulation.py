@@ -25,9 +25,13 @@ from pathlib import Path
 import httpx
 from pydantic import SecretStr
 
+from figures import figure_line
 from vtexbridge.marketplace.runtime import MarketplaceRuntime
 from vtexbridge.marketplace.seller.simulation import FixedOffer, Offer
 from vtexbridge.marketplace.settings import MarketplaceSettings
+
+P99_TARGET_MS = 50.0
+"""The fulfillment simulation must answer VTEX's checkout with p99 under 50 ms."""
 
 KEY, TOKEN = "vtexappkey-bench-KEY", "bench-token"
 
@@ -146,10 +150,19 @@ def main() -> None:
         server.terminate()
         server.join(5)
 
+    p99_http = _percentile(times, 99)
     print(
         f"simulation over HTTP, {args.items}-item cart, {len(ids):,} SKUs, {args.requests} requests: "
         f"p50 {statistics.median(times):.2f} ms  p90 {_percentile(times, 90):.2f} ms  "
-        f"p99 {_percentile(times, 99):.2f} ms  max {max(times):.2f} ms"
+        f"p99 {p99_http:.2f} ms  max {max(times):.2f} ms"
+    )
+    print(
+        figure_line(
+            "figure",
+            f"p99 {p99_http:.2f} ms over HTTP",
+            f"p99 < {P99_TARGET_MS:g} ms",
+            p99_http < P99_TARGET_MS,
+        )
     )
 
     # the pure function alone, in this process
@@ -169,7 +182,7 @@ def main() -> None:
         simulate(cart, index, options, now)
         pure.append((time.perf_counter() - t0) * 1000)
     p50, p99 = statistics.median(pure) * 1000, _percentile(pure, 99) * 1000
-    print(f"simulate() alone: p50 {p50:.0f} µs  p99 {p99:.0f} µs")
+    print(f"simulate() alone: p50 {p50:.0f} µs  p99 {p99:.0f} µs (a breakdown, no target of its own)")
 
 
 if __name__ == "__main__":

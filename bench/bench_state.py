@@ -20,8 +20,17 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from figures import figure_line
 from vtexbridge.state import Accepted, StateStore, migrations
 from vtexbridge.state.engine import normalise_url
+
+WRITE_TARGET = 7_500
+"""Rows/s the store must write: 10x VTEX's fastest sync budget (catalog, 750 requests/s per account),
+so that recording what VTEX accepted never slows a sync."""
+LOAD_TARGET = 100_000
+"""Rows/s the planner's index must load: 1M entities in 10 s, a twentieth of the 1M no-change target."""
+BYTES_TARGET = 400
+"""Memory per entity of the index (the 1M no-change re-sync must fit in about 1 GB)."""
 
 
 def rss_mb() -> float:
@@ -49,10 +58,23 @@ def run(label: str, url: str, rows: int, batch: int) -> None:
         index = store.load_entity_index("bench", "sku")
         load_s = time.perf_counter() - t0
         grown = rss_mb() - before
+    per_row = grown * 1e6 / max(len(index), 1)
     print(
         f"{label:<10} {len(index):>10,} rows  write {write_s:6.2f}s ({rows / write_s:,.0f}/s)  "
-        f"load {load_s:5.2f}s  index RSS +{grown:,.0f} MB ({grown * 1e6 / max(len(index), 1):.0f} B/row)"
+        f"load {load_s:5.2f}s  index RSS +{grown:,.0f} MB ({per_row:.0f} B/row)"
     )
+    checks = (
+        (
+            "write",
+            f"{rows / write_s:,.0f} rows/s",
+            f">= {WRITE_TARGET:,} rows/s",
+            rows / write_s >= WRITE_TARGET,
+        ),
+        ("load", f"{rows / load_s:,.0f} rows/s", f">= {LOAD_TARGET:,} rows/s", rows / load_s >= LOAD_TARGET),
+        ("index memory", f"{per_row:.0f} B/row", f"<= {BYTES_TARGET} B/row", per_row <= BYTES_TARGET),
+    )
+    for name, figure, target, met in checks:
+        print(f"{'':<10} " + figure_line(name, figure, target, met))
 
 
 def main() -> None:

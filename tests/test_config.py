@@ -179,3 +179,50 @@ def test_non_secret_key_in_the_secrets_file_is_refused(tmp_path: Path) -> None:
     sec = write(tmp_path / "s.toml", "[web]\nport = 1\n")
     with pytest.raises(ConfigError, match=r"unknown keys \['web.port'\]"):
         load_settings(env={"VTEXBRIDGE_SECRETS_FILE": str(sec)})
+
+
+def test_a_typo_in_the_file_gets_a_did_you_mean(tmp_path: Path) -> None:
+    cfg = tmp_path / "vtexbridge.toml"
+    cfg.write_text('[vtex]\nacount = "acme"\n[orders.feeed]\nenabled = false\n[web]\nprot = 1\n')
+    with pytest.raises(ConfigError) as e:
+        load_settings(cfg, env={})
+    problems = e.value.problems
+    assert any(p.startswith("vtex.acount") and "did you mean vtex.account?" in p for p in problems)
+    assert any(p.startswith("orders.feeed") and "did you mean orders.feed?" in p for p in problems)
+    assert any(p.startswith("web.prot") and "did you mean web.port?" in p for p in problems)
+
+
+def test_a_typo_in_the_environment_names_the_right_variable() -> None:
+    with pytest.raises(ConfigError) as e:
+        load_settings(None, env={"VTEXBRIDGE_VTEX__ACOUNT": "acme"})
+    [problem] = e.value.problems
+    assert "did you mean VTEXBRIDGE_VTEX__ACCOUNT?" in problem
+    with pytest.raises(ConfigError) as e:
+        load_settings(None, env={"VTEXBRIDGE_VTX__ACCOUNT": "acme"})
+    assert "did you mean VTEXBRIDGE_VTEX__<KEY>?" in e.value.problems[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "meant"),
+    [
+        ("VTEXBRIDGE_VTEX_BASE_URL", "VTEXBRIDGE_VTEX__BASE_URL"),
+        ("VTEXBRIDGE_VTEX_APP_KEY", "VTEXBRIDGE_VTEX__APP_KEY"),
+        ("VTEXBRIDGE_ORDERS_FEED_ENABLED", "VTEXBRIDGE_ORDERS__FEED__ENABLED"),
+        ("VTEXBRIDGE_ORDERS__FEED_ENABLED", "VTEXBRIDGE_ORDERS__FEED__ENABLED"),
+    ],
+)
+def test_one_underscore_where_two_separate_keys_is_a_likely_mistake(name: str, meant: str) -> None:
+    with pytest.raises(ConfigError, match="likely mistake") as e:
+        load_settings(None, env={name: "http://127.0.0.1:8710"})
+    [problem] = e.value.problems
+    assert f"environment variable {name} is not read" in problem and f"did you mean {meant}?" in problem
+
+
+def test_other_vtexbridge_variables_are_not_mistakes() -> None:
+    env = {
+        "VTEXBRIDGE_REQUIRE_SERVICES": "1",
+        "VTEXBRIDGE_CHROMIUM": "/usr/bin/chromium",
+        "VTEXBRIDGE_OPENAPI_DIR": "/tmp",
+        "VTEXBRIDGE_VTEX__BASE_URL": "http://127.0.0.1:8710",
+    }
+    assert load_settings(None, env=env).vtex.base_url == "http://127.0.0.1:8710"

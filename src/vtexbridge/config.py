@@ -7,6 +7,7 @@ config that contains them is refused, so they never end up in a file that gets c
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -20,6 +21,7 @@ from vtexbridge.erp.config import ErpSettings
 from vtexbridge.errors import ConfigError, CredentialsError
 from vtexbridge.marketplace.settings import MarketplaceSettings
 from vtexbridge.orders.settings import OrdersSettings
+from vtexbridge.providers.settings import ProvidersSettings
 from vtexbridge.sync.config import SyncSettings
 from vtexbridge.web.settings import WebSettings
 
@@ -28,6 +30,16 @@ CONFIG_ENV = "VTEXBRIDGE_CONFIG"
 SECRETS_ENV = "VTEXBRIDGE_SECRETS_FILE"
 DEFAULT_CONFIG_NAME = "vtexbridge.toml"
 SECRET_KEYS = ("app_key", "app_token", "user_token")
+
+DEFAULT_CREDENTIAL_HOSTS = (
+    "*.vtexcommercestable.com.br",
+    "*.vtexcommercebeta.com.br",
+    "*.vtexpayments.com.br",
+    "*.myvtex.com",
+    "*.vtex.com",
+    "*.vtex.com.br",
+)
+"""VTEX's own domains: where our VTEX app key and token may go by default."""
 
 _ACCOUNT_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
@@ -72,6 +84,18 @@ class VtexSettings(_Section):
     )
     breaker_cooldown_s: float = Field(default=30.0, gt=0)
     limits: list[RouteLimit] = Field(default_factory=list, description="Overrides of the published budgets.")
+    # h4-transport (#11, #15): where our credentials may go; budgets shared across processes
+    credential_hosts: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_CREDENTIAL_HOSTS),
+        description="Hosts (exact, or '*.domain') that our app key and token may be sent to when a "
+        "call names its own URL (a marketplace's services endpoint); always over https, except to "
+        "loopback (the local sandbox).",
+    )
+    shared_limits_url: SecretStr | None = Field(
+        default=None,
+        description="redis://... to share the account's rate budgets between processes (several "
+        "serve or sync processes of one account); unset, each process keeps its own budgets.",
+    )
 
     @field_validator("account")
     @classmethod
@@ -143,6 +167,7 @@ class Settings(BaseModel):
     orders: OrdersSettings = Field(default_factory=OrdersSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     marketplace: MarketplaceSettings = Field(default_factory=MarketplaceSettings)
+    providers: ProvidersSettings = Field(default_factory=ProvidersSettings)
     config_path: Path | None = Field(default=None, exclude=True)
 
 
@@ -243,11 +268,89 @@ def _secrets_from_file(path: Path) -> list[tuple[tuple[str, ...], str]]:
     return found
 
 
+def _env_name(loc: tuple[int | str, ...]) -> str:
+    return ENV_PREFIX + "__".join(str(p).upper() for p in loc)
+
+
 def _describe(loc: tuple[int | str, ...], env_tree_keys: set[str]) -> str:
     dotted = ".".join(str(p) for p in loc)
-    env_name = ENV_PREFIX + "__".join(str(p).upper() for p in loc)
     origin = "environment" if dotted in env_tree_keys else "config file"
-    return f"{dotted} (from {origin}; env override {env_name})"
+    return f"{dotted} (from {origin}; env override {_env_name(loc)})"
+
+
+# --- near misses: "did you mean" ------------------------------------------------------------------
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The settings model an annotation holds (``X``, ``X | None``, ``list[X]``), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        inner = _model_of(arg)
+        if inner is not None:
+            return inner
+    return None
+
+
+def _section_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The settings model at ``loc`` (list indexes skipped), or None when ``loc`` leads nowhere."""
+    model: type[BaseModel] | None = Settings
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        info = model.model_fields.get(part)
+        model = _model_of(info.annotation) if info is not None else None
+    return model
+
+
+def _suggestion(loc: tuple[int | str, ...], from_env: bool) -> str:
+    """`` (did you mean vtex.account?)`` for an unknown key close to a real one; else empty."""
+    model = _section_at(loc[:-1])
+    if model is None or not isinstance(loc[-1], str):
+        return ""
+    names = [n for n in model.model_fields if n != "config_path"]
+    close = difflib.get_close_matches(loc[-1].lower(), names, n=1, cutoff=0.6)
+    if not close:
+        return f" (known keys here: {', '.join(names)})" if len(names) <= 12 else ""
+    right = (*loc[:-1], close[0])
+    shown = _env_name(right) if from_env else ".".join(str(p) for p in right)
+    if from_env and _model_of(model.model_fields[close[0]].annotation) is not None:
+        shown += "__<KEY>"  # a section: its keys are the variables
+    return f" (did you mean {shown}?)"
+
+
+def _leaf_paths(tokens: list[str], model: type[BaseModel]) -> list[tuple[str, ...]]:
+    """Ways of reading ``tokens`` (an env name split at ``_``) as a path of settings keys."""
+    found: list[tuple[str, ...]] = []
+    for n in range(1, len(tokens) + 1):
+        name = "_".join(tokens[:n])
+        info = model.model_fields.get(name)
+        if info is None or name == "config_path":
+            continue
+        rest, inner = tokens[n:], _model_of(info.annotation)
+        if not rest:
+            found.append((name,))
+        elif inner is not None:
+            found += [(name, *tail) for tail in _leaf_paths(rest, inner)]
+    return found
+
+
+def misspelt_env(env: Mapping[str, str]) -> list[str]:
+    """Environment variables that look like a setting with ``_`` where ``__`` separates the keys
+    (``VTEXBRIDGE_VTEX_BASE_URL``): they are not read, which silently keeps the default."""
+    problems = []
+    for name in sorted(env):
+        if not name.startswith(ENV_PREFIX) or name in (CONFIG_ENV, SECRETS_ENV):
+            continue
+        tokens = name[len(ENV_PREFIX) :].lower().replace("__", "_").split("_")
+        names = [_env_name(p) for p in _leaf_paths(tokens, Settings) if len(p) > 1]
+        if names and name not in names:
+            right = names[0]
+            problems.append(
+                f"environment variable {name} is not read (one '_' where keys are separated by '__'): "
+                f"did you mean {right}?"
+            )
+    return problems
 
 
 def _flatten_keys(tree: Mapping[str, Any], prefix: str = "") -> set[str]:
@@ -282,6 +385,9 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
             f"environment ({ENV_PREFIX}VTEX__APP_KEY, {ENV_PREFIX}<SECTION>__<KEY>, ...) or a secrets file "
             f"({SECRETS_ENV})"
         )
+    misspelt = misspelt_env(env)
+    if misspelt:
+        raise ConfigError("likely mistake in the environment", problems=misspelt)
     env_tree = _env_overrides(env)
     tree = _merge(file_tree, env_tree)
     vtex = tree.setdefault("vtex", {})
@@ -304,5 +410,11 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         return Settings.model_validate({**tree, "config_path": path})
     except ValidationError as e:
         env_keys = _flatten_keys(env_tree)
-        problems = [f"{_describe(err['loc'], env_keys)}: {err['msg']}" for err in e.errors()]
+        problems = []
+        for err in e.errors():
+            hint = ""
+            if err["type"] == "extra_forbidden":
+                dotted = ".".join(str(p) for p in err["loc"])
+                hint = _suggestion(err["loc"], from_env=dotted in env_keys)
+            problems.append(f"{_describe(err['loc'], env_keys)}: {err['msg']}{hint}")
         raise ConfigError(f"invalid configuration ({path or 'defaults'})", problems=problems) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from orders_acceptance_support import CountingSink, until
 
+from vtexbridge.erp.sinks.folder import FolderSink
 from vtexbridge.orders.service import OrdersService
 from vtexbridge.state import StateStore, migrations
 from vtexbridge.state.engine import normalise_url
@@ -36,17 +38,18 @@ def pg_state(pg_url: str) -> Iterator[str]:
 
 
 async def test_two_workers_on_postgresql(tmp_path: Path, pg_state: str) -> None:
-    sink = CountingSink(tmp_path / "erp" / "orders")
+    erp = FolderSink(tmp_path / "erp" / "orders", fsync=False)  # one ERP, two workers handing to it
+    sink, second_sink = CountingSink(erp), CountingSink(erp)
     async with OrdersHarness(tmp_path, sink=sink, state_url=pg_state) as h:
         second_store = StateStore(pg_state)
         second = OrdersService(
-            h.settings, store=second_store, client=h.service.client, sink=sink, worker="second-worker"
+            h.settings, store=second_store, client=h.service.client, sink=second_sink, worker="second-worker"
         )
         stop = asyncio.Event()
         workers = [asyncio.create_task(h.service.run(stop)), asyncio.create_task(second.run(stop))]
         try:
             ids = await h.place(40)
-            await until(lambda: len(sink.writes) == 40, what="40 orders on PostgreSQL")
+            await until(lambda: len(sink.handed + second_sink.handed) == 40, what="40 orders on PostgreSQL")
             for oid in ids:
                 h.drop_action(
                     f"inv-{oid}.json",
@@ -78,8 +81,11 @@ async def test_two_workers_on_postgresql(tmp_path: Path, pg_state: str) -> None:
             stop.set()
             await asyncio.gather(*workers)
             second_store.close()
-        assert set(sink.writes.values()) == {1}
+        handed = sink.handed + second_sink.handed
+        assert len(handed) == 40 and set(handed.values()) == {1}  # each order handed to the ERP once
+        assert sink.handed and second_sink.handed  # and both workers delivered some
         assert await h.requests(route="/api/oms/pvt/orders/{orderId}/start-handling") == 40
         assert await h.requests(route="/api/oms/pvt/orders/{orderId}/invoice", method="POST") == 40
-        claimed_by = {a.claimed_by for a in h.state.list_actions("sandbox", limit=200)}
-        assert len(claimed_by) >= 1 and h.state.engine.dialect.name == "postgresql"
+        claimed_by = Counter(a.claimed_by for a in h.state.list_actions("sandbox", limit=200))
+        assert set(claimed_by) == {h.service.worker, "second-worker"}, claimed_by  # both ran actions
+        assert h.state.engine.dialect.name == "postgresql"

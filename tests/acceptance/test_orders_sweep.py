@@ -48,8 +48,8 @@ async def test_sweep_delivers_what_no_event_announced(tmp_path: Path) -> None:
         assert report is not None and report.complete
         assert report.delivered == 80
 
-        assert sorted(sink.writes) == sorted(f"{oid}:ready-for-handling" for oid in ids)
-        assert len(sink.writes) == 80 and set(sink.writes.values()) == {1}
+        assert sorted(sink.handed) == sorted(f"{oid}:ready-for-handling" for oid in ids)
+        assert len(sink.handed) == 80 and set(sink.handed.values()) == {1}
         assert await h.requests(route=START) == 80
         assert all(len(h.state.list_deliveries("sandbox", oid)) == 1 for oid in ids)
         assert set((await h.statuses()).values()) == {"handling"}
@@ -58,7 +58,7 @@ async def test_sweep_delivers_what_no_event_announced(tmp_path: Path) -> None:
         await h.service.run(once=True)
         again = h.service.sweep.last
         assert again is not None and again.delivered == 0
-        assert len(sink.writes) == 80 and set(sink.writes.values()) == {1}
+        assert len(sink.handed) == 80 and set(sink.handed.values()) == {1}
         assert await h.requests(route=START) == 80
 
 
@@ -76,4 +76,4 @@ async def test_sweep_window_moves_only_after_a_complete_sweep(tmp_path: Path) ->
         assert report.listed == 1 and report.delivered == 1 and report.complete  # the 2 are handling now
         since, until = await h.service.sweep.window()
         assert (until - since).total_seconds() < 120  # since the last sweep, minus the lookback
-        assert len(sink.writes) == 3 and set(sink.writes.values()) == {1}
+        assert len(sink.handed) == 3 and set(sink.handed.values()) == {1}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,6 +71,8 @@ def test_run_status_actions_and_replay(tmp_path: Path, sandbox: Served) -> None:
     code, out = run(e, "run", "--once")
     assert code == 0, out
     assert "feed: 2 event(s) read" in out and "2 delivered" in out
+    assert "inbox: 0 hook notification(s) processed, 0 waiting" in out
+    assert "actions: 0 delivered, 0 refused, 0 failed, 0 waiting" in out
     assert (tmp_path / "erp" / "orders" / f"{a}.ready-for-handling.json").exists()
 
     actions = tmp_path / "erp" / "actions"
@@ -78,7 +81,11 @@ def test_run_status_actions_and_replay(tmp_path: Path, sandbox: Served) -> None:
     )
     (actions / "cancel.json").write_text(json.dumps({"type": "cancel", "orderId": a, "reason": "too late"}))
     code, out = run(e, "run", "--once")
-    assert code == 0, out
+    assert code == 1, out  # VTEX refused the cancellation: cron notices
+    assert "action files: 2 read, 0 refused, 2 action(s) queued" in out
+    assert "actions: 1 delivered, 1 refused, 0 failed, 0 waiting" in out
+    assert "refused: #2 cancel of order" in out and "HTTP 400" in out
+    assert "vtexbridge orders requeue 2" in out
     assert (actions / "done" / "inv.json").exists() and (
         actions / "rejected" / "cancel.json.error.json"
     ).exists()
@@ -86,11 +93,23 @@ def test_run_status_actions_and_replay(tmp_path: Path, sandbox: Served) -> None:
     code, out = run(e, "status")
     assert code == 0, out
     assert a in out and b in out and "handling" in out and "1 action(s) rejected or failed" in out
+    assert "invoiced" in out  # VTEX's status now, not the first one seen
+    narrow = run({**e, "COLUMNS": "80"}, "status")[1]
+    assert max(len(line) for line in narrow.splitlines()) <= 80, narrow
+    assert a in narrow and "…" not in narrow  # nothing cut
+    assert re.search(r"\d\d-\d\d \d\d:\d\d", narrow)  # short, whole times
+    narrower = run({**e, "COLUMNS": "60"}, "status")[1]
+    assert max(len(line) for line in narrower.splitlines()) <= 60 and "…" not in narrower, narrower
 
-    code, out = run(e, "status", a)
+    code, out = run({**e, "COLUMNS": "80"}, "status", a)
     assert code == 0, out
     assert "ready-for-handling" in out and "invoice NF-1" in out and "handling started" in out
-    assert "can no longer be canceled" in out
+    assert "VTEX status        invoiced" in out
+    assert "can no longer be canceled" in " ".join(out.split())
+    assert "…" not in out and max(len(line) for line in out.splitlines()) <= 80, out
+
+    code, out = run(e, "status", "--local")
+    assert code == 0 and "invoiced" in out  # from the invoice VTEX accepted, without asking VTEX
 
     code, out = run(e, "status", a, "--json")
     detail = json.loads(out)
@@ -116,6 +135,17 @@ def test_run_status_actions_and_replay(tmp_path: Path, sandbox: Served) -> None:
 
     code, out = run(e, "status", "nope-01")
     assert code == 1 and "not known" in out
+
+    code, out = run(e, "requeue", str(rejected["id"]))
+    assert code == 0 and f"#{rejected['id']} cancel too late of order {a}: queued again" in out, out
+    code, out = run(e, "requeue", str(rejected["id"]))
+    assert code == 1 and "is pending" in out  # only rejected or failed actions
+    assert run(e, "requeue", "999")[0] == 1
+    code, out = run(e, "run", "--once")
+    assert code == 1 and "1 refused" in out  # VTEX refuses it again: still invoiced
+    code, out = run(e, "requeue", "--all", "--order", a)
+    assert code == 0 and "queued again" in out
+    assert run(e, "requeue")[0] == 2
 
 
 def test_run_needs_credentials(tmp_path: Path) -> None:
@@ -211,7 +241,8 @@ def test_run_sends_a_marketplace_seller_order_invoice_to_the_marketplace(
         )
     )
     code, out = run(e, "run", "--once")
-    assert code == 0, out
+    assert code == 1, out  # the marketplace refused the tracking of an unknown invoice
+    assert "actions: 1 delivered, 1 refused, 0 failed" in out
     with httpx.Client(base_url=sandbox.url, headers=ADMIN_HEADERS) as api:
         mkp_order = api.get(f"/_sandbox/marketplace/orders/{mkp_id}").json()
         oms_invoices = api.get(

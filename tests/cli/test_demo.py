@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import threading
 import tomllib
@@ -28,10 +29,17 @@ def test_demo_twice_then_serving_the_dashboard(tmp_path: Path) -> None:
     out = result.output
     for title in ("Start the local VTEX sandbox", "Sync the example ERP store", "Place orders", "Done in"):
         assert title in out
-    assert out.count("VTEX status: invoiced") == 2
+    assert out.count("VTEX: invoiced") == 2
     assert f"vtexbridge sync -c {directory}/vtexbridge.toml" in out  # the equivalent commands
 
     config = tomllib.loads((directory / "vtexbridge.toml").read_text())
+    # Every command printed names the sandbox's real port, the one written to the config.
+    port = int(config["vtex"]["base_url"].rsplit(":", 1)[1])
+    ports = {int(p) for p in re.findall(r"--port (\d+)", out)} | {
+        int(p) for p in re.findall(r"127\.0\.0\.1:(\d+)", out)
+    }
+    assert ports == {port}, out
+    assert f"vtexbridge sandbox --state {directory}/sandbox.db --port {port} &" in out  # restart recipe
     assert "app_token" not in config["vtex"]  # secrets live in secrets.toml only
     assert (directory / "secrets.toml").stat().st_mode & 0o077 == 0
     settings = load_settings(directory / "vtexbridge.toml", env={})
@@ -52,6 +60,9 @@ def test_demo_twice_then_serving_the_dashboard(tmp_path: Path) -> None:
             try:
                 seen["page"] = httpx.get(url, timeout=10).text
                 seen["metrics"] = httpx.get(url.replace("/dashboard/", "/metrics"), timeout=10).text
+                # The recipe's doctor works while the demo (and its sandbox) runs.
+                doctor = CliRunner().invoke(build_app(), ["doctor", "-c", str(directory / "vtexbridge.toml")])
+                seen["doctor"] = f"{doctor.exit_code}\n{doctor.output}"
             finally:
                 server.should_exit = True
 
@@ -65,6 +76,7 @@ def test_demo_twice_then_serving_the_dashboard(tmp_path: Path) -> None:
         assert second.id != first.id and second.requests == 0  # nothing changed, nothing sent
         assert store.count_actions(settings.vtex.account) == {"done": 4}
 
+    assert seen["doctor"].startswith("0\n") and "every API area answered" in seen["doctor"], seen["doctor"]
     page = seen["page"]
     assert "Catalog in VTEX" in page and "sku 150" in page
     assert state.orders[0].order_id in page
@@ -100,3 +112,26 @@ def test_a_busy_dashboard_port_is_reported_before_any_step(tmp_path: Path) -> No
     finally:
         taken.close()
     assert not (tmp_path / ".demo" / "vtexbridge.toml").exists()
+
+
+@pytest.mark.parametrize("command", ["demo", "sandbox", "serve"])
+def test_a_port_out_of_range_is_refused_not_wrapped(command: str, tmp_path: Path) -> None:
+    option = "--port"
+    result = CliRunner().invoke(build_app(), [command, option, "99999"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--port'" in result.output
+    assert not (tmp_path / ".demo").exists()
+
+
+def test_the_sandbox_says_nothing_before_failing_to_bind() -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(build_app(), ["sandbox", "--port", str(port)])
+    finally:
+        taken.close()
+    assert result.exit_code == 2
+    assert "VTEX sandbox on" not in result.output
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -102,3 +103,17 @@ def test_secrets_are_not_printed(vtex: respx.MockRouter) -> None:
     assert code == 1
     assert APP_KEY not in out + err and APP_TOKEN not in out + err
     assert "key *** token *** refused" in err
+
+
+def test_without_a_config_file_it_says_it_uses_defaults_and_which_account(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("VTEXBRIDGE_CONFIG", raising=False)
+    monkeypatch.delenv("VTEXBRIDGE_VTEX__APP_KEY")
+    result = CliRunner().invoke(build_app(), ["doctor"])
+    assert result.exit_code == 2
+    out = " ".join(result.output.split())
+    assert "no config file" in out and "using the defaults and the environment" in out
+    assert "account acme (https://acme.vtexcommercestable.com.br)" in out
+    assert "missing app_key" in out

@@ -331,6 +331,57 @@ async def test_marketplace_services_cancel_example(marketplace: Marketplace, boo
     marketplace.check(path, r)
 
 
+AGREEMENT = "/pvt/orders/{participantOrderId}/changes/{changeRequestId}/send-agreement"
+# The spec's parameters name the path segments `orderId` and `changeId` while its path template says
+# `participantOrderId` and `changeRequestId`; the checker matches by template, so nothing is tolerated.
+
+
+async def test_marketplace_services_send_agreement_example(
+    marketplace: Marketplace, book: ContractBook, tmp_path: Path
+) -> None:
+    spec = book.spec(SERVICES_SPEC)
+    media = spec.resolve(spec.doc["paths"][AGREEMENT]["post"]["requestBody"])["content"]["application/json"]
+    change = "e8532a32-7f7e-434a-88ec-29609f0ede46"
+    path = f"/pvt/orders/1138342255777-01/changes/{change}/send-agreement"
+    headers = {
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+        "X-VTEX-API-AppKey": KEY,
+        "X-VTEX-API-AppToken": TOKEN,
+    }
+    for body in (media["example"], {"agreementType": "Confirmation"}, media["example"]):
+        content = json.dumps(body).encode()
+        spec_request = httpx.Request(
+            "POST", f"http://mkp.example{path}?accountName=seller", content=content, headers=headers
+        )
+        assert _filter(book.check_request(SERVICES_SPEC, spec_request)) == []
+        async with httpx.AsyncClient(timeout=10) as client:
+            url = f"{marketplace.served.url}{marketplace.prefix}/services{path}"
+            r = await client.post(
+                url,
+                params={"accountName": "seller", "token": "contract-secret"},
+                content=content,
+                headers=headers,
+            )
+        assert r.status_code == 200, r.text
+        marketplace.check(path, r)
+        assert r.json() == {"orderId": "1138342255777-01", "changeRequestId": change, **body}
+    async with httpx.AsyncClient(timeout=10) as client:
+        url = f"{marketplace.served.url}{marketplace.prefix}/services{path}?token=contract-secret"
+        bad = await client.post(url, json={"agreementType": "Maybe"})
+        unknown = await client.post(url.replace("1138342255777-01", "nope"), json=media["example"])
+    assert bad.status_code == 400
+    assert "agreementType" in bad.text
+    assert unknown.status_code == 404
+    # What the marketplace side keeps (the catalog sink's order file): both agreements, once each.
+    kept = json.loads((tmp_path / "mkp" / "orders" / "1138342255777-01.json").read_text())
+    assert [(c["changeRequestId"], c["status"]) for c in kept["changes"]] == [(change, "applied")]
+    assert [a["agreementType"] for a in kept["changes"][0]["agreements"]] == [
+        "Acknowledgment",
+        "Confirmation",
+    ]
+
+
 def test_every_allowance_is_still_needed() -> None:
     """Runs last in this module (pytest keeps file order): every ALLOWED entry was needed above."""
     cases = {n for n, v in globals().items() if n.startswith("test_") and callable(v)}

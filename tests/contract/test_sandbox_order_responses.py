@@ -24,14 +24,32 @@ from vtexbridge.clock import FakeClock
 from vtexbridge.sandbox.app import create_app, route_template
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, SandboxOptions
 from vtexbridge.sandbox.orderflow import orders_runtime
-from vtexbridge.sandbox.routes import admin_orders, feed, marketplace, masterdata, orders
+from vtexbridge.sandbox.routes import (
+    admin_orders,
+    feed,
+    marketplace,
+    masterdata,
+    masterdata_v2,
+    order_changes,
+    orders,
+)
 from vtexbridge.sandbox.seed import seed
 from vtexbridge.sandbox.store import Store
 from vtexbridge.testing.openapi import ContractBook
 
-MODULES: tuple[ModuleType, ...] = (orders, feed, masterdata, marketplace, admin_orders)
+MODULES: tuple[ModuleType, ...] = (
+    orders,
+    order_changes,
+    feed,
+    masterdata,
+    masterdata_v2,
+    marketplace,
+    admin_orders,
+)
 ORDERS_SPEC = "VTEX - Orders API"
 MD_SPEC = "VTEX - MasterData API - v10.2"
+MD2_SPEC = "VTEX - Master Data API - v2"
+V2_ENTITIES = ("Newsletter",)  # the scenario's v2 entity: its answers are checked against the v2 spec
 HEADERS = {
     "X-VTEX-API-AppKey": DEFAULT_APP_KEY,
     "X-VTEX-API-AppToken": DEFAULT_APP_TOKEN,
@@ -40,8 +58,13 @@ HEADERS = {
 }
 
 
-def spec_of(template: str) -> str:
-    """The OpenAPI file that documents a route."""
+def spec_of(template: str, path: str = "") -> str:
+    """The OpenAPI file that documents a route (Master Data: v1 or v2 by the entity of ``path``)."""
+    if template.startswith("/api/dataentities/") and (
+        template.endswith(("/schemas", "/schemas/{schemaName}"))
+        or any(path.startswith(f"/api/dataentities/{name}/") for name in V2_ENTITIES)
+    ):
+        return MD2_SPEC
     if template.startswith(("/api/oms/", "/api/orders/", "/api/order-system/")):
         return ORDERS_SPEC
     if template.startswith("/api/dataentities/"):
@@ -71,6 +94,10 @@ ADMIN = {
     ("POST", "/_sandbox/hook/options"),
     ("GET", "/_sandbox/marketplace/notifications"),
     ("POST", "/_sandbox/marketplace/skusellers"),
+    ("GET", "/_sandbox/order-changes/options"),
+    ("POST", "/_sandbox/order-changes/options"),
+    ("GET", "/_sandbox/masterdata/entities"),
+    ("POST", "/_sandbox/masterdata/entities"),
 }
 
 # (METHOD, route template) -> (substring every tolerated problem contains, why the spec is wrong).
@@ -282,10 +309,12 @@ async def _scenario(call: Recorder) -> None:
     other = await call("POST", "/_sandbox/orders", {"items": [{"skuId": "100", "quantity": 1}]}, expect=201)
     await call("POST", f"{oms}/{other['orderId']}/cancel", {"reason": "cliente"}, expect=200)
     await call("GET", f"{oms}/{other['orderId']}", expect=200)
+    await _change_flows(call)
     await call("DELETE", "/api/orders/hook/config", expect=200)
     await call("DELETE", "/api/orders/feed/config", expect=200)
     # Master Data.
     md = "/api/dataentities"
+    await call("POST", "/_sandbox/masterdata/entities", {"name": "PE"}, expect=201)  # a v1 entity
     created = await call("POST", f"{md}/PE/documents", {"firstName": "Maria", "age": 30}, expect=201)
     doc_id = created["documentId"]
     await call("PATCH", f"{md}/PE/documents", {"id": doc_id, "age": 31}, expect=201)
@@ -293,7 +322,9 @@ async def _scenario(call: Recorder) -> None:
     await call("GET", f"{md}/PE/documents/{doc_id}", expect=200, _fields="_all")
     await call("PUT", f"{md}/PE/documents/{doc_id}", {"firstName": "Marta"}, expect=204)
     await call("PATCH", f"{md}/PE/documents/{doc_id}", {"age": 40}, expect=204)
-    await call("GET", f"{md}/PE/search", expect=200, _fields="_all", _where="age>1")
+    ranged = {"REST-Range": "resources=0-10"}
+    await call("GET", f"{md}/PE/search", expect=200, headers=ranged, _fields="_all", _where="age>1")
+    await call("GET", f"{md}/PE/search", expect=400)  # REST-Range is required
     await call("GET", f"{md}/PE/scroll", expect=200, _size=10, _fields="firstName")
     await call("DELETE", f"{md}/PE/documents/{doc_id}", expect=204)
     customer = await call(
@@ -310,6 +341,7 @@ async def _scenario(call: Recorder) -> None:
         "GET", f"{md}/AD/documents/{address['DocumentId']}", expect=200, _fields="userId,city,addressType"
     )
     await call("DELETE", f"{md}/AD/documents/{address['DocumentId']}", expect=204)
+    await _masterdata_v2(call)
     # Marketplace.
     await call("POST", "/api/notificator/seller1/changenotification/100/price", expect=202)
     await call("POST", "/api/notificator/seller1/changenotification/100/inventory", expect=202)
@@ -381,6 +413,65 @@ async def _scenario(call: Recorder) -> None:
     )
 
 
+async def _masterdata_v2(call: Recorder) -> None:
+    """A v2 entity: schemas, then documents answered in the v2 shapes (checked against the v2 spec)."""
+    md = "/api/dataentities/Newsletter"
+    schema = {
+        "properties": {"email": {"type": "string"}, "optIn": {"type": "boolean"}},
+        "v-indexed": ["email"],
+    }
+    await call("PUT", f"{md}/schemas/v1", schema, expect=200)
+    await call("GET", f"{md}/schemas", expect=200)
+    await call("GET", f"{md}/schemas/v1", expect=200)
+    created = await call("POST", f"{md}/documents", {"email": "a@example.com", "optIn": True}, expect=201)
+    doc_id = created["DocumentId"]
+    await call("PATCH", f"{md}/documents", {"id": doc_id, "optIn": False}, expect=200)
+    await call("GET", f"{md}/documents/{doc_id}", expect=200, _schema="v1", _fields="_all")
+    await call("GET", f"{md}/documents/{doc_id}", expect=400, _fields="_all")  # _schema required
+    ranged = {"REST-Range": "resources=0-10"}
+    await call("GET", f"{md}/search", expect=200, headers=ranged, _schema="v1", _where="optIn=false")
+    await call("GET", f"{md}/search", expect=400, headers=ranged, _where="optIn=false")
+    await call("GET", f"{md}/scroll", expect=200, _schema="v1", _fields="_all")
+    await call("PUT", f"{md}/documents/{doc_id}", {"email": "b@example.com"}, expect=204)
+    await call("PATCH", f"{md}/documents/{doc_id}", {"optIn": True}, expect=204)
+    await call("DELETE", f"{md}/documents/{doc_id}", expect=204)
+    await call("DELETE", f"{md}/schemas/v1", expect=204)
+    await call("GET", "/api/dataentities/NEVER/documents/x", expect=404)  # an entity never created
+
+
+async def _change_flows(call: Recorder) -> None:
+    """Legacy changes, and v2 changes that stop unprocessed, then are retried or canceled."""
+    order = await call("POST", "/_sandbox/orders", {"items": [{"skuId": "100", "quantity": 4}]}, expect=201)
+    oid = order["orderId"]
+    await call("POST", f"/api/oms/pvt/orders/{oid}/start-handling", expect=204)
+    legacy = {
+        "requestId": "change-request-0123",
+        "reason": "Stock shortage",
+        "discountValue": 100,
+        "incrementValue": 0,
+        "itemsRemoved": [{"id": "100", "price": 4990, "quantity": 1}],
+        "itemsAdded": [],
+    }
+    await call("POST", f"/api/oms/pvt/orders/{oid}/changes", legacy, expect=200)
+    await call("POST", f"/api/oms/pvt/orders/{oid}/changes", {"reason": "x"}, expect=400)
+    changes = f"/api/order-system/orders/{oid}/changes"
+    await call("POST", "/_sandbox/order-changes/options", {"failNext": 2}, expect=200)
+    change = {
+        "reason": "troca",
+        "replace": [{"from": {"items": [{"id": "100", "quantity": 1}]}, "to": {"items": []}}],
+    }
+    failed = await call("PATCH", changes, change, expect=202)
+    await call(
+        "POST", f"{changes}/{failed['requestId']}/retry", {"reason": "again"}, expect=204, an="sandbox"
+    )
+    await call(
+        "POST", f"{changes}/{failed['requestId']}/cancel", {"reason": "late"}, expect=409, an="sandbox"
+    )
+    second = await call("PATCH", changes, change, expect=202)
+    await call("POST", f"{changes}/{second['requestId']}/cancel", {"reason": "no"}, expect=200, an="sandbox")
+    await call("POST", f"{changes}/{second['requestId']}/retry", {"reason": "x"}, expect=409, an="sandbox")
+
+
 def test_every_route_is_exercised_or_declared_admin() -> None:
     routes = declared()
     admin = {r for r in routes if r[1].startswith("/_sandbox")}
@@ -400,10 +491,10 @@ async def test_responses_match_the_spec(recorded: list[Exchange]) -> None:
     problems: list[str] = []
     used: set[tuple[str, str]] = set()
     for e in recorded:
-        assert book.find(spec_of(e.template), e.method, e.path) is not None, (
+        assert book.find(spec_of(e.template, e.path), e.method, e.path) is not None, (
             f"{e.method} {e.path} is not in the spec"
         )
-        found = book.check_response(spec_of(e.template), e.method, e.path, e.status, e.body)
+        found = book.check_response(spec_of(e.template, e.path), e.method, e.path, e.status, e.body)
         allowed = ALLOWED.get((e.method, e.template))
         if allowed is not None and any(allowed[0] in p for p in found):
             used.add((e.method, e.template))

@@ -18,10 +18,24 @@ import pytest
 
 from vtexbridge.sandbox.app import create_app, route_template
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, SandboxOptions
-from vtexbridge.sandbox.routes import catalog, logistics, pricing
+from vtexbridge.sandbox.routes import (
+    catalog,
+    catalog_legacy_specs,
+    catalog_listing,
+    catalog_sellers,
+    logistics,
+    pricing,
+)
 from vtexbridge.testing.openapi import ContractBook
 
-SPECS = {catalog: "VTEX - Catalog API", pricing: "VTEX - Pricing API", logistics: "VTEX - Logistics API"}
+SPECS = {
+    catalog: "VTEX - Catalog API",
+    catalog_legacy_specs: "VTEX - Catalog API",
+    catalog_listing: "VTEX - Catalog API",
+    catalog_sellers: "VTEX - Catalog API",
+    pricing: "VTEX - Pricing API",
+    logistics: "VTEX - Logistics API",
+}
 AUTH = {"X-VTEX-API-AppKey": DEFAULT_APP_KEY, "X-VTEX-API-AppToken": DEFAULT_APP_TOKEN}
 
 # (METHOD, route template) -> (substring every tolerated problem contains, why the spec is wrong).
@@ -124,6 +138,21 @@ async def scenario(call: Recorder) -> None:
     )
     await call("GET", f"{sys}/pub/specification/fieldvalue/{field['Id']}")
     await call("GET", f"{sys}/pvt/specification/fieldValue/{value['FieldValueId']}")
+    legacy_field = {
+        "Name": "Fabric",
+        "CategoryId": child["Id"],
+        "FieldTypeId": 7,
+        "FieldGroupId": group["Id"],
+        "Description": None,
+        "DefaultValue": None,
+    }
+    legacy_id = await call("POST", f"{sys}/pvt/specification/field", legacy_field)
+    await call(
+        "PUT", f"{sys}/pvt/specification/field", {**legacy_field, "FieldId": legacy_id, "IsFilter": True}
+    )
+    legacy_value = {"FieldId": legacy_id, "Name": "Linen", "Text": "Linen", "IsActive": True, "Position": 1}
+    await call("POST", f"{sys}/pvt/specification/fieldValue", legacy_value)
+    await call("PUT", f"{sys}/pvt/specification/fieldValue", {**legacy_value, "Text": "Pure linen"})
     # products
     product_body = {
         "Name": "Tee",
@@ -144,6 +173,8 @@ async def scenario(call: Recorder) -> None:
         {"FieldId": field["Id"], "FieldValueId": value["FieldValueId"]},
     )
     await call("GET", f"{cat}/product/{pid}/specification")
+    await call("POST", f"{sys}/pvt/products/{pid}/specification", [{"Id": legacy_id, "Value": ["Linen"]}])
+    await call("GET", f"{sys}/pvt/products/{pid}/specification")
     names = {
         "FieldName": "Material",
         "GroupName": "Technical",
@@ -215,7 +246,28 @@ async def scenario(call: Recorder) -> None:
     )
     await call("DELETE", f"{s2}/specification/{spec2['Id']}")
     await call("DELETE", f"{s2}/specification")
+    await call("GET", f"{sys}/pvt/products/GetProductAndSkuIds?_from=1&_to=10")
+    await call("GET", f"{sys}/pvt/sku/stockkeepingunitidsbysaleschannel?sc=1&page=1&pageSize=10")
+    await call("POST", f"{sys}/pvt/skuseller/changenotification/{sid}", expect=404)
+    bind = {"sellerId": "seller1", "sellerSkuId": "77", "skuId": sid}
+    assert (await call.client.post("/_sandbox/marketplace/skusellers", json=bind)).status_code == 201
+    await call("POST", f"{sys}/pvt/skuseller/changenotification/{sid}")
     await call("DELETE", f"{cat}/product/{pid}/salespolicy/1")
+    # sellers
+    seller = {"SellerId": "pedrostore", "Name": "Pedro", "Email": "p@example.com", "Password": "secret"}
+    await call("POST", f"{sys}/pvt/seller", seller)
+    await call("PUT", f"{sys}/pvt/seller", {**seller, "UrlLogo": "/logo"})
+    await call("GET", f"{sys}/pvt/seller/list")
+    await call("GET", f"{sys}/pvt/seller/pedrostore")
+    await call("GET", f"{sys}/pvt/sellers/1")
+    # error answers (validated against the spec where it documents them)
+    await call("GET", f"{sys}/pvt/seller/nobody", expect=404)
+    await call("PUT", f"{sys}/pvt/seller", {"SellerId": "nobody", "Name": "x"}, expect=404)
+    await call("POST", f"{sys}/pvt/seller", seller, expect=409)
+    await call("GET", f"{sys}/pvt/products/GetProductAndSkuIds?_from=5&_to=1", expect=400)
+    await call("GET", f"{sys}/pvt/sku/stockkeepingunitidsbysaleschannel", expect=400)
+    await call("PUT", f"{sys}/pvt/specification/field", {**legacy_field, "FieldId": 999_999}, expect=404)
+    await call("GET", f"{sys}/pvt/products/999999/specification", expect=404)
     # pricing
     p = f"/pricing/prices/{sid}"
     fixed = {"tradePolicyId": "1", "value": 19.9, "listPrice": 25, "minQuantity": 1}

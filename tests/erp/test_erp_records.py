@@ -216,4 +216,26 @@ def test_sku_key_is_at_most_50_characters() -> None:
     assert [(e.field, e.message) for e in errors] == [
         ("key", "is 51 characters long; VTEX allows at most 50")
     ]
-    assert errors[0].record == RecordRef("skus", None, "skus.jsonl", 4)
+    assert errors[0].record == RecordRef("skus", "S" * 51, "skus.jsonl", 4), "named: its key is readable"
+
+
+def test_an_error_names_its_key_whenever_the_key_can_be_read() -> None:
+    """A too-long product key, an invalid EAN, an image URL that is not one: the row's key is taken
+    as written, so the error names the record (and the read is not taken as incomplete)."""
+    from vtexbridge.erp.errors import makes_incomplete
+    from vtexbridge.erp.records import Ean, Product, SkuImage
+
+    product = RowBuilder(Product, None, source="products.csv").explain(
+        {"key": "P" * 101, "name": "n", "category_key": "c", "brand_key": "b"}, 2
+    )
+    ean = RowBuilder(Ean, None, source="eans.csv").explain({"sku_key": "S1", "ean": "1234"}, 3)
+    image = RowBuilder(SkuImage, None, source="sku_images.csv").explain(
+        {"sku_key": "S1", "url": "not a url"}, 4
+    )
+    assert [e.record.key for e in (*product, *ean, *image) if e.record] == [
+        "P" * 101, "S1|1234", "S1|not a url",
+    ]  # fmt: skip
+    assert not any(makes_incomplete(e) for e in (*product, *ean, *image))
+    missing = RowBuilder(Sku, None, source="skus.jsonl").explain(dict(ROWS[0], key=""), 5)
+    assert missing[0].record is not None and missing[0].record.key is None
+    assert makes_incomplete(missing[0]), "no key to name: some record may be missing from the read"

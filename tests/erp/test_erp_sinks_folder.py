@@ -88,8 +88,39 @@ def test_concurrent_writers_never_replace_each_other(tmp_path: Path) -> None:
     assert len(list(tmp_path.iterdir())) == 1
 
 
-def test_unsafe_characters_in_names() -> None:
-    assert file_name("a/b\\c:d", "x y") == "a_b_c_d.x_y.json"
+def test_unsafe_characters_in_names_are_escaped_not_replaced() -> None:
+    assert file_name("a/b\\c:d", "x y") == "a%2Fb%5Cc%3Ad.x%20y.json"
+    assert file_name("1300000000042-01", "ready-for-handling") == "1300000000042-01.ready-for-handling.json"
+    assert file_name("..", "canceled") == "%2E%2E.canceled.json"  # never hidden, never a path
+
+
+def test_ids_that_differ_only_in_unsafe_characters_get_distinct_files(tmp_path: Path) -> None:
+    """Measured before the fix: COLL/1, COLL_1, COLL:1 and COLL 1 shared one file; three of the
+    four orders were recorded as delivered and never reached the ERP."""
+    sink = FolderSink(tmp_path, fsync=False)
+    ids = ["COLL/1", "COLL_1", "COLL:1", "COLL 1", "COLL%2F1", "COLL.1"]
+    results = [sink.write(delivery(oid)) for oid in ids]
+    assert [r.written for r in results] == [True] * len(ids)
+    assert len({r.erp_ref for r in results}) == len(ids)
+    for oid, result in zip(ids, results, strict=True):
+        assert json.loads(Path(str(result.erp_ref)).read_text())["orderId"] == oid
+
+
+def test_temporary_files_of_a_killed_writer_are_removed_on_start(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead_pid = int(dead.stdout)
+    left = tmp_path / f".1-01.ready-for-handling.json.{dead_pid}.0123456789ab.tmp"
+    live = tmp_path / f".2-01.ready-for-handling.json.{os.getpid()}.0123456789ab.tmp"
+    erp_own = tmp_path / ".erp-working-copy.tmp"  # not ours: left alone
+    for path in (left, live, erp_own):
+        path.write_text("{")
+    FolderSink(tmp_path, fsync=False)
+    assert not left.exists() and live.exists() and erp_own.exists()
 
 
 async def test_an_unwritable_folder_is_a_sink_error(tmp_path: Path) -> None:

@@ -6,10 +6,12 @@ import json
 
 import httpx
 import pytest
+from prometheus_client import CollectorRegistry
 
 from vtexbridge.clock import FakeClock
 from vtexbridge.erp.sinks import OrderDelivery, SinkError, SinkRejected
 from vtexbridge.erp.sinks.http import HttpSink
+from vtexbridge.vtex.metrics import TransportMetrics
 
 DELIVERY = OrderDelivery(
     "acme", "O-1", "ready-for-handling", {"orderId": "O-1", "status": "ready-for-handling"}
@@ -60,7 +62,9 @@ async def test_retries_then_accepts_with_doubling_waits_and_retry_after() -> Non
     sink = sink_with(script, seen, clock)
     result = await sink.deliver(DELIVERY)
     assert result.written and result.erp_ref == "O-1:ready-for-handling"
-    assert clock.sleeps == [1.0, 2.0, 10.0]
+    # the transport's policy: full jitter (the fake clock's random() is 0.5) of 1 s, then 2 s; the
+    # ERP's Retry-After is obeyed as given
+    assert clock.sleeps == [0.5, 1.0, 10.0]
 
 
 async def test_conflict_means_the_erp_has_it() -> None:
@@ -81,6 +85,51 @@ async def test_gives_up_after_the_attempts() -> None:
     with pytest.raises(SinkError, match="after 4 attempts: HTTP 500"):
         await sink.deliver(DELIVERY)
     assert len(seen) == 4
+
+
+async def test_408_and_425_are_retried_and_every_call_is_counted_by_target() -> None:
+    seen: list[httpx.Request] = []
+    registry = CollectorRegistry()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return [httpx.Response(408), httpx.Response(425), httpx.Response(201, json={"id": 9})][len(seen) - 1]
+
+    sink = HttpSink(
+        "https://erp.example.com/orders",
+        clock=FakeClock(),
+        transport=httpx.MockTransport(handler),
+        metrics=TransportMetrics(registry),
+    )
+    result = await sink.deliver(DELIVERY)
+    await sink.aclose()
+    assert result.erp_ref == "9" and len(seen) == 3
+    assert not any(h.lower().startswith("x-vtex") for h in seen[0].headers)  # never our VTEX credentials
+    labels = {"api": "erp-sink", "route": "", "method": "POST"}
+    for status in ("408", "425", "201"):
+        assert registry.get_sample_value("vtexbridge_vtex_requests_total", {**labels, "status": status}) == 1
+
+
+async def test_a_long_retry_after_ends_the_attempts_and_the_password_is_never_shown() -> None:
+    seen: list[httpx.Request] = []
+    clock = FakeClock()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(429, headers={"Retry-After": "120"})
+
+    sink = HttpSink(
+        "https://bridge:s3cret-pw@erp.example.com/orders",
+        backoff_max_s=30.0,
+        clock=clock,
+        transport=httpx.MockTransport(handler),
+    )
+    with pytest.raises(SinkError, match="after 1 attempts: HTTP 429") as info:
+        await sink.deliver(DELIVERY)
+    await sink.aclose()
+    assert len(seen) == 1 and clock.sleeps == []  # the pipeline delivers it again later
+    assert "s3cret-pw" not in str(info.value) and "https://erp.example.com/orders" in str(info.value)
+    assert seen[0].headers["Authorization"].startswith("Basic ")
 
 
 async def test_replay_is_marked() -> None:

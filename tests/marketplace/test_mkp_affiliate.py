@@ -83,7 +83,9 @@ async def test_folder_sink_writes_only_changes_and_keeps_removed_skus(tmp_path: 
     assert removed is not None and removed["removed"] and removed["isActive"] is False
     assert not list((tmp_path / "skus").glob(".*.tmp"))
     assert await sink.put_order({"marketplaceOrderId": "M/1", "status": "placed"}) is True
-    assert (tmp_path / "orders" / "M_1.json").exists()
+    assert (tmp_path / "orders" / "M%2F1.json").exists()
+    assert await sink.put_order({"marketplaceOrderId": "M_1", "status": "placed"}) is True  # another order
+    assert sorted(p.name for p in (tmp_path / "orders").iterdir()) == ["M%2F1.json", "M_1.json"]
 
 
 @pytest.fixture

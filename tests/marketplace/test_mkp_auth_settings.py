@@ -37,7 +37,7 @@ def test_token_in_header_or_query() -> None:
     assert token_matches({"x-vtexbridge-token": "s3"}, {}, secret)
     assert token_matches({}, {"token": "s3"}, secret)
     assert not token_matches({}, {"token": "nope"}, secret)
-    assert token_matches({}, {}, None)
+    assert not token_matches({}, {}, None)  # no secret configured: closed (issue #11)
 
 
 def test_seller_settings_rules() -> None:

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 import respx
+from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
 from vtexbridge.clock import FakeClock
@@ -16,6 +17,7 @@ from vtexbridge.config import VtexSettings
 from vtexbridge.marketplace.seller.outbound import (
     INVOICE,
     MarketplaceServices,
+    ServicesEndpointRefused,
     SkuOffer,
     notify_changes,
     offer_new_skus,
@@ -24,12 +26,17 @@ from vtexbridge.marketplace.seller.outbound import (
 from vtexbridge.marketplace.seller.simulation import Offer, diff_offers
 from vtexbridge.vtex import VtexClient
 from vtexbridge.vtex.errors import BadRequest
+from vtexbridge.vtex.metrics import TransportMetrics
 from vtexbridge.vtex.models.marketplace import SkuSuggestion, SuggestionImage, SuggestionPricing
 
 STORE = "https://mkp.vtexcommercestable.com.br"
 API = "https://api.vtex.com/mkp"
 SETTINGS = VtexSettings(
-    account="mkp", app_key=SecretStr("vtexappkey-mkp-SELLER"), app_token=SecretStr("tok"), max_retries=0
+    account="mkp",
+    app_key=SecretStr("vtexappkey-mkp-SELLER"),
+    app_token=SecretStr("tok"),
+    max_retries=0,
+    credential_hosts=["oms.example", "*.vtexcommercestable.com.br"],
 )
 
 
@@ -153,6 +160,59 @@ async def test_invoice_is_retried_on_503_and_not_on_400() -> None:
         assert refused.call_count == 1
     finally:
         await services.aclose()
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "why"),
+    [
+        ("https://evil.example/api/oms?an=mkp", "evil.example is not an allowed host"),
+        ("http://oms.example/api/oms?an=mkp", "oms.example is not reached over https"),
+        ("http://mkp.vtexcommercestable.com.br/api/oms", "not reached over https"),
+        ("https://oms.example.evil.example/api", "is not an allowed host"),
+    ],
+)
+async def test_credentials_go_only_to_allowed_hosts_over_https(endpoint: str, why: str) -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={})
+
+    services = MarketplaceServices(SETTINGS, http_transport=httpx.MockTransport(answer), clock=FakeClock())
+    with pytest.raises(ServicesEndpointRefused, match=why) as info:
+        await services.send_invoice(endpoint, "1-01", {"type": "Output", "invoiceNumber": "N1"})
+    await services.aclose()
+    assert seen == []  # nothing sent at all
+    assert info.value.status == 403 and "vtex.credential_hosts" in info.value.message
+
+
+async def test_loopback_takes_plain_http_and_every_call_is_counted_by_target() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(503) if len(seen) == 1 else httpx.Response(200, json={"receipt": "r"})
+
+    registry = CollectorRegistry()
+    services = MarketplaceServices(
+        SETTINGS,
+        http_transport=httpx.MockTransport(answer),
+        clock=FakeClock(),
+        metrics=TransportMetrics(registry),
+    )
+    answer_ = await services.send_invoice(
+        "http://127.0.0.1:8999/mkp/api/oms?an=mkp", "1-01", {"type": "Output", "invoiceNumber": "N1"}
+    )
+    await services.aclose()
+    assert answer_ == {"receipt": "r"} and len(seen) == 2
+    assert seen[0].headers["X-VTEX-API-AppKey"] == "vtexappkey-mkp-SELLER"
+    labels = {"api": "marketplace-services", "route": INVOICE, "method": "POST"}
+    sample = registry.get_sample_value
+    assert sample("vtexbridge_vtex_requests_total", {**labels, "status": "503"}) == 1.0
+    assert sample("vtexbridge_vtex_requests_total", {**labels, "status": "200"}) == 1.0
+    assert (
+        sample("vtexbridge_vtex_retries_total", {"api": "marketplace-services", "reason": "unavailable"}) == 1
+    )
 
 
 def test_diff_offers_finds_price_and_stock_changes() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import CollectorRegistry
 
 from vtexbridge.clock import FakeClock
 from vtexbridge.config import Settings, VtexSettings
@@ -23,6 +24,7 @@ from vtexbridge.sandbox.app import create_app
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, SandboxOptions
 from vtexbridge.state import StateStore
 from vtexbridge.vtex.client import VtexClient
+from vtexbridge.vtex.metrics import TransportMetrics
 
 CARD = "4111111111111111"
 VTEX = VtexSettings(
@@ -201,3 +203,38 @@ async def test_vtex_gateway_selects_the_built_in_handler(tmp_path: Any) -> None:
     await protocol.aclose()
     await client.aclose()
     store.close()
+
+
+async def test_no_answer_to_the_card_data_is_not_resent_and_every_call_is_counted() -> None:
+    calls: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path.rsplit("/", 1)[-1])
+        if request.url.path == "/api/pvt/transactions":
+            return httpx.Response(200, json={"id": "T1"})
+        raise httpx.ReadTimeout("no answer", request=request)
+
+    registry = CollectorRegistry()
+    handler = VtexGatewayPayment(
+        VTEX,
+        http_transport=httpx.MockTransport(answer),
+        attempts=3,
+        clock=FakeClock(),
+        metrics=TransportMetrics(registry),
+    )
+    with pytest.raises(
+        PaymentError, match=r"sending the payments of order SLR-1001-01: no answer \(ReadTimeout\)"
+    ):
+        await handler.handle(event())
+    await handler.aclose()
+    assert calls == ["transactions", "payments"]
+    sample = registry.get_sample_value
+    labels = {"api": "payments", "method": "POST"}
+    assert (
+        sample(
+            "vtexbridge_vtex_requests_total", {**labels, "route": "/api/pvt/transactions", "status": "200"}
+        )
+        == 1
+    )
+    payments = {**labels, "route": "/api/pub/transactions/{transactionId}/payments", "status": "timeout"}
+    assert sample("vtexbridge_vtex_requests_total", payments) == 1

@@ -96,11 +96,11 @@ async def test_oms003_is_noted_and_not_retried(tmp_path: Path, monkeypatch: pyte
         [oid] = await h.place(1)
         real = h.service.client.orders.start_handling
 
-        async def someone_else_was_faster(order_id: str, **kw: Any) -> None:
-            await h.admin.post(f"/_sandbox/orders/{order_id}/advance", json={"to": "handling"})
+        async def canceled_meanwhile(order_id: str, **kw: Any) -> None:
+            await h.admin.post(f"/api/oms/pvt/orders/{order_id}/cancel", json={"reason": "shopper"})
             await real(order_id, **kw)
 
-        monkeypatch.setattr(h.service.client.orders, "start_handling", someone_else_was_faster)
+        monkeypatch.setattr(h.service.client.orders, "start_handling", canceled_meanwhile)
         result = await h.service.pipeline.process(event(oid))
         assert result.outcome is Outcome.DELIVERED and result.handling == "refused"
         state = h.state.get_order_state("sandbox", oid)

@@ -13,6 +13,7 @@ from vtexbridge.sandbox.app import (
     resolve_host_account,
     route_template,
 )
+from vtexbridge.sandbox.context import MAX_BODY_BYTES
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, SandboxOptions
 
 AUTH = {"X-VTEX-API-AppKey": DEFAULT_APP_KEY, "X-VTEX-API-AppToken": DEFAULT_APP_TOKEN}
@@ -235,3 +236,13 @@ async def test_seed_option_applies_the_seed_to_the_default_account() -> None:
         assert (await c.get("/api/catalog_system/pvt/saleschannel/list")).json()[0]["Id"] == 1
     with pytest.raises(ValueError, match="unknown seed"):
         create_app(SandboxOptions(seed="no-such-seed"))
+
+
+async def test_a_body_over_the_limit_is_413_in_the_areas_shape(sandbox_client: httpx.AsyncClient) -> None:
+    big = b'{"Name": "' + b"x" * MAX_BODY_BYTES + b'"}'
+    catalog = await sandbox_client.post("/api/catalog/pvt/category", content=big)
+    assert catalog.status_code == 413
+    assert "larger than" in catalog.json()["Message"]
+    oms = await sandbox_client.post("/api/orders/feed/config", content=big)
+    assert oms.status_code == 413
+    assert "larger than" in oms.json()["error"]["message"]

@@ -295,3 +295,66 @@ async def test_jsonata_expression_endpoint(sandbox_client: httpx.AsyncClient) ->
         await sandbox_client.post(url, json={"Expression": "$map(x)", "Document": "{}"})
     ).status_code == 400
     assert (await sandbox_client.post(url, json={"Expression": "a = 1", "Document": "{"})).status_code == 400
+
+
+# The Feed v3 guide's complete FromWorkflow example (developers.vtex.com, "Feed v3" > Configuration >
+# Examples), written with straight quotes: the guide prints some statuses in typographic quotes, which
+# no JSON parser accepts. It spells the retention property in lower camel case and carries the read-only
+# quantity/age fields, as third-party clients copying it do.
+GUIDE_FEED_CONFIG = {
+    "filter": {
+        "type": "FromWorkflow",
+        "status": [
+            "order-completed",
+            "ready-for-handling",
+            "start-handling",
+            "handling",
+            "waiting-ffmt-authorization",
+            "cancel",
+        ],
+    },
+    "queue": {"visibilityTimeoutInSeconds": 240, "messageRetentionPeriodInSeconds": 345600},
+    "quantity": 1261,
+    "aproximateAgeOfOldestMessageInSeconds": 1113.349305555555,
+}
+
+
+async def test_the_guides_feed_configuration_is_accepted(sandbox_client: httpx.AsyncClient) -> None:
+    response = await sandbox_client.post(CONFIG, json=GUIDE_FEED_CONFIG)
+    assert response.status_code == 200, response.text
+    config = (await sandbox_client.get(CONFIG)).json()
+    assert config["queue"] == {"visibilityTimeoutInSeconds": 240, "MessageRetentionPeriodInSeconds": 345600}
+    assert config["filter"] == GUIDE_FEED_CONFIG["filter"]
+    await place(sandbox_client)
+    assert [e["state"] for e in await drain_feed(sandbox_client)] == ["ready-for-handling"]
+
+
+async def test_property_names_are_bound_without_regard_to_case(sandbox_client: httpx.AsyncClient) -> None:
+    body = {
+        "Filter": {"TYPE": "FromWorkflow", "Status": ["ready-for-handling"]},
+        "QUEUE": {"VisibilityTimeoutInSeconds": 60, "messageretentionperiodinseconds": 400_000},
+    }
+    assert (await sandbox_client.post(CONFIG, json=body)).status_code == 200
+    config = (await sandbox_client.get(CONFIG)).json()
+    assert config["queue"] == {"visibilityTimeoutInSeconds": 60, "MessageRetentionPeriodInSeconds": 400_000}
+    assert config["filter"] == {"type": "FromWorkflow", "status": ["ready-for-handling"]}
+    # The expected spelling wins over a differently cased duplicate.
+    both = {"filter": {}, "queue": {**QUEUE, "messageRetentionPeriodInSeconds": 1}}
+    assert (await sandbox_client.post(CONFIG, json=both)).status_code == 200
+    assert (await sandbox_client.get(CONFIG)).json()["queue"] == QUEUE
+
+
+@pytest.mark.parametrize("flt", [{"status": ["ready-for-handling"]}, None], ids=["no type", "no filter"])
+async def test_a_filter_without_type_is_from_workflow(
+    sandbox_client: httpx.AsyncClient, flt: dict[str, object] | None
+) -> None:
+    body = {"queue": QUEUE} if flt is None else {"filter": flt, "queue": QUEUE}
+    assert (await sandbox_client.post(CONFIG, json=body)).status_code == 200
+    stored = (await sandbox_client.get(CONFIG)).json()["filter"]
+    assert stored["type"] == "FromWorkflow"
+    await place(sandbox_client)
+    states = [e["state"] for e in await drain_feed(sandbox_client)]
+    assert states == (PLACEMENT if flt is None else ["ready-for-handling"])
+    # An expression without a type is a FromOrders field on a FromWorkflow filter: 409, as the guide says.
+    mixed = {"filter": {"expression": 'status = "invoiced"'}, "queue": QUEUE}
+    assert (await sandbox_client.post(CONFIG, json=mixed)).status_code == 409

@@ -28,6 +28,13 @@ def sandbox_app(sandbox_options: SandboxOptions, sandbox_store: Store, clock: Fa
     return create_app(sandbox_options, store=sandbox_store, clock=clock)
 
 
+@pytest.fixture(autouse=True)
+async def _v1_entity(sandbox_client: httpx.AsyncClient) -> None:
+    """PE is a v1 entity, created as in VTEX's admin (a write to an unknown entity makes a v2 one)."""
+    response = await sandbox_client.post("/_sandbox/masterdata/entities", json={"name": "PE"})
+    assert response.status_code == 201
+
+
 async def _create(client: httpx.AsyncClient, entity: str, doc: dict[str, Any]) -> str:
     response = await client.post(f"{MD}/{entity}/documents", json=doc)
     assert response.status_code == 201, response.text
@@ -152,8 +159,8 @@ async def test_search_pages_with_rest_range(sandbox_client: httpx.AsyncClient) -
     too_many = await sandbox_client.get(url, headers={"REST-Range": "resources=0-101"})
     assert too_many.status_code == 400 and "maximum is 100" in too_many.json()["Message"]
     assert (await sandbox_client.get(url, headers={"REST-Range": "items=0-10"})).status_code == 400
-    default = await sandbox_client.get(url)
-    assert len(default.json()) == 12 and set(default.json()[0]) == SYSTEM
+    missing = await sandbox_client.get(url)  # the spec requires REST-Range (lenient mode: first 15)
+    assert missing.status_code == 400 and "REST-Range header is required" in missing.json()["Message"]
 
 
 @pytest.mark.parametrize(
@@ -186,12 +193,18 @@ async def test_search_where(sandbox_client: httpx.AsyncClient, where: str, expec
 async def test_search_simple_filters_sort_and_errors(sandbox_client: httpx.AsyncClient) -> None:
     await _people(sandbox_client, 8)
     by_param = await sandbox_client.get(
-        f"{MD}/PE/search", params={"firstName": "Ana", "_fields": "age", "_sort": "age DESC"}
+        f"{MD}/PE/search",
+        params={"firstName": "Ana", "_fields": "age", "_sort": "age DESC"},
+        headers={"REST-Range": "resources=0-10"},
     )
     assert [d["age"] for d in by_param.json()] == [24, 20]
-    assert (await sandbox_client.get(f"{MD}/PE/search", params={"_where": "age >> 3"})).status_code == 400
-    assert (await sandbox_client.get(f"{MD}/PE/search", params={"_where": "(age=3"})).status_code == 400
-    assert (await sandbox_client.get(f"{MD}/PE/search", params={"_sort": "age UP"})).status_code == 400
+    ranged = {"REST-Range": "resources=0-10"}
+    for where in ("age >> 3", "(age=3"):
+        refused = await sandbox_client.get(f"{MD}/PE/search", params={"_where": where}, headers=ranged)
+        assert refused.status_code == 400
+        assert "REST-Range" not in refused.json()["Message"]
+    bad_sort = await sandbox_client.get(f"{MD}/PE/search", params={"_sort": "age UP"}, headers=ranged)
+    assert bad_sort.status_code == 400
 
 
 async def test_scroll_pages_with_a_token_until_empty(sandbox_client: httpx.AsyncClient) -> None:
@@ -228,7 +241,7 @@ async def test_scroll_limits_and_token_expiry(sandbox_client: httpx.AsyncClient,
     expired = await sandbox_client.get(url, params={"_token": token})
     assert expired.status_code == 400 and "expired" in expired.json()["Message"]
     other = (await sandbox_client.get(url, params={"_size": 1})).headers["X-VTEX-MD-TOKEN"]
-    assert (await sandbox_client.get(f"{MD}/XX/scroll", params={"_token": other})).status_code == 400
+    assert (await sandbox_client.get(f"{MD}/CL/scroll", params={"_token": other})).status_code == 400
 
 
 async def test_seeded_addresses_link_to_customers(
@@ -237,12 +250,16 @@ async def test_seeded_addresses_link_to_customers(
     seed(sandbox_store, "sandbox", "demo")
     customers = (
         await sandbox_client.get(
-            f"{MD}/CL/search", params={"_fields": "id,email", "email": "maria.silva@example.com"}
+            f"{MD}/CL/search",
+            params={"_fields": "id,email", "email": "maria.silva@example.com"},
+            headers={"REST-Range": "resources=0-10"},
         )
     ).json()
     [maria] = customers
     addresses = await sandbox_client.get(
-        f"{MD}/AD/search", params={"_where": f"userId={maria['id']}", "_fields": "userId,city"}
+        f"{MD}/AD/search",
+        params={"_where": f"userId={maria['id']}", "_fields": "userId,city"},
+        headers={"REST-Range": "resources=0-10"},
     )
     assert addresses.json() == [{"userId": maria["id"], "city": "São Paulo"}]
     dump = (await sandbox_client.get("/_sandbox/documents/CL")).json()

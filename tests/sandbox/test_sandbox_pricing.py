@@ -149,3 +149,20 @@ async def test_pricing_via_account_prefix_like_api_vtex_com(sandbox_client: http
     ] == 3
     # another account does not see it
     assert (await sandbox_client.get("/pricing/prices/11")).status_code == 404
+
+
+async def test_fixed_price_whose_range_starts_and_ends_at_the_same_instant(
+    sandbox_client: httpx.AsyncClient,
+) -> None:
+    # The spec's own example ("Create or update price or fixed price" > fixedPrices) uses from == to.
+    instant = {"from": "2021-12-30T22:00:00-03:00", "to": "2021-12-30T22:00:00-03:00"}
+    fixed = [{"tradePolicyId": "1", "value": 5, "minQuantity": 1, "dateRange": instant}]
+    put = await sandbox_client.put("/pricing/prices/77", json={"basePrice": 10, "fixedPrices": fixed})
+    assert put.status_code == 200, put.text
+    assert (await sandbox_client.get("/pricing/prices/77/fixed/1")).json()[0]["dateRange"] == instant
+    backwards = {"from": "2021-12-30T22:00:00-03:00", "to": "2021-12-30T21:59:59-03:00"}
+    refused = await sandbox_client.put(
+        "/pricing/prices/77", json={"basePrice": 10, "fixedPrices": [{**fixed[0], "dateRange": backwards}]}
+    )
+    assert refused.status_code == 400
+    assert "dateRange" in refused.text

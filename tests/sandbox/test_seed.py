@@ -52,7 +52,9 @@ async def test_the_app_applies_a_seed_at_start() -> None:
         headers=headers,
     ) as client:
         response = await client.get(
-            "/api/dataentities/CL/search", params={"_fields": "email", "_sort": "email ASC"}
+            "/api/dataentities/CL/search",
+            params={"_fields": "email", "_sort": "email ASC"},
+            headers={"REST-Range": "resources=0-10"},
         )
         warehouses = await client.get("/api/logistics/pvt/configuration/warehouses")
     assert [d["email"] for d in response.json()] == [

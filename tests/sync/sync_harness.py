@@ -241,6 +241,10 @@ def assert_matches_erp(erp: Path, vtex: Mapping[str, Any]) -> dict[str, int]:
                 check(f"category {c.key} Description", v["Description"], c.description or "")
                 check(f"category {c.key} Keywords", v["Keywords"], ", ".join(c.keywords))
                 check(f"category {c.key} IsActive", v["IsActive"], c.is_active)
+                check(f"category {c.key} ShowInStoreFront", v["ShowInStoreFront"], c.show_in_storefront)
+                check(
+                    f"category {c.key} ActiveStoreFrontLink", v["ActiveStoreFrontLink"], c.show_in_storefront
+                )
             pending.remove(c)
             progressed = True
         assert progressed, "category tree unresolvable"
@@ -357,8 +361,8 @@ def assert_matches_erp(erp: Path, vtex: Mapping[str, Any]) -> dict[str, int]:
         check(f"SKU {s.key} PackagedWeightKg (g)", v["PackagedWeightKg"], _grams(s.packaged_weight_kg))
         check(f"SKU {s.key} ManufacturerCode", v["ManufacturerCode"], s.manufacturer_code or "")
         check(f"SKU {s.key} EANs", sorted(v["Eans"]), sorted(eans.get(s.key, [])))
-        want_files = sorted((i.url, i.label, i.position) for i in images.get(s.key, []))
-        have_files = sorted((f["Url"], f["Label"], f["Position"]) for f in v["Files"])
+        want_files = sorted((i.url, i.label, i.label, i.position) for i in images.get(s.key, []))
+        have_files = sorted((f["Url"], f["Label"], f["Text"], f["Position"]) for f in v["Files"])
         check(f"SKU {s.key} files", have_files, want_files)
         mains = [f["Url"] for f in v["Files"] if f["IsMain"]]
         want_main = [i.url for i in images.get(s.key, []) if i.is_main]

@@ -13,12 +13,16 @@ import pytest
 from pydantic import SecretStr
 from sync_harness import EXAMPLE_ERP, Sandbox, assert_matches_erp, copy_store, edit_csv, settings_for, sync
 
+from vtexbridge.clock import FakeClock
 from vtexbridge.errors import DependencyBlocked, RecordRejected, StateLocked
 from vtexbridge.state import StateStore
 from vtexbridge.state.models import RunStatus
+from vtexbridge.sync.config import SyncSettings
 from vtexbridge.sync.graph import Kind
+from vtexbridge.sync.runner import SyncOptions, run_sync
 from vtexbridge.sync.steps import Action
-from vtexbridge.vtex.errors import Unauthorized
+from vtexbridge.sync.stop import STOPPED_EXIT, SyncStopped
+from vtexbridge.vtex.errors import Forbidden, Unauthorized
 
 SKU_CREATE = "POST /api/catalog/pvt/stockkeepingunit"
 
@@ -149,11 +153,77 @@ async def test_refused_credentials_stop_the_run(sandbox: Sandbox, state_url: str
     settings = settings_for(EXAMPLE_ERP, state_url, reports=tmp_path)
     token = SecretStr("wrong")
     bad = settings.model_copy(update={"vtex": settings.vtex.model_copy(update={"app_token": token})})
-    with pytest.raises(Unauthorized):
+    since = await sandbox.cursor()
+    with pytest.raises(SyncStopped) as caught:
         await sync(sandbox, bad)
+    stop = caught.value
+    assert isinstance(stop.cause, Unauthorized) and stop.exit_code == STOPPED_EXIT
+    assert "account 'sandbox'" in stop.message and "sandbox.test" in stop.message
+    assert "vtex.app_token" in stop.message
+    sent = (await sandbox.requests(since))["total"]
+    assert sent <= 16, f"stopped at the first answers, not after the plan: {sent} requests"
     with StateStore(state_url) as store:
-        assert store.list_runs("sandbox")[0].status == RunStatus.FAILED
+        assert store.list_errors("sandbox") == [], "no record is in error: nothing could succeed"
+        run = store.list_runs("sandbox")[0]
+        assert run.status == RunStatus.FAILED and run.message == stop.user_message
         assert store.get_lease("run:sync:sandbox") is None, "the lease is released"
+
+
+class _Refusing(httpx.AsyncBaseTransport):
+    """A host that cannot be reached: every connection attempt is refused (counted)."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.attempts += 1
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+
+async def test_an_unreachable_host_stops_the_run_at_once(state_url: str, tmp_path: Path) -> None:
+    refusing = _Refusing()
+    settings = settings_for(EXAMPLE_ERP, state_url, reports=tmp_path, base_url="http://nowhere.test:9")
+    clock = FakeClock()
+    with pytest.raises(SyncStopped) as caught:
+        await run_sync(settings, SyncOptions(), http_transport=refusing, clock=clock)
+    stop = caught.value
+    assert "cannot reach nowhere.test:9" in stop.message and "account 'sandbox'" in stop.message
+    assert "vtex.base_url" in stop.message
+    # one attempt per call the first wave of workers made: no transport retries, no step retries
+    concurrency = SyncSettings().concurrency
+    first_wave = concurrency.catalog + concurrency.logistics + concurrency.masterdata
+    assert refusing.attempts <= first_wave, refusing.attempts
+    start = FakeClock().monotonic()
+    assert clock.monotonic() - start < 1.0, "no backoff was slept through"
+    with StateStore(state_url) as store:
+        assert store.list_errors("sandbox") == []
+        assert store.list_runs("sandbox")[0].status == RunStatus.FAILED
+
+
+class _NoPricingPermission(httpx.AsyncBaseTransport):
+    """The sandbox, except that the pricing area answers 403 (the app key's role lacks it)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if "/pricing/" in request.url.path:
+            return httpx.Response(403, json={"message": "Forbidden"}, request=request)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_a_forbidden_api_area_stops_the_run_without_record_errors(
+    sandbox: Sandbox, state_url: str, tmp_path: Path
+) -> None:
+    settings = settings_for(EXAMPLE_ERP, state_url, reports=tmp_path)
+    transport = _NoPricingPermission(sandbox.transport)
+    with pytest.raises(SyncStopped) as caught:
+        await run_sync(settings, SyncOptions(), http_transport=transport, clock=sandbox.clock)
+    stop = caught.value
+    assert isinstance(stop.cause, Forbidden) and "permission" in stop.message
+    assert "/pricing/" in stop.message
+    with StateStore(state_url) as store:
+        assert store.list_errors("sandbox") == []
 
 
 async def test_records_gone_from_the_erp_are_switched_off_or_removed_in_vtex(

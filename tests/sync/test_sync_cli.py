@@ -114,3 +114,43 @@ def test_live_run_with_progress_summary_and_report(
 def test_live_run_needs_credentials(env: dict[str, str]) -> None:
     code, out = invoke()
     assert code == 2 and "VTEXBRIDGE_VTEX__APP_KEY" in out
+
+
+def _live(monkeypatch: pytest.MonkeyPatch, served: str, token: str = DEFAULT_APP_TOKEN) -> None:
+    monkeypatch.setenv("VTEXBRIDGE_VTEX__ACCOUNT", ACCOUNT)
+    monkeypatch.setenv("VTEXBRIDGE_VTEX__BASE_URL", served)
+    monkeypatch.setenv("VTEXBRIDGE_VTEX__APP_KEY", DEFAULT_APP_KEY)
+    monkeypatch.setenv("VTEXBRIDGE_VTEX__APP_TOKEN", token)
+
+
+def test_a_crash_has_its_own_exit_code_and_still_prints_json(
+    env: dict[str, str], served: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vtexbridge.sync.apply import Executor
+
+    async def crash(self: Executor) -> None:
+        raise RuntimeError("boom")
+
+    _live(monkeypatch, served)
+    monkeypatch.setattr(Executor, "run", crash)
+    result = CliRunner().invoke(build_app(), ["sync", "--json", "--only", "customers"])
+    assert result.exit_code == 4, result.output
+    body = json.loads(result.stdout)
+    assert body["status"] == "crashed" and body["exit_code"] == 4
+    assert body["error"]["type"] == "RuntimeError" and "boom" in body["error"]["message"]
+    assert body["planned"]["customer"] == {"create": 20}, "what was planned is still reported"
+
+
+def test_refused_credentials_exit_3_with_one_error_naming_account_and_host(
+    env: dict[str, str], served: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _live(monkeypatch, served, token="wrong")
+    result = CliRunner().invoke(build_app(), ["sync", "--json"])
+    assert result.exit_code == 3, result.output
+    body = json.loads(result.stdout)
+    assert body["status"] == "stopped" and body["error"]["type"] == "SyncStopped"
+    host = served.split("://", 1)[1]
+    assert f"account '{ACCOUNT}'" in body["error"]["message"] and host in body["error"]["message"]
+    assert body["errors"] == [
+        {"type": "SyncStopped", "message": body["error"]["message"], "category": "config"}
+    ]

@@ -27,8 +27,14 @@ def by(p_steps: list[Step], kind: Kind, key: str, action: Action | None = None) 
 def test_first_plan_creates_everything_in_dependency_order() -> None:
     p = plan(small_store())
     assert p.errors == []
-    kinds = [s.kind for s in p.steps]
+    assert [s.index for s in p.steps] == list(range(len(p.steps)))
+    late = [(s, d) for s in p.steps for d in s.deps if d.index >= s.index]
+    assert late == [], "every step is listed after every step it waits for"
+    kinds = [s.kind for s in p.steps if s.action is not Action.ACTIVATE]
     assert kinds == sorted(kinds, key=KIND_ORDER.index), "steps are listed kind by kind"
+    activations = [s.index for s in p.steps if s.action is Action.ACTIVATE]
+    last_ean = max(s.index for s in p.steps if s.kind is Kind.EAN)
+    assert activations and min(activations) > last_ean, "activations follow the EANs they wait for"
     cat = by(p.steps, Kind.CATEGORY, "cat")
     dep = by(p.steps, Kind.CATEGORY, "dep")
     product = by(p.steps, Kind.PRODUCT, "P1")
@@ -57,7 +63,7 @@ def test_skus_are_created_inactive_and_activated_after_their_images_eans_and_spe
         (Kind.IMAGE, "P1-1|https://img.example.com/P1-1.jpg"),
         (Kind.EAN, f"P1-1|{small_store().data[Entity.EANS][0].ean}"),
     } <= waits
-    assert all(i < activate.index for i in (d.index for d in activate.deps if d.kind is not Kind.SKU)) or True
+    assert all(d.index < activate.index for d in activate.deps), "listed after what it waits for"
 
 
 def test_counts_per_kind_and_action() -> None:
@@ -370,3 +376,71 @@ def test_planning_pauses_the_cycle_collector_and_restores_it() -> None:
         assert not gc.isenabled(), "left off when it was off"
     finally:
         gc.enable()
+
+
+def test_equal_fixed_prices_with_and_without_a_list_price_are_planned() -> None:
+    """Two fixed prices of one SKU and trade policy with the same value, one with a list price and one
+    without: once a TypeError of the sort that crashed the whole run."""
+    from vtexbridge.erp.records import FixedPrice
+
+    store = small_store()
+    store.data[Entity.FIXED_PRICES].append(
+        FixedPrice("P1-1", "1", Decimal("8.00"), list_price=Decimal("11.00"), min_quantity=10)
+    )
+    store.data[Entity.FIXED_PRICES].append(FixedPrice("P1-1", "1", Decimal("8.00"), min_quantity=20))
+    p = plan(store)
+    assert p.errors == []
+    price = by(p.steps, Kind.PRICE, "P1-1")
+    assert price.values is not None and len(price.values[4]) == 3
+
+
+def test_a_record_the_mapping_fails_on_is_that_records_error_only() -> None:
+    from vtexbridge.sync.mapping import Mapper
+
+    class Failing(Mapper):
+        def price(self, p, fixed):  # type: ignore[no-untyped-def]
+            if p.key == "P2-1":
+                raise TypeError("'<' not supported between instances of 'NoneType' and 'float'")
+            return super().price(p, fixed)
+
+    p = plan(small_store(), mapper=Failing(), sources={Entity.PRICES: "erp/prices.csv"})
+    assert [(e.kind, e.key) for e in p.errors] == [(Kind.PRICE, "P2-1")]
+    error = p.errors[0].error
+    assert isinstance(error, RecordInvalid) and "TypeError" in error.user_message
+    assert "erp/prices.csv (prices P2-1)" in error.user_message
+    assert p.count(Kind.PRICE, Action.CREATE) == 3 and p.count(Kind.PRICE, Action.BLOCKED) == 1
+
+
+def test_trade_policy_links_of_a_held_back_product_are_reported_held_back() -> None:
+    store = small_store()
+    store.replace(Entity.PRODUCTS, "P2", brand_key="nope", trade_policies=("1", "2"))
+    p = plan(store)
+    held = {e.key for e in p.errors if e.kind is Kind.TRADE_POLICY}
+    assert held == {"P2|1", "P2|2"}
+    assert all(
+        isinstance(e.error, DependencyBlocked) and "product 'P2'" in e.error.user_message
+        for e in p.errors
+        if e.kind is Kind.TRADE_POLICY
+    )
+    assert p.count(Kind.TRADE_POLICY, Action.BLOCKED) == 2
+    store.replace(Entity.PRODUCTS, "P2", brand_key="acme", name="x" * 151)  # invalid itself: the same
+    p = plan(store)
+    assert {e.key for e in p.errors if e.kind is Kind.TRADE_POLICY} == {"P2|1", "P2|2"}
+
+
+def test_vtex_text_limits_are_checked_per_record_before_anything_is_sent() -> None:
+    store = small_store()
+    store.replace(Entity.PRODUCTS, "P1", name="N" * 151)
+    store.replace(Entity.PRODUCTS, "P2", name="N" * 150)  # at the limit: fine
+    store.replace(Entity.SKUS, "P2-1", name="S" * 201)
+    store.replace(Entity.SKUS, "P2-2", name="S" * 200)
+    p = plan(store, sources={Entity.PRODUCTS: "erp/products.csv", Entity.SKUS: "erp/skus.csv"})
+    invalid = {(e.kind, e.key): e.error for e in p.errors if isinstance(e.error, RecordInvalid)}
+    assert set(invalid) == {(Kind.PRODUCT, "P1"), (Kind.SKU, "P2-1")}
+    product = invalid[(Kind.PRODUCT, "P1")]
+    assert product.field == "name" and "at most 150 characters, this one has 151" in product.message
+    assert product.user_message.startswith("erp/products.csv (products P1) field 'name'")
+    sku = invalid[(Kind.SKU, "P2-1")]
+    assert sku.field == "name" and "at most 200 characters, this one has 201" in sku.message
+    assert not [s for s in p.steps if s.key in ("P1", "P2-1")]
+    assert by(p.steps, Kind.SKU, "P2-2", Action.CREATE)

@@ -348,3 +348,61 @@ async def test_the_dashboards_retry_sync_counts_in_the_apps_metrics(
         s.value for m in metrics.transport.requests.collect() for s in m.samples if s.name.endswith("_total")
     )
     assert outcome.report.requests is not None and sent == outcome.report.requests > 0
+
+
+async def test_the_hook_answers_while_a_dashboard_sync_is_still_planning(
+    sandbox: Sandbox, state_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deliberately slow plan (blocked until the hook has answered, 10 s at most) must not hold the
+    server's event loop: the hook's notification is stored and answered meanwhile."""
+    import asyncio
+    import gc
+    import threading
+
+    import httpx
+    from pydantic import SecretStr
+
+    from vtexbridge.sync import plan as plan_module
+    from vtexbridge.web.app import create_app
+    from vtexbridge.web.sync_runs import BackgroundSync
+
+    started, release = threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+    real = plan_module._Planner.run
+
+    def slow_run(self: Any) -> Any:
+        started.set()
+        seen["collector_on"] = gc.isenabled()  # a server's collector is never switched off
+        seen["released_by_the_hook"] = release.wait(timeout=10)
+        return real(self)
+
+    monkeypatch.setattr(plan_module._Planner, "run", slow_run)
+    secret = "hook-secret-while-planning"
+    settings = settings_for(EXAMPLE_ERP, state_url, reports=tmp_path)
+    hook = settings.orders.hook.model_copy(update={"secret": SecretStr(secret)})
+    settings = settings.model_copy(update={"orders": settings.orders.model_copy(update={"hook": hook})})
+    note = {
+        "Domain": "Fulfillment",
+        "OrderId": "1300000000001-01",
+        "State": "ready-for-handling",
+        "LastState": "window-to-cancel",
+        "LastChange": "2024-05-01T10:00:00.0000000Z",
+        "CurrentChange": "2024-05-01T10:00:01.0000000Z",
+        "Origin": {"Account": ACCOUNT},
+    }
+    with StateStore(state_url) as store:
+        app = create_app(settings, state=store)
+        trigger = BackgroundSync(settings, store, http_transport=sandbox.transport, clock=sandbox.clock)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://b") as web:
+            assert (await trigger(None)).startswith("Sync started")
+            assert await asyncio.to_thread(started.wait, 10), "the sync started planning"
+            answer = await web.post(
+                "/hooks/vtex/orders", json=note, headers={"X-Vtexbridge-Hook-Secret": secret}
+            )
+            release.set()
+            outcome = await trigger.wait()
+        assert answer.status_code == 200, answer.text
+        assert store.row_counts()["hook_inbox"] == 1
+    assert seen["released_by_the_hook"], "the hook answered while the plan was still being computed"
+    assert seen["collector_on"]
+    assert outcome is not None and outcome.report.errors == []

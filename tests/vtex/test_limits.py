@@ -95,12 +95,31 @@ def test_limiter_from_settings_applies_overrides() -> None:
     assert names(limiter, Api.ORDERS, "GET", "/api/orders/feed") == ["config:/api/orders/feed"]
 
 
-async def test_bucket_starts_with_one_credit_and_earns_its_burst_by_idling() -> None:
+async def test_bucket_spends_its_burst_less_the_margin_at_once() -> None:
     clock = FakeClock()
-    bucket = TokenBucket("b", 4.0, 2, clock)
-    assert [await bucket.acquire() for _ in range(3)] == [0.0, 0.25, 0.25]
+    bucket = TokenBucket("b", 4.0, 10, clock, margin=2)
+    assert [await bucket.acquire() for _ in range(9)] == [0.0] * 8 + [0.25]
     clock.advance(10.0)
-    assert [await bucket.acquire() for _ in range(3)] == [0.0, 0.0, 0.25]
+    assert [await bucket.acquire() for _ in range(9)] == [0.0] * 8 + [0.25]
+
+
+async def test_a_probing_bucket_takes_its_burst_from_the_first_report() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket("b", 4.0, 10, clock, margin=2, probe=True)
+    assert [await bucket.acquire() for _ in range(2)] == [0.0, 0.25]
+    bucket.quota(clock.monotonic(), remaining=6, reset=1)  # VTEX's bucket was not full
+    assert not bucket.calibrating and bucket.tokens == 4.0
+    bucket.quota(clock.monotonic(), remaining=9, reset=1)
+    assert bucket.tokens == 4.0  # later reports only cap
+
+
+def test_the_limiter_gives_each_bucket_its_jitter_margin() -> None:
+    limiter = Limiter(PUBLISHED_LIMITS, FakeClock(), jitter_s=0.25)
+    [write] = limiter.plan(Api.PRICING, "PUT", PRICE).buckets
+    assert (write.margin, write.capacity, write.calibrating, write.tokens) == (9.0, 491.0, True, 1.0)
+    account, endpoint = limiter.plan(Api.CATALOG, "GET", SKU).buckets
+    assert (account.margin, account.tokens) == (188.0, 750.0 - 188.0)
+    assert (endpoint.margin, endpoint.tokens) == (63.0, 250.0 - 63.0)
 
 
 async def test_bucket_spends_burst_then_waits_one_interval_per_token() -> None:
@@ -122,11 +141,11 @@ async def test_bucket_refills_while_idle_up_to_burst() -> None:
     assert await bucket.acquire() == pytest.approx(1.0)
 
 
-async def test_headroom_keeps_the_refill_under_the_configured_rate() -> None:
+async def test_the_refill_is_exactly_the_configured_rate() -> None:
     clock = FakeClock()
-    bucket = TokenBucket("b", 10.0, 1, clock, headroom=0.02)
+    bucket = TokenBucket("b", 10.0, 1, clock)
     await bucket.acquire()
-    assert await bucket.acquire() == pytest.approx(0.1 / 0.98)
+    assert await bucket.acquire() == pytest.approx(0.1)
 
 
 async def test_waiters_are_served_in_arrival_order_with_one_sleeper_at_a_time() -> None:
@@ -185,7 +204,7 @@ async def test_repeated_429s_stop_at_a_floor_rate() -> None:
     assert bucket.rate == pytest.approx(0.5)
 
 
-async def test_ratelimit_remaining_caps_credits_and_zero_blocks_for_reset() -> None:
+async def test_ratelimit_remaining_caps_credits_less_the_margin() -> None:
     clock = FakeClock()
     bucket = TokenBucket("b", 10.0, 100, clock, tokens=100)
     bucket.quota(clock.monotonic(), remaining=2, reset=None)
@@ -193,7 +212,10 @@ async def test_ratelimit_remaining_caps_credits_and_zero_blocks_for_reset() -> N
     bucket.quota(clock.monotonic(), remaining=50, reset=None)
     assert bucket.tokens == 2.0  # never raised by the server's count
     bucket.quota(clock.monotonic(), remaining=0, reset=7)
-    assert await bucket.acquire() == pytest.approx(7.0)
+    assert await bucket.acquire() == pytest.approx(0.1)  # one credit at the rate, not the full reset
+    margined = TokenBucket("m", 10.0, 100, clock, margin=3)
+    margined.quota(clock.monotonic(), remaining=1, reset=None)
+    assert await margined.acquire() == pytest.approx(0.3)  # 1 - 3 credits: three intervals
 
 
 def test_limiter_applies_429_to_the_route_bucket_only_and_headers_to_all() -> None:
@@ -206,8 +228,8 @@ def test_limiter_applies_429_to_the_route_bucket_only_and_headers_to_all() -> No
     assert account.rate == 750.0 and account.blocked_until < clock.monotonic()
     clock.advance(1.0)
     limiter.observe(plan, 200, {"ratelimit-remaining": "3", "ratelimit-reset": "1"}, None)
-    assert account.tokens == 3.0  # refilled to its burst of 750 in that second, capped by the server's 3
-    assert endpoint.tokens == 1.0  # still blocked: its credit accrues only after the Retry-After
+    assert account.tokens == 3.0 - 188.0  # capped by the server's 3, less its jitter margin
+    assert endpoint.tokens == 3.0 - 63.0 and endpoint.blocked_until > clock.monotonic()  # still blocked
 
 
 async def test_limiter_learns_a_gate_for_an_unbudgeted_route_shared_by_its_methods() -> None:
@@ -226,12 +248,22 @@ async def test_limiter_learns_a_gate_for_an_unbudgeted_route_shared_by_its_metho
 
 async def test_garbage_rate_limit_headers_are_ignored() -> None:
     clock = FakeClock()
-    limiter = Limiter(PUBLISHED_LIMITS, clock, headroom=0.0)
+    limiter = Limiter(PUBLISHED_LIMITS, clock, jitter_s=0.0)
     plan = limiter.plan(Api.PRICING, "PUT", PRICE)
+    plan.buckets[0].calibrating = False
     clock.advance(60.0)
     for headers in ({"ratelimit-remaining": "soon", "ratelimit-reset": "1"}, {"ratelimit-remaining": "nan"}):
         limiter.observe(plan, 200, headers, None)
     limiter.observe(plan, 200, {"ratelimit-remaining": "-1"}, None)
     limiter.observe(plan, 200, {"ratelimit-remaining": "inf"}, None)
     assert await limiter.acquire(plan) == 0.0
-    assert plan.buckets[0].tokens == 499.0  # the full burst earned in 60 idle seconds, less this call
+    assert plan.buckets[0].tokens == 499.0  # the full burst, less this call
+
+
+async def test_a_burst_too_small_for_the_margin_is_paced_under_the_rate() -> None:
+    clock = FakeClock()
+    limiter = Limiter([LimitRule("tiny", 10.0, 2, "/x")], clock, jitter_s=0.25)
+    [bucket] = limiter.plan(Api.ORDERS, "GET", "/x").buckets
+    assert bucket.capacity == 1.0  # the margin of 3 does not fit in 2 credits
+    await limiter.acquire(limiter.plan(Api.ORDERS, "GET", "/x"))
+    assert await limiter.acquire(limiter.plan(Api.ORDERS, "GET", "/x")) == pytest.approx(0.1 / 0.98)

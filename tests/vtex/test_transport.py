@@ -334,7 +334,7 @@ async def test_half_open_probe_503_reopens_for_another_cooldown(
 
 
 def exact_limiter(clock: FakeClock, *rules: LimitRule) -> Limiter:
-    return Limiter(rules or PUBLISHED_LIMITS, clock, headroom=0.0)
+    return Limiter(rules or PUBLISHED_LIMITS, clock, jitter_s=0.0)
 
 
 async def test_route_and_account_buckets_are_both_applied(vtex: respx.MockRouter, clock: FakeClock) -> None:
@@ -366,14 +366,32 @@ async def test_429_lowers_the_route_rate_and_blocks_it_until_retry_after(
     assert bucket.rate == pytest.approx(33.0 * 0.5 + 33.0 * 0.02)  # halved, then one success added back
 
 
-async def test_ratelimit_remaining_zero_waits_for_reset(vtex: respx.MockRouter, clock: FakeClock) -> None:
+async def test_ratelimit_remaining_zero_waits_for_one_credit(
+    vtex: respx.MockRouter, clock: FakeClock
+) -> None:
     vtex.put(f"{PRICING}/pricing/prices/1").respond(
-        200, headers={"Ratelimit-Limit": "500", "Ratelimit-Remaining": "0", "Ratelimit-Reset": "5"}
+        200, headers={"Ratelimit-Limit": "500", "Ratelimit-Remaining": "0", "Ratelimit-Reset": "16"}
     )
     async with Transport(make_settings(), clock=clock, limiter=exact_limiter(clock)) as t:
         await t.request(Api.PRICING, "PUT", PRICE, path={"itemId": 1}, json={})
         await t.request(Api.PRICING, "PUT", PRICE, path={"itemId": 1}, json={})
-    assert clock.sleeps == [5.0]
+    # Ratelimit-Reset is the time until VTEX's bucket is full, not until the next credit: 1/33 s
+    assert clock.sleeps == [pytest.approx(1 / 33)]
+
+
+async def test_pricing_takes_its_burst_from_vtexs_first_answer(
+    vtex: respx.MockRouter, clock: FakeClock
+) -> None:
+    vtex.put(f"{PRICING}/pricing/prices/1").respond(
+        200, headers={"Ratelimit-Limit": "500", "Ratelimit-Remaining": "499", "Ratelimit-Reset": "1"}
+    )
+    limiter = Limiter(PUBLISHED_LIMITS, clock)  # the default jitter margin: ceil(33 * 0.25) = 9 credits
+    async with Transport(make_settings(), clock=clock, limiter=limiter) as t:
+        for _ in range(491):
+            await t.request(Api.PRICING, "PUT", PRICE, path={"itemId": 1}, json={})
+        assert clock.sleeps == []  # one probe, then VTEX's 499 credits less the margin of 9
+        await t.request(Api.PRICING, "PUT", PRICE, path={"itemId": 1}, json={})
+    assert clock.sleeps == [pytest.approx(1 / 33)]  # then exactly the rate, with no headroom
 
 
 async def test_route_without_budget_learns_a_gate_from_429(vtex: respx.MockRouter, clock: FakeClock) -> None:
@@ -395,7 +413,9 @@ async def test_config_limits_override_the_published_budget(vtex: respx.MockRoute
     async with Transport(settings, clock=clock) as t:
         for _ in range(2):
             await t.request(Api.PRICING, "DELETE", PRICE, path={"itemId": 1})
-    assert clock.sleeps == [pytest.approx(0.5 / 0.98)]  # 2/s, less the 2 % headroom
+    assert clock.sleeps == [
+        pytest.approx(0.5 / 0.98)
+    ]  # 2/s; a burst of 1 has no room for a margin: 2 % under
 
 
 async def test_secrets_never_appear_in_errors_or_logs(

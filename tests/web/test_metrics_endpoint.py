@@ -63,7 +63,7 @@ def app(tmp_path: Path, store: StateStore, metrics: Metrics) -> FastAPI:
 
 
 async def scrape(app: FastAPI) -> Samples:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost") as c:
         r = await c.get("/metrics")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/plain")

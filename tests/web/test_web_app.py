@@ -20,7 +20,9 @@ def test_every_route_module_is_mounted() -> None:
 async def test_health(tmp_path: Path) -> None:
     with StateStore.open(f"sqlite:///{tmp_path / 's.db'}", create=True) as store:
         app = create_app(Settings.model_validate({"vtex": {"account": "acme"}}), state=store)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bridge") as c:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://localhost"
+        ) as c:
             r = await c.get("/health")
     assert r.status_code == 200 and r.json() == {"status": "ok", "account": "acme"}
 

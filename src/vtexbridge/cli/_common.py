@@ -10,6 +10,8 @@ from rich.console import Console
 from vtexbridge.config import Settings, load_settings
 from vtexbridge.errors import VtexbridgeError
 
+PORT_MAX = 65535  # every --port option is checked against it (typer refuses 99999, never wraps it)
+
 console = Console()
 err_console = Console(stderr=True)
 

@@ -35,7 +35,8 @@ import uvicorn
 
 import vtexbridge
 from vtexbridge import aio
-from vtexbridge.cli._common import console, err_console
+from vtexbridge.cli._common import PORT_MAX, console, err_console
+from vtexbridge.cli.doctor import run_checks
 from vtexbridge.config import Settings, load_settings
 from vtexbridge.errors import VtexbridgeError
 from vtexbridge.log import setup_logging
@@ -44,6 +45,7 @@ from vtexbridge.orders.service import OrdersService
 from vtexbridge.overview import ProgressPublisher, PublishingProgress
 from vtexbridge.sandbox.app import create_app as create_sandbox
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, SandboxOptions
+from vtexbridge.sandbox.options import DEFAULT_PORT as SANDBOX_PORT
 from vtexbridge.serving import Served, bind, serve_in_thread
 from vtexbridge.state import StateStore
 from vtexbridge.sync.report import RichProgress, render
@@ -93,15 +95,28 @@ class DemoState:
     options: DemoOptions
     settings: Settings | None = None
     sandbox_url: str = ""
+    sandbox_port: int = 0
     orders: list[DemoOrder] = field(default_factory=list)
     timings: list[tuple[str, float]] = field(default_factory=list)
     commands: list[tuple[str, str]] = field(default_factory=list)
 
 
 def example_store() -> Path:
-    """``examples/erp`` of the source tree (vtexbridge runs from a clone), else of the working directory."""
-    here = Path(vtexbridge.__file__).resolve().parents[2] / "examples" / "erp"
-    return here if here.is_dir() else Path.cwd() / "examples" / "erp"
+    """The example ERP store: ``examples/erp`` of the clone vtexbridge runs from (an editable install),
+    else the copy the wheel ships inside the package (``vtexbridge/example_store``)."""
+    package = Path(vtexbridge.__file__).resolve().parent
+    clone = package.parents[1] / "examples" / "erp"
+    return clone if (clone / "skus.csv").is_file() else package / "example_store"
+
+
+def _sandbox_socket(port: int) -> socket.socket:
+    """The sandbox's socket: ``port`` when given; else the documented port when free, else any free one."""
+    if port:
+        return _bind(port)
+    try:
+        return bind(HOST, SANDBOX_PORT)
+    except OSError:
+        return _bind(0)
 
 
 def _bind(port: int) -> socket.socket:
@@ -111,10 +126,10 @@ def _bind(port: int) -> socket.socket:
         raise DemoError(f"cannot listen on {HOST}:{port}: {e.strerror} (choose another port)") from None
 
 
-def _serve_sandbox(app: Any, port: int) -> Served:
-    """Serve the sandbox on loopback (``port`` 0: a free one); returns once it accepts connections."""
+def _serve_sandbox(app: Any, sock: socket.socket) -> Served:
+    """Serve the sandbox on ``sock``; returns once it accepts connections."""
     try:
-        return serve_in_thread(app, sock=_bind(port), name="demo-sandbox", log_level="warning")
+        return serve_in_thread(app, sock=sock, name="demo-sandbox", log_level="warning")
     except RuntimeError as e:
         raise DemoError(f"the sandbox did not start: {e}") from None
 
@@ -306,12 +321,11 @@ async def verify(state: DemoState, admin: httpx.AsyncClient, store: StateStore) 
             order.tracking = invoices[-1].get("trackingNumber") or None
         delivery = store.get_delivery(account, order.order_id, "ready-for-handling")
         order.erp_file = delivery.erp_ref if delivery else None
-    for o in state.orders:
-        erp = Path(o.erp_file).name if o.erp_file else "-"
+    for o in state.orders:  # under 80 columns; the ERP file is listed by step 5
         mark = "[green]✓[/green]" if o.status == "invoiced" and o.tracking else "[red]✗[/red]"
         console.print(
-            f"  {mark} {o.order_id}  {o.value / 100:>9.2f}  ERP: {erp}  invoice {o.invoice or '-'}"
-            f"  tracking {o.tracking or '-'}  VTEX status: [bold]{o.status}[/bold]",
+            f"  {mark} {o.order_id} {o.value / 100:>9.2f}  {o.invoice or '-'}  {o.tracking or '-'}"
+            f"  VTEX: [bold]{o.status}[/bold]",
             soft_wrap=True,
             highlight=False,
         )
@@ -334,51 +348,27 @@ async def run_demo(options: DemoOptions, *, on_serving: ServingHook | None = Non
     _fresh_start(directory)
     erp = (options.erp or example_store()).resolve()
     if not (erp / "skus.csv").exists():
-        raise DemoError(f"the example store is not at {erp}: run the demo from a clone, or give --erp DIR")
-    cfg = directory / "vtexbridge.toml"
+        raise DemoError(f"no ERP store at {erp} (no skus.csv): give --erp DIR, a folder of ERP files")
     metrics = Metrics()
     demo_started = time.monotonic()
-    # Take the dashboard's port now: a busy port is better reported before the steps than after.
+    # Take both ports now: a busy port is better reported before the steps than after, and every
+    # command printed names the sandbox's real port.
     web_socket = _bind(options.port) if options.wait else None
     web_port = web_socket.getsockname()[1] if web_socket is not None else options.port
-
     try:
-        port_shown = options.port_sandbox or 8710
-        with step(
-            state,
-            1,
-            "Start the local VTEX sandbox",
-            f"vtexbridge sandbox --state {directory}/sandbox.db --seed demo --port {port_shown}",
-        ):
+        sandbox_socket = _sandbox_socket(options.port_sandbox)
+        state.sandbox_port = sandbox_socket.getsockname()[1]
+        with step(state, 1, "Start the local VTEX sandbox", sandbox_command(directory, state.sandbox_port)):
             sandbox_app = create_sandbox(
                 SandboxOptions(
-                    host=HOST, port=options.port_sandbox, state=directory / "sandbox.db", seed="demo"
+                    host=HOST, port=state.sandbox_port, state=directory / "sandbox.db", seed="demo"
                 )
             )
-            sandbox = _serve_sandbox(sandbox_app, options.port_sandbox)
+            sandbox = _serve_sandbox(sandbox_app, sandbox_socket)
             state.sandbox_url = sandbox.url
             console.print(f"  VTEX sandbox at {sandbox.url} (account sandbox), store {directory}/sandbox.db")
         try:
-            with step(
-                state,
-                2,
-                "Write the configuration and create the state store",
-                f"vtexbridge state upgrade -c {cfg}",
-            ):
-                _write(cfg, config_text(sandbox.url, erp, directory, web_port))
-                _write(directory / "secrets.toml", SECRETS_TEXT)
-                (directory / "secrets.toml").chmod(0o600)
-                settings = state.settings = load_settings(cfg, env={})
-                store = StateStore.open(settings.state.url, create=True)
-                console.print(f"  {cfg}, {directory}/secrets.toml, state {directory}/state.db (SQLite)")
-            try:
-                await _steps(state, settings, store, metrics, sandbox, cfg, directory)
-                _summary(state, time.monotonic() - demo_started)
-                if options.wait:
-                    assert web_socket is not None
-                    await serve_dashboard(settings, store, metrics, web_socket, on_serving=on_serving)
-            finally:
-                store.close()
+            await _with_sandbox(state, metrics, sandbox, erp, web_port, web_socket, on_serving, demo_started)
         finally:
             sandbox.stop()
             sandbox_app.state.sandbox.store.close()
@@ -386,6 +376,56 @@ async def run_demo(options: DemoOptions, *, on_serving: ServingHook | None = Non
         if web_socket is not None:
             web_socket.close()
     return state
+
+
+def sandbox_command(directory: Path, port: int, *, seed: bool = True) -> str:
+    """The command that serves the demo's sandbox (``seed``: the first time)."""
+    return f"vtexbridge sandbox --state {directory}/sandbox.db{' --seed demo' if seed else ''} --port {port}"
+
+
+async def _with_sandbox(
+    state: DemoState,
+    metrics: Metrics,
+    sandbox: Served,
+    erp: Path,
+    web_port: int,
+    web_socket: socket.socket | None,
+    on_serving: ServingHook | None,
+    demo_started: float,
+) -> None:
+    directory = state.options.directory
+    cfg = directory / "vtexbridge.toml"
+    with step(
+        state,
+        2,
+        "Write the configuration, create the state store, check every VTEX API area",
+        f"vtexbridge state upgrade -c {cfg}",
+        f"vtexbridge doctor -c {cfg}",
+    ):
+        _write(cfg, config_text(sandbox.url, erp, directory, web_port))
+        _write(directory / "secrets.toml", SECRETS_TEXT)
+        (directory / "secrets.toml").chmod(0o600)
+        settings = state.settings = load_settings(cfg, env={})
+        store = StateStore.open(settings.state.url, create=True)
+        console.print(f"  {cfg}, {directory}/secrets.toml, state {directory}/state.db (SQLite)")
+        await _doctor(settings)
+    try:
+        await _steps(state, settings, store, metrics, sandbox, cfg, directory)
+        _summary(state, time.monotonic() - demo_started)
+        if state.options.wait:
+            assert web_socket is not None
+            await serve_dashboard(settings, store, metrics, web_socket, on_serving=on_serving)
+    finally:
+        store.close()
+
+
+async def _doctor(settings: Settings) -> None:
+    """What ``vtexbridge doctor`` checks: one read-only request per VTEX API area."""
+    results = await run_checks(settings.vtex)
+    failed = [f"{r.probe.api.value}: {r.detail or r.result}" for r in results if not r.ok]
+    if failed:
+        raise DemoError(f"the sandbox refused the doctor's checks: {'; '.join(failed)}")
+    console.print(f"  doctor: every VTEX API area answered ({len(results)} of {len(results)})")
 
 
 async def _steps(
@@ -467,6 +507,15 @@ def _summary(state: DemoState, total_s: float) -> None:
         console.print(f"  {n}. {title} [dim]({seconds:.1f} s)[/dim]", highlight=False)
         for command in commands.get(title, []):
             console.print(f"       $ {command}", soft_wrap=True, highlight=False)
+    directory = state.options.directory
+    when = "once the dashboard is stopped (Ctrl-C)" if state.options.wait else "now"
+    console.print(
+        f"The sandbox stops with the demo ({when}). To run these commands yourself afterwards, start it "
+        "again on the same port (its store is kept), then e.g. doctor:",
+        highlight=False,
+    )
+    console.print(f"  $ {sandbox_command(directory, state.sandbox_port, seed=False)} &", soft_wrap=True)
+    console.print(f"  $ vtexbridge doctor -c {directory}/vtexbridge.toml", soft_wrap=True, highlight=False)
 
 
 async def serve_dashboard(
@@ -519,8 +568,16 @@ async def _announce(server: uvicorn.Server, url: str, on_serving: ServingHook | 
 def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo_command(
-        port_sandbox: int = typer.Option(0, "--port-sandbox", help="Sandbox port (default: a free one)."),
-        port: int = typer.Option(DEFAULT_PORT, "--port", help="Dashboard port (0: a free one)."),
+        port_sandbox: int = typer.Option(
+            0,
+            "--port-sandbox",
+            min=0,
+            max=PORT_MAX,
+            help=f"Sandbox port (default: {SANDBOX_PORT} when free, else a free one).",
+        ),
+        port: int = typer.Option(
+            DEFAULT_PORT, "--port", min=0, max=PORT_MAX, help="Dashboard port (0: a free one)."
+        ),
         wait: bool = typer.Option(
             True,
             "--wait/--no-wait",

@@ -21,7 +21,7 @@ from rich.text import Text
 from vtexbridge import aio
 from vtexbridge.cli._common import ConfigOption, console, err_console, settings_or_exit
 from vtexbridge.clock import Clock, SystemClock
-from vtexbridge.config import VtexSettings
+from vtexbridge.config import CONFIG_ENV, DEFAULT_CONFIG_NAME, VtexSettings
 from vtexbridge.vtex.errors import (
     CircuitOpen,
     Forbidden,
@@ -147,13 +147,23 @@ def register(app: typer.Typer) -> None:
     def doctor(config: Path | None = ConfigOption) -> None:
         """Check the configuration, the credentials and every VTEX API area (one read-only GET each)."""
         settings = settings_or_exit(config)
-        problem = settings.vtex.credentials_problem()
+        vtex = settings.vtex
+        if settings.config_path is None:
+            console.print(
+                f"no config file (no --config, no ${CONFIG_ENV}, no ./{DEFAULT_CONFIG_NAME}): "
+                "using the defaults and the environment",
+                highlight=False,
+            )
+        else:
+            console.print(f"config {settings.config_path}", highlight=False)
+        where = (
+            f"via {vtex.base_url}" if vtex.base_url else f"https://{vtex.account}.{vtex.environment}.com.br"
+        )
+        console.print(f"account [bold]{vtex.account}[/bold] ({where})", highlight=False)
+        problem = vtex.credentials_problem()
         if problem:
             err_console.print(f"[red]credentials:[/red] {problem}")
             raise typer.Exit(2)
-        vtex = settings.vtex
-        where = f"via {vtex.base_url}" if vtex.base_url else vtex.environment
-        console.print(f"account [bold]{vtex.account}[/bold] ({where})", highlight=False)
         results = aio.run(run_checks(vtex))
         console.print(render(results))
         failed = [r for r in results if not r.ok]

@@ -17,7 +17,8 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-from collections import Counter
+from contextlib import aclosing
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -26,16 +27,24 @@ from rich.table import Table
 
 from vtexbridge import aio
 from vtexbridge.cli._common import ConfigOption, console, err_console, settings_or_exit
+from vtexbridge.cli._orders_view import OnceReport, print_detail, print_list
 from vtexbridge.clock import SystemClock
 from vtexbridge.config import Settings
 from vtexbridge.errors import VtexbridgeError
 from vtexbridge.log import register_secret, setup_logging
 from vtexbridge.marketplace.runtime import MarketplaceRuntime, marketplace_settings
+from vtexbridge.order_status import CurrentStatus, current_status, fetch_current
+from vtexbridge.orders.action_sources import ScanReport
 from vtexbridge.orders.actions import action_json
 from vtexbridge.orders.journal import Journal
 from vtexbridge.orders.marketplace_orders import seller_router
 from vtexbridge.orders.service import OrdersService
 from vtexbridge.state import Action, ActionState, StateStore
+from vtexbridge.state.browse import finished_actions_since, inbox_since
+from vtexbridge.vtex.client import VtexClient
+from vtexbridge.vtex.transport import Transport
+
+LIVE_TIMEOUT_S = 10.0
 
 
 def _fail(e: VtexbridgeError) -> NoReturn:
@@ -67,7 +76,20 @@ def prepare(settings: Settings, *, needs_vtex: bool = True) -> None:
             _fail(e)
 
 
-async def _run(settings: Settings, once: bool) -> OrdersService:
+class _ReportingService(OrdersService):
+    """The order service, keeping what its scans of the action sources found (for the report)."""
+
+    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(settings, **kwargs)
+        self.scans: list[ScanReport] = []
+
+    async def scan_sources(self) -> list[ScanReport]:
+        reports = await super().scan_sources()
+        self.scans.extend(reports)
+        return reports
+
+
+async def _run(settings: Settings, once: bool) -> OnceReport:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -75,7 +97,9 @@ async def _run(settings: Settings, once: bool) -> OrdersService:
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
             pass
-    async with OrdersService(settings) as service:
+    started = datetime.now(UTC)
+    service = _ReportingService(settings)
+    async with service:
         seller = None
         if marketplace_settings(settings).seller is not None:
             # Only the seller's order records and the marketplace services client are used here:
@@ -94,24 +118,23 @@ async def _run(settings: Settings, once: bool) -> OrdersService:
         finally:
             if seller is not None:
                 await seller.aclose()
-        return service
+        return await asyncio.to_thread(_once_report, settings, service, started)
 
 
-def _summary(service: OrdersService) -> str:
-    outcomes: Counter[str] = Counter()
-    read = failed = 0
-    for report in service.consumer.reports:
-        read += max(report.read, 0)
-        failed += report.failed
-        outcomes.update(report.outcomes)
-    parts = [f"feed: {read} event(s) read"]
-    parts += [f"{n} {k}" for k, n in sorted(outcomes.items())]
-    if failed:
-        parts.append(f"{failed} kept for later")
-    sweep = service.sweep.last  # h7 (#12): what the order sweep found
-    if sweep is not None:
-        return ", ".join(parts) + "; " + sweep.summary()
-    return ", ".join(parts)
+def _once_report(settings: Settings, service: _ReportingService, started: datetime) -> OnceReport:
+    """What the run did, counted in the state store (actions finished, notifications processed)."""
+    account, store = service.account, service.store
+    done, waiting = inbox_since(store, account, started)
+    return OnceReport(
+        feed_enabled=settings.orders.feed.enabled,
+        lots=list(service.consumer.reports),
+        inbox_done=done,
+        inbox_waiting=waiting,
+        scans=service.scans,
+        finished=finished_actions_since(store, account, started),
+        pending=store.count_actions(account).get(ActionState.PENDING.value, 0),
+        sweep=service.sweep.last,
+    )
 
 
 def _store(settings: Settings) -> StateStore:
@@ -165,43 +188,37 @@ def _order_detail(store: StateStore, account: str, order_id: str) -> dict[str, A
     }
 
 
-def _print_detail(d: dict[str, Any]) -> None:
-    console.print(f"[bold]order {d['orderId']}[/bold]")
-    console.print(f"last status        {d['lastStatus'] or '-'}  (changed {d['statusChangedAt'] or '-'})")
-    console.print(f"handling started   {d['handlingStartedAt'] or '-'}")
-    if d["deliveries"]:
-        table = Table("status", "ERP accepted at", "sink", "ERP reference", title="delivered to the ERP")
-        for x in d["deliveries"]:
-            table.add_row(x["status"], x["acceptedAt"], x["sink"], x["erpRef"] or "-")
-        console.print(table)
-    else:
-        console.print("delivered          -")
-    if d["seen"]:
-        table = Table("at", "from", "event said", "order was", "outcome", "handling", title="events seen")
-        for s in d["seen"]:
-            table.add_row(
-                s.get("at", ""),
-                s.get("source") or "",
-                s.get("event") or "-",
-                s.get("status") or "-",
-                s.get("outcome") or "",
-                s.get("handling") or "",
-            )
-        console.print(table)
-    if d["actions"]:
-        table = Table(
-            "#", "action", "state", "tries", "VTEX says", "source", title="invoices, tracking, actions"
-        )
-        for a in d["actions"]:
-            said = f"{a['vtexStatus'] or ''} {a['vtexMessage'] or ''}".strip()
-            table.add_row(str(a["id"]), a["what"], a["state"], str(a["attempts"]), said, a["source"] or "")
-        console.print(table)
-    for e in d["errors"]:
-        console.print(
-            f"[red]error[/red] {e.get('at', '')} {e.get('step', '')}: {e.get('message', '')}", soft_wrap=True
-        )
-    for n in d["notes"]:
-        console.print(f"note {n.get('at', '')}: {n.get('note', '')}", soft_wrap=True)
+def _current(store: StateStore, account: str, d: dict[str, Any], live: CurrentStatus | str | None) -> str:
+    """The status column: VTEX's answer now, else the best local knowledge (and why)."""
+    if isinstance(live, CurrentStatus):
+        return live.label
+    state = store.get_order_state(account, d["orderId"])
+    done = store.list_actions(account, order_id=d["orderId"], states=[ActionState.DONE], limit=200)
+    known = current_status(store, account, state, done)
+    return known.label if live is None else f"{known.label} (VTEX: {live})"
+
+
+async def _live(
+    settings: Settings, store: StateStore, order_ids: list[str]
+) -> dict[str, CurrentStatus | str]:
+    """VTEX's status of each order now: one attempt each, a short timeout (like doctor)."""
+    vtex = settings.vtex
+    quick = vtex.model_copy(
+        update={"max_retries": 0, "timeout_s": min(vtex.timeout_s, LIVE_TIMEOUT_S), "connect_timeout_s": 5.0}
+    )
+    async with aclosing(VtexClient(Transport(quick))) as client:
+        return await fetch_current(client, store, settings.vtex.account, order_ids)
+
+
+def _with_status(
+    settings: Settings, store: StateStore, details: list[dict[str, Any]], live: bool
+) -> list[dict[str, Any]]:
+    answers: dict[str, CurrentStatus | str] = {}
+    if live and details and settings.vtex.credentials_problem() is None:
+        answers = aio.run(_live(settings, store, [d["orderId"] for d in details]))
+    for d in details:
+        d["current"] = _current(store, settings.vtex.account, d, answers.get(d["orderId"]))
+    return details
 
 
 def register(app: typer.Typer) -> None:
@@ -220,38 +237,46 @@ def register(app: typer.Typer) -> None:
         settings = settings_or_exit(config)
         prepare(settings)
         try:
-            service = aio.run(_run(settings, once))
+            report = aio.run(_run(settings, once))
         except VtexbridgeError as e:
             _fail(e)
         if once:
-            console.print(_summary(service), soft_wrap=True)
+            for line in report.lines():
+                console.print(line, soft_wrap=True, highlight=False, markup=False)
+            if not report.ok:
+                raise typer.Exit(1)
 
     @orders_app.command("status")
     def status(
         order_id: str | None = typer.Argument(None, help="One order (default: the most recent ones)."),
-        limit: int = typer.Option(30, "--limit", help="Orders listed without ORDER_ID."),
+        limit: int = typer.Option(30, "--limit", min=1, max=500, help="Orders listed without ORDER_ID."),
+        local: bool = typer.Option(
+            False, "--local", help="Do not ask VTEX for the current status (show what is known here)."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
         config: Path | None = ConfigOption,
     ) -> None:
-        """What the pipeline knows about each order."""
+        """What the pipeline knows about each order, and its status in VTEX now (one GET per order)."""
         settings = settings_or_exit(config)
         account = settings.vtex.account
         store = _store(settings)
         try:
             if order_id is not None:
                 detail = _order_detail(store, account, order_id)
-                if as_json:
-                    console.print_json(json.dumps(detail))
-                elif not detail["known"]:
+                if not detail["known"] and not as_json:
                     err_console.print(f"order {order_id} is not known to the pipeline")
                     raise typer.Exit(1)
+                _with_status(settings, store, [detail], live=not local and detail["known"])
+                if as_json:
+                    console.print_json(json.dumps(detail))
                 else:
-                    _print_detail(detail)
+                    print_detail(console, detail)
                 return
             rows = [
                 _order_detail(store, account, s.order_id)
                 for s in store.list_order_states(account, limit=limit)
             ]
+            _with_status(settings, store, rows, live=not local)
             open_problems = store.list_actions(
                 account, states=[ActionState.REJECTED, ActionState.FAILED], limit=1000
             )
@@ -260,27 +285,11 @@ def register(app: typer.Typer) -> None:
         if as_json:
             console.print_json(json.dumps({"orders": rows, "problemActions": len(open_problems)}))
             return
-        table = Table()
-        table.add_column("order", no_wrap=True)
-        table.add_column("last status", no_wrap=True)
-        for name in ("ERP accepted", "handling started", "actions", "errors"):
-            table.add_column(name)
-        for d in rows:
-            accepted = ", ".join(f"{x['status']} {x['acceptedAt'][:19]}" for x in d["deliveries"]) or "-"
-            acts = Counter(f"{a['kind']} {a['state']}" for a in d["actions"])
-            table.add_row(
-                d["orderId"],
-                d["lastStatus"] or "-",
-                accepted,
-                (d["handlingStartedAt"] or "-")[:19],
-                ", ".join(f"{n}x {k}" if n > 1 else k for k, n in sorted(acts.items())) or "-",
-                str(len(d["errors"])) if d["errors"] else "",
-            )
-        console.print(table)
+        print_list(console, rows, live=not local)
         if open_problems:
             console.print(
                 f"[yellow]{len(open_problems)} action(s) rejected or failed[/yellow]: "
-                "`vtexbridge orders actions`"
+                "`vtexbridge orders actions`, then `vtexbridge orders requeue ID...`"
             )
 
     @orders_app.command("replay")
@@ -349,4 +358,53 @@ def register(app: typer.Typer) -> None:
             )
         console.print(table)
 
+    @orders_app.command("requeue")
+    def requeue(
+        action_ids: list[int] = typer.Argument(None, help="Action ids (from `orders actions`)."),
+        every: bool = typer.Option(False, "--all", help="Every rejected or failed action (of --order)."),
+        order_id: str | None = typer.Option(None, "--order", help="Only this order's actions (with --all)."),
+        config: Path | None = ConfigOption,
+    ) -> None:
+        """Queue rejected or failed actions again (once their cause is fixed): the next
+        `orders run` (or a running `serve`) sends them."""
+        settings = settings_or_exit(config)
+        if not action_ids and not every:
+            err_console.print("[red]error:[/red] give action ids, or --all")
+            raise typer.Exit(2)
+        store = _store(settings)
+        try:
+            lines, refused = _requeue(store, settings.vtex.account, action_ids or [], every, order_id)
+        finally:
+            store.close()
+        for line in lines:
+            console.print(line, soft_wrap=True, highlight=False, markup=False)
+        if refused:
+            raise typer.Exit(1)
+
     app.add_typer(orders_app, name="orders")
+
+
+def _requeue(
+    store: StateStore, account: str, ids: list[int], every: bool, order_id: str | None
+) -> tuple[list[str], bool]:
+    """Requeue the actions; returns what was done (a line each) and whether one could not be."""
+    closed = [ActionState.REJECTED, ActionState.FAILED]
+    found: list[Action | None] = [store.get_action(i) for i in ids]
+    if every:
+        found += store.list_actions(account, order_id=order_id, states=closed, limit=10_000)
+    lines: list[str] = []
+    refused = False
+    for wanted, action in zip([*ids, *([None] * (len(found) - len(ids)))], found, strict=True):
+        if action is None or action.account != account:
+            lines.append(f"no action {wanted} (of account {account})")
+            refused = True
+        elif store.requeue_action(action.id):
+            lines.append(f"#{action.id} {_action_line(action)} of order {action.order_id}: queued again")
+        else:
+            lines.append(f"#{action.id} is {action.state}: only rejected or failed actions are queued again")
+            refused = True
+    if not lines:
+        lines.append("no rejected or failed action")
+    elif not refused:
+        lines.append("the next `vtexbridge orders run` (or a running `vtexbridge serve`) sends them")
+    return lines, refused

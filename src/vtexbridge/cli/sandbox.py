@@ -13,7 +13,7 @@ from typing import Literal, cast
 import typer
 import uvicorn
 
-from vtexbridge.cli._common import console, err_console
+from vtexbridge.cli._common import PORT_MAX, console, err_console
 from vtexbridge.sandbox.app import create_app
 from vtexbridge.sandbox.faults import ConnectionDropped, FaultSpecError
 from vtexbridge.sandbox.options import (
@@ -24,6 +24,7 @@ from vtexbridge.sandbox.options import (
     DEFAULT_PORT,
     SandboxOptions,
 )
+from vtexbridge.serving import bind
 
 CONFIG_EXIT = 2
 
@@ -48,12 +49,15 @@ def build_options(
     allow_remote_admin: bool = False,
     limits: str = "real",
     inventory_lock_ms: float = 150.0,
+    masterdata: str = "strict",
 ) -> SandboxOptions:
     """Options from command-line values; raises :class:`typer.BadParameter` on inconsistent input."""
     if (app_key is None) != (app_token is None):
         raise typer.BadParameter("--app-key and --app-token go together: give both or neither")
     if limits not in ("real", "off"):
         raise typer.BadParameter(f"--limits must be 'real' or 'off', not {limits!r}")
+    if masterdata not in ("strict", "lenient"):
+        raise typer.BadParameter(f"--masterdata must be 'strict' or 'lenient', not {masterdata!r}")
     if not account or "." in account or "/" in account:
         raise typer.BadParameter(f"--account must be a VTEX account name, not {account!r}")
     credentials = {app_key: app_token} if app_key and app_token else {DEFAULT_APP_KEY: DEFAULT_APP_TOKEN}
@@ -70,6 +74,7 @@ def build_options(
         seed=seed,
         limits=cast(Literal["real", "off"], limits),
         inventory_lock_ms=inventory_lock_ms,
+        masterdata=cast(Literal["strict", "lenient"], masterdata),
     )
 
 
@@ -79,7 +84,9 @@ def register(app: typer.Typer) -> None:
         host: str = typer.Option(
             DEFAULT_HOST, "--host", help="Address to bind (the admin API is loopback-only)."
         ),
-        port: int = typer.Option(DEFAULT_PORT, "--port", help="Port to listen on."),
+        port: int = typer.Option(
+            DEFAULT_PORT, "--port", min=0, max=PORT_MAX, help="Port to listen on (0: a free one)."
+        ),
         state: Path | None = typer.Option(
             None, "--state", help="SQLite file keeping the store across restarts (default: memory)."
         ),
@@ -113,6 +120,11 @@ def register(app: typer.Typer) -> None:
             "--inventory-lock-ms",
             help="Window in which a second inventory PUT of a SKU+warehouse gets 423.",
         ),
+        masterdata: str = typer.Option(
+            "strict",
+            "--masterdata",
+            help="'strict': Master Data as VTEX answers it; 'lenient': any entity, REST-Range optional.",
+        ),
     ) -> None:
         """Run a local VTEX sandbox that a VTEX client cannot tell from VTEX."""
         options = build_options(
@@ -129,26 +141,37 @@ def register(app: typer.Typer) -> None:
             allow_remote_admin=allow_remote_admin,
             limits=limits,
             inventory_lock_ms=inventory_lock_ms,
+            masterdata=masterdata,
         )
         try:
             asgi_app = create_app(options)
         except (FaultSpecError, ValueError) as e:
             err_console.print(f"[red]error:[/red] {e}")
             raise typer.Exit(CONFIG_EXIT) from None
-        key = next(iter(options.credentials))
-        token = "sandbox-token" if options.credentials[key] == DEFAULT_APP_TOKEN else "(as given)"
-        console.print(f"VTEX sandbox on http://{host}:{port}  account={options.account}")
-        console.print(f"  X-VTEX-API-AppKey: {key}  X-VTEX-API-AppToken: {token}")
-        store = options.state or "memory"
-        console.print(f"  store: {store}  limits: {options.limits}  faults: {options.faults or 'none'}")
-        admin = (
-            f"http://{host}:{port}/_sandbox/health"
-            if options.admin_enabled
-            else "disabled (non-loopback bind)"
-        )
-        console.print(f"  admin: {admin}")
-        logging.getLogger("uvicorn.error").addFilter(_hide_dropped_connections)
         try:
-            uvicorn.run(asgi_app, host=host, port=port, log_level="warning", access_log=False)
-        finally:
+            sock = bind(host, port)  # before the banner: a taken port is reported, nothing announced
+        except OSError as e:
             asgi_app.state.sandbox.store.close()
+            err_console.print(f"[red]error:[/red] cannot listen on {host}:{port}: {e.strerror}")
+            raise typer.Exit(CONFIG_EXIT) from None
+        _banner(options, host, sock.getsockname()[1])
+        logging.getLogger("uvicorn.error").addFilter(_hide_dropped_connections)
+        config = uvicorn.Config(asgi_app, log_level="warning", access_log=False)
+        try:
+            uvicorn.Server(config).run(sockets=[sock])
+        finally:
+            sock.close()
+            asgi_app.state.sandbox.store.close()
+
+
+def _banner(options: SandboxOptions, host: str, port: int) -> None:
+    key = next(iter(options.credentials))
+    token = "sandbox-token" if options.credentials[key] == DEFAULT_APP_TOKEN else "(as given)"
+    console.print(f"VTEX sandbox on http://{host}:{port}  account={options.account}")
+    console.print(f"  X-VTEX-API-AppKey: {key}  X-VTEX-API-AppToken: {token}")
+    store = options.state or "memory"
+    console.print(f"  store: {store}  limits: {options.limits}  faults: {options.faults or 'none'}")
+    admin = (
+        f"http://{host}:{port}/_sandbox/health" if options.admin_enabled else "disabled (non-loopback bind)"
+    )
+    console.print(f"  admin: {admin}")

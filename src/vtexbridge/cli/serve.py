@@ -28,7 +28,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from vtexbridge import aio
-from vtexbridge.cli._common import ConfigOption, err_console, settings_or_exit
+from vtexbridge.cli._common import PORT_MAX, ConfigOption, err_console, settings_or_exit
 from vtexbridge.cli.orders import prepare
 from vtexbridge.config import Settings
 from vtexbridge.errors import VtexbridgeError
@@ -36,8 +36,10 @@ from vtexbridge.marketplace.runtime import MarketplaceRuntime, attach, marketpla
 from vtexbridge.observability import Metrics
 from vtexbridge.orders.marketplace_orders import seller_router
 from vtexbridge.orders.service import OrdersService
+from vtexbridge.providers.runtime import ProvidersRuntime, attach_if_configured
+from vtexbridge.serving import server_config
 from vtexbridge.web.app import create_app
-from vtexbridge.web.auth import set_policy
+from vtexbridge.web.auth import check_affiliate_exposure, set_policy
 
 _log = logging.getLogger(__name__)
 
@@ -104,8 +106,13 @@ async def serve_forever(
             settings, state=service.store, client=service.client, wakeups=service.wakeups, metrics=metrics
         )
         token = settings.web.token.get_secret_value() if settings.web.token is not None else None
-        set_policy(app.state, host, token)  # the dashboard and /metrics: open on loopback, token elsewhere
+        # the dashboard and /metrics: open on loopback (allowed host names only), token elsewhere
+        set_policy(app.state, host, token, settings.web.allowed_hosts)
+        check_affiliate_exposure(settings.marketplace.affiliate, host)
         runtime = marketplace_runtime(settings, service)
+        providers = attach_if_configured(
+            app, settings, service.store, metrics.registry
+        )  # gift card/payment/antifraud
         try:
             if runtime is not None:
                 attach(app, runtime)
@@ -114,6 +121,8 @@ async def serve_forever(
         finally:
             if runtime is not None:
                 await runtime.aclose()
+            if providers is not None:
+                await providers.aclose()
 
 
 async def _serve(
@@ -127,14 +136,14 @@ async def _serve(
     worker: bool,
     on_server: Callable[[uvicorn.Server], None] | None,
 ) -> None:
-    config = uvicorn.Config(
+    config = server_config(
         app,
+        header_timeout_s=settings.web.header_timeout_s,
+        keep_alive_s=settings.web.keep_alive_s,
         host=host,
         port=port,
         lifespan="on",
-        access_log=False,
         log_level=settings.log.level,
-        log_config=None,
     )
     server = uvicorn.Server(config)
     if on_server is not None:
@@ -149,6 +158,11 @@ async def _serve(
         mkp_task = asyncio.create_task(runtime.run(stop), name="marketplace")
         mkp_task.add_done_callback(_stop_server_on_failure(server, "marketplace runtime"))
         background.append(mkp_task)
+    providers = getattr(app.state, "providers", None)
+    if isinstance(providers, ProvidersRuntime):
+        providers_task = asyncio.create_task(providers.run(stop), name="providers")
+        providers_task.add_done_callback(_stop_server_on_failure(server, "provider protocols"))
+        background.append(providers_task)
     if settings.orders.hook.public_url:
         background.append(asyncio.create_task(_register_when_up(server, service), name="hook-register"))
     try:
@@ -165,13 +179,23 @@ def register(app: typer.Typer) -> None:
     @app.command("serve")
     def serve(
         host: str | None = typer.Option(None, "--host", help="Address to bind (default: web.host)."),
-        port: int | None = typer.Option(None, "--port", help="Port to listen on (default: web.port)."),
+        port: int | None = typer.Option(
+            None, "--port", min=0, max=PORT_MAX, help="Port to listen on (default: web.port, 8780)."
+        ),
         worker: bool = typer.Option(
             True, "--worker/--no-worker", help="Run the order worker in this process (default) or not."
         ),
         config: Path | None = ConfigOption,
     ) -> None:
-        """Serve the hook receiver and the actions API, and run the order worker."""
+        """Serve the dashboard, /metrics, the hook receiver and the actions API; run the order worker.
+
+        Dashboard: http://HOST:PORT/dashboard/ (sync runs, entities in error, the order pipeline).
+
+        Prometheus metrics: http://HOST:PORT/metrics.
+
+        Both are open on a loopback address and need web.token (VTEXBRIDGE_WEB__TOKEN) on any other.
+        With marketplace.seller or marketplace.affiliate configured, their protocol endpoints too.
+        """
         settings = settings_or_exit(config)
         prepare(settings)
         try:

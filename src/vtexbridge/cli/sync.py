@@ -7,13 +7,18 @@
     vtexbridge sync --dry-run --adopt     # match what VTEX already holds first (see `vtexbridge adopt`)
 
 Exit codes: 0 every record went through; 1 some record failed or was held back (listed, and in the
-report file); 2 a configuration problem (no ``[erp]``, bad overrides, missing credentials).
+report file); 2 a configuration problem (no ``[erp]``, bad overrides, missing credentials); 3 the run
+was stopped because VTEX cannot be used (credentials refused, permission missing, host unreachable:
+nothing was marked in error); 4 the run crashed (an internal error; the JSON output still says so,
+with what was planned). With ``--json``, every outcome prints one JSON object on stdout.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.markup import escape
@@ -22,8 +27,34 @@ from vtexbridge import aio
 from vtexbridge.cli._common import ConfigOption, console, err_console, settings_or_exit, with_state
 from vtexbridge.errors import VtexbridgeError
 from vtexbridge.log import setup_logging
-from vtexbridge.sync.report import RichProgress, render
+from vtexbridge.sync.report import RichProgress, RunReport, render
 from vtexbridge.sync.runner import SyncOptions, entities_named, run_sync
+from vtexbridge.sync.stop import STOPPED_EXIT
+
+CRASH_EXIT = 4
+"""The exit code of a sync that crashed (distinct from 1, a run that ended with record errors)."""
+
+log = logging.getLogger(__name__)
+
+
+def _failed(error: BaseException, message: str, code: int, as_json: bool) -> NoReturn:
+    """Report a run that ended early: on stderr, and as JSON on stdout with ``--json``."""
+    err_console.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
+    if as_json:
+        report: RunReport | None = getattr(error, "sync_report", None)
+        body = report.to_json() if report is not None else {}
+        status = {CRASH_EXIT: "crashed", STOPPED_EXIT: "stopped"}.get(code, "failed")
+        body.update(
+            status=status,
+            exit_code=code,
+            error={
+                "type": type(error).__name__,
+                "message": message,
+                "category": getattr(error, "category", "system"),
+            },
+        )
+        typer.echo(json.dumps(body, indent=2, default=str))
+    raise typer.Exit(code) from None
 
 
 def register(app: typer.Typer) -> None:
@@ -57,12 +88,19 @@ def register(app: typer.Typer) -> None:
         progress = None if (as_json or dry_run) else RichProgress(console)
         try:
             options = SyncOptions(
-                only=entities_named(only), dry_run=dry_run, show=show, report_path=report, adopt=adopt or None
+                only=entities_named(only),
+                dry_run=dry_run,
+                show=show,
+                report_path=report,
+                pause_collector=True,  # this process does nothing else while it plans
+                adopt=adopt or None,  # h7 (#12)
             )
             outcome = aio.run(run_sync(settings, options, progress=progress))
         except VtexbridgeError as e:
-            err_console.print(f"[red]error:[/red] {escape(e.user_message)}", soft_wrap=True)
-            raise typer.Exit(e.exit_code) from None
+            _failed(e, e.user_message, e.exit_code, as_json)
+        except Exception as e:  # a bug: say so, with its own exit code (not a partial run's)
+            log.exception("the sync crashed")
+            _failed(e, f"internal error: {type(e).__name__}: {e}", CRASH_EXIT, as_json)
         finally:
             if progress is not None:
                 progress.stop()

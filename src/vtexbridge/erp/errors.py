@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from vtexbridge.errors import RecordError, RecordInvalid
 
-__all__ = ["RowUnreadable", "SourceUnreadable", "UnknownColumn", "makes_incomplete"]
+__all__ = ["ReadIncomplete", "RowUnreadable", "SourceUnreadable", "UnknownColumn", "makes_incomplete"]
 
 
 class RowUnreadable(RecordInvalid):
@@ -37,6 +37,11 @@ class SourceUnreadable(RecordError):
 
 class UnknownColumn(RecordError):
     """A column or key that the format does not define; ignored, reported once per source."""
+
+
+class ReadIncomplete(RecordError):
+    """A warning, not a record's error: an entity's read was incomplete, so what is absent from it
+    was not deactivated or removed (it may be among the rows that could not be read)."""
 
 
 def makes_incomplete(error: RecordError) -> bool:

@@ -120,14 +120,23 @@ class RowBuilder:
         return None if i is None else row[i]
 
     def key_of(self, row: Any) -> str | None:
-        """The record's key as far as it can be read from ``row`` (None when a key part is bad)."""
+        """The record's key as far as it can be read from ``row``; None only when a key part is missing.
+
+        A key part that is present but invalid (a 101-character product key, a bad EAN, an image
+        URL that is not one) is taken as written: the error then names the record, so the record is
+        held back by name, and the read stays complete (what is absent from the ERP is still
+        deactivated).
+        """
         parts = []
         for name in self.record_type.key_fields:
             i = next(j for j, s in enumerate(self.specs) if s.name == name)
+            raw = self._raw(row, name)
             try:
-                value = self._convs[i](self._raw(row, name))
+                value = self._convs[i](raw)
             except CoerceError:
-                return None
+                value = _as_written(raw)
+                if value is None:
+                    return None
             if value is None:
                 continue
             parts.append(value.isoformat() if isinstance(value, datetime) else str(value))
@@ -172,6 +181,14 @@ class RowBuilder:
             record=RecordRef(self.entity.value, None, self.source, row),
             field=name,
         )
+
+
+def _as_written(raw: Any) -> str | None:
+    """A cell as the ERP wrote it (blanks trimmed), or None when there is nothing to read."""
+    if raw is None or isinstance(raw, dict | list | bool):
+        return None
+    text = str(raw).strip()
+    return text or None
 
 
 def _raise_missing(column: bool) -> Any:

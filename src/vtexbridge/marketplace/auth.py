@@ -6,7 +6,7 @@ both forms are accepted. Comparisons are constant-time; nothing here logs a cred
 
 The affiliate endpoints (VTEX's affiliate notification and the marketplace services endpoint) carry
 no VTEX credentials: a shared secret in the URL we register (``?token=``) or in the
-``X-Vtexbridge-Token`` header protects them when one is configured.
+``X-Vtexbridge-Token`` header protects them, and without a configured secret they are closed.
 """
 
 from __future__ import annotations
@@ -63,9 +63,9 @@ def vtex_credentials_match(
 
 
 def token_matches(headers: Mapping[str, str], query: Mapping[str, str], expected: SecretStr | None) -> bool:
-    """Whether the shared secret is presented (True when no secret is configured)."""
+    """Whether the shared secret is presented (False when no secret is configured)."""
     if expected is None:
-        return True
+        return False
     given = headers.get(TOKEN_HEADER) or query.get(TOKEN_QUERY)
     if not given:
         return False

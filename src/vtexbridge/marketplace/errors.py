@@ -6,7 +6,14 @@ from typing import ClassVar
 
 from vtexbridge.errors import Category, VtexbridgeError
 
-__all__ = ["BadProtocolRequest", "NotAuthorized", "ProtocolConflict", "ProtocolError", "UnknownOrder"]
+__all__ = [
+    "BadProtocolRequest",
+    "EndpointClosed",
+    "NotAuthorized",
+    "ProtocolConflict",
+    "ProtocolError",
+    "UnknownOrder",
+]
 
 
 class ProtocolError(VtexbridgeError):
@@ -26,6 +33,14 @@ class NotAuthorized(ProtocolError):
     category: ClassVar[Category] = "config"
     status: ClassVar[int] = 401
     code: ClassVar[str] = "MKP401"
+
+
+class EndpointClosed(ProtocolError):
+    """The endpoint is not open: the credentials it needs are not configured."""
+
+    category: ClassVar[Category] = "config"
+    status: ClassVar[int] = 503
+    code: ClassVar[str] = "MKP503"
 
 
 class UnknownOrder(ProtocolError):

@@ -2,7 +2,10 @@
 
 Route modules (``web/routes/seller_protocol.py``, ``web/routes/affiliate.py``) stay a few lines per
 endpoint: ``@guarded`` turns a :class:`~vtexbridge.marketplace.errors.ProtocolError` into its status
-and ``{"error": {"code", "message"}}``, :func:`read_body` parses JSON (400 otherwise), and
+and ``{"error": {"code", "message"}}`` (other failures: 503 or 500 with a fixed message; the
+detail, which may name the database, goes to the log only), :func:`read_body` parses JSON with the
+bounds of :mod:`vtexbridge.untrusted` (400 naming the field otherwise), :func:`path_id` checks an id
+of the path, and
 :func:`seller_protocol` / :func:`affiliate_protocol` find the app's :class:`MarketplaceRuntime`
 (attached by ``vtexbridge serve``, or built on first use from the app's services).
 """
@@ -20,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 
 from vtexbridge.errors import VtexbridgeError
 from vtexbridge.marketplace.errors import BadProtocolRequest, ProtocolError
+from vtexbridge.untrusted import UntrustedInput, check_id, parse_json
 
 if TYPE_CHECKING:
     from vtexbridge.marketplace.affiliate.service import AffiliateProtocol
@@ -32,6 +36,7 @@ __all__ = [
     "error_response",
     "guarded",
     "json_response",
+    "path_id",
     "read_body",
     "runtime_of",
     "seller_protocol",
@@ -58,10 +63,11 @@ def json_response(data: Any, status: int = 200) -> Response:
 
 
 async def read_body(request: Request, limit: int = MAX_BODY, *, required: bool = True) -> Any:
-    """The JSON body (``None`` when empty and not ``required``).
+    """The JSON body (``None`` when empty and not ``required``); the app's body limit middleware has
+    already refused a larger body before authentication.
 
     Raises:
-        BadProtocolRequest: too large, not JSON, or missing.
+        BadProtocolRequest: too large, not JSON, out of bounds (naming the field), or missing.
     """
     raw = await request.body()
     if len(raw) > limit:
@@ -71,13 +77,26 @@ async def read_body(request: Request, limit: int = MAX_BODY, *, required: bool =
             raise BadProtocolRequest("a JSON body is required")
         return None
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise BadProtocolRequest("the body is not valid JSON") from None
+        return parse_json(raw)
+    except UntrustedInput as e:
+        raise BadProtocolRequest(str(e)) from None
+
+
+def path_id(request: Request, name: str) -> str:
+    """The path parameter ``name``, checked as an identifier.
+
+    Raises:
+        BadProtocolRequest: not an identifier (empty, ``..``, too long, odd characters).
+    """
+    try:
+        return check_id(request.path_params.get(name), name)
+    except UntrustedInput as e:
+        raise BadProtocolRequest(str(e)) from None
 
 
 def guarded(fn: Handler) -> Handler:
-    """Map protocol errors to their status; other vtexbridge errors to 503 (transient) or 500."""
+    """Map protocol errors to their status and message; any other failure to 503 (transient) or 500
+    with a fixed message (the detail is logged, redacted, never answered)."""
 
     @wraps(fn)
     async def wrapper(request: Request) -> Response:
@@ -85,9 +104,16 @@ def guarded(fn: Handler) -> Handler:
             return await fn(request)
         except ProtocolError as e:
             return error_response(e.status, e.code, e.message)
+        except UntrustedInput as e:
+            return error_response(400, "MKP400", str(e))
         except VtexbridgeError as e:
             _log.error("%s %s failed: %s", request.method, request.url.path, e.user_message)
-            return error_response(503 if e.retryable else 500, "MKP500", e.message)
+            if e.retryable:
+                return error_response(503, "MKP503", "temporarily unavailable; retry later")
+            return error_response(500, "MKP500", "internal error; the details are in the server log")
+        except Exception:
+            _log.exception("%s %s failed", request.method, request.url.path)
+            return error_response(500, "MKP500", "internal error; the details are in the server log")
 
     return wrapper
 

@@ -96,10 +96,12 @@ class MarketplaceRuntime:
         runtime = cls()
         if mkp.seller is not None:
             s = mkp.seller
+            # h4: the outbound calls are counted with the client's (one /metrics)
+            metrics = client.transport.metrics if client is not None else None
             if sink is None:
                 from vtexbridge.orders.service import build_sink
 
-                sink = build_sink(settings, clock=clock)
+                sink = build_sink(settings, clock=clock, metrics=metrics)
                 runtime.owned.append(sink)
             erp = settings.erp
             if reader is None and erp is not None:
@@ -110,7 +112,9 @@ class MarketplaceRuntime:
 
             if payment is None and s.payment == "seller" and s.payment_handler:
                 payment = load_payment_handler(s.payment_handler)
-            services = MarketplaceServices(settings.vtex, http_transport=http_transport, clock=clock)
+            services = MarketplaceServices(
+                settings.vtex, http_transport=http_transport, clock=clock, metrics=metrics
+            )
             runtime.owned.append(services)
             index = OfferIndex()
             orders = SellerOrders(

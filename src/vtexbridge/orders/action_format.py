@@ -30,14 +30,25 @@ from vtexbridge.vtex.models.orders import OrderChange
 
 __all__ = [
     "KINDS",
+    "MAX_CENTS",
+    "MAX_DEPTH",
+    "MAX_QUANTITY",
     "ActionRequest",
     "Problems",
     "dedup_key",
+    "depth_problem",
     "parse_action",
     "to_cents",
 ]
 
 KINDS = tuple(k.value for k in ActionKind)
+MAX_CENTS = 10**13 - 1
+"""The largest amount accepted, in cents (99,999,999,999.99): anything larger is a mistake."""
+MAX_QUANTITY = 1_000_000
+"""The largest quantity of one invoice line."""
+MAX_DEPTH = 32
+"""The deepest nesting of objects and lists an action may have."""
+_MAX_DIGITS = 20  # an integer written with more digits is refused before it is converted
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,13 +123,12 @@ class _Checker:
         """``name`` (a decimal) or ``nameCents`` (integer cents), as integer cents."""
         cents_name = f"{name}Cents"
         if raw.get(cents_name) not in (None, ""):
-            value = raw[cents_name]
-            if isinstance(value, str) and value.strip().isdigit():
-                value = int(value.strip())
-            if isinstance(value, Decimal) and value == value.to_integral_value():
-                value = int(value)
+            value = _whole(raw[cents_name])
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                self.fail(cents_name, f"must be a non-negative integer amount in cents, got {value!r}")
+                self.fail(cents_name, f"must be a non-negative integer amount in cents, got {_show(value)}")
+                return None
+            if value > MAX_CENTS:
+                self.fail(cents_name, f"is too large (at most {MAX_CENTS} cents), got {_show(value)}")
                 return None
             result: int | None = value
         elif raw.get(name) not in (None, ""):
@@ -150,19 +160,20 @@ class _Checker:
             parsed = parsed.replace(tzinfo=UTC)
         return parsed.astimezone(UTC).isoformat()
 
-    def integer(self, raw: Mapping[str, Any], name: str, *, minimum: int = 1) -> int | None:
-        value = raw.get(name)
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            value = int(value.strip())
-        if isinstance(value, Decimal) and value == value.to_integral_value():
-            value = int(value)
-        if isinstance(value, float) and value.is_integer():
+    def integer(
+        self, raw: Mapping[str, Any], name: str, *, minimum: int = 1, maximum: int = MAX_QUANTITY
+    ) -> int | None:
+        value = _whole(raw.get(name))
+        if isinstance(value, float) and value.is_integer() and abs(value) <= maximum:
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool):
-            self.fail(name, f"must be an integer, got {value!r}")
+            self.fail(name, f"must be an integer, got {_show(value)}")
             return None
         if value < minimum:
-            self.fail(name, f"must be at least {minimum}, got {value}")
+            self.fail(name, f"must be at least {minimum}, got {_show(value)}")
+            return None
+        if value > maximum:
+            self.fail(name, f"must be at most {maximum}, got {_show(value)}")
             return None
         return value
 
@@ -176,6 +187,48 @@ class _Checker:
             return value.strip().lower() in ("true", "1", "yes")
         self.fail(name, f"must be true or false, got {value!r}")
         return None
+
+
+def _show(value: Any) -> str:
+    """A value for a message, cut short (a 5,000-digit number is not repeated back)."""
+    text = (
+        repr(value)
+        if not isinstance(value, int)
+        else f"{value:.3e}"
+        if value > 10**_MAX_DIGITS
+        else str(value)
+    )
+    return text if len(text) <= 40 else f"{text[:37]}..."
+
+
+def _whole(value: Any) -> Any:
+    """An integer written as text or as an integral decimal, as an ``int`` (other values unchanged).
+
+    Text of more than ``_MAX_DIGITS`` digits and decimals beyond that size stay as they are (and
+    are refused by the caller): they are never converted, however long they are."""
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text.lstrip("-")
+        if digits.isdigit() and len(digits) <= _MAX_DIGITS:
+            return int(text)
+        return value
+    finite = isinstance(value, Decimal) and value.is_finite() and value.adjusted() < _MAX_DIGITS
+    if finite and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
+def depth_problem(data: Any, limit: int = MAX_DEPTH) -> str | None:
+    """A message when ``data`` nests objects/lists deeper than ``limit`` (checked without recursion)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, Mapping | list):
+            if depth > limit:
+                return f"is nested deeper than {limit} levels"
+            children = node.values() if isinstance(node, Mapping) else node
+            stack.extend((child, depth + 1) for child in children)
+    return None
 
 
 def to_cents(value: Any) -> int:
@@ -199,9 +252,11 @@ def to_cents(value: Any) -> int:
         except InvalidOperation:
             raise ValueError(f"must be a decimal amount (e.g. 199.90), got {value!r}") from None
     if not isinstance(value, Decimal) or not value.is_finite():
-        raise ValueError(f"must be a decimal amount (e.g. 199.90), got {value!r}")
+        raise ValueError(f"must be a decimal amount (e.g. 199.90), got {_show(value)}")
     if value < 0:
-        raise ValueError(f"must not be negative, got {value}")
+        raise ValueError(f"must not be negative, got {_show(value)}")
+    if value.adjusted() >= _MAX_DIGITS or value * 100 > MAX_CENTS:
+        raise ValueError(f"is too large (at most {Decimal(MAX_CENTS) / 100}), got {_show(value)}")
     cents = value * 100
     if cents != cents.to_integral_value():
         raise ValueError(f"{value} has more than two decimal places")
@@ -330,8 +385,8 @@ def _money_tree(c: _Checker, node: Any, path: str, names: frozenset[str]) -> Any
             here = f"{path}.{key}" if path else str(key)
             base = key[: -len("Cents")] if key.endswith("Cents") else None
             if base in names:
-                if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                    c.fail(here, f"must be a non-negative integer amount in cents, got {value!r}")
+                if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_CENTS:
+                    c.fail(here, f"must be an integer amount in cents (0 to {MAX_CENTS}), got {_show(value)}")
                 else:
                     out[str(base)] = value
             elif key in names and value is not None:
@@ -343,7 +398,8 @@ def _money_tree(c: _Checker, node: Any, path: str, names: frozenset[str]) -> Any
                 out[key] = _money_tree(c, value, here, names)
         return out
     if isinstance(node, Decimal):
-        return int(node) if node == node.to_integral_value() else float(node)
+        whole = _whole(node)
+        return whole if isinstance(whole, int) else float(node)
     return node
 
 
@@ -392,6 +448,8 @@ def parse_action(
     ref = RecordRef("action", None, source, row)
     if not isinstance(raw, Mapping):
         raise Problems([RecordInvalid("an action must be a JSON object", record=ref)])
+    if (too_deep := depth_problem(raw)) is not None:
+        raise Problems([RecordInvalid(f"the action {too_deep}", record=ref)])
     order_id = raw.get("orderId")
     if isinstance(order_id, int) and not isinstance(order_id, bool):
         order_id = str(order_id)

@@ -43,8 +43,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from vtexbridge.errors import RecordInvalid, RecordRef
-from vtexbridge.orders.action_format import ActionRequest, Problems, parse_action
+from vtexbridge.erp.sinks.files import clean_temp_files, temp_path
+from vtexbridge.errors import RecordInvalid, RecordRef, VtexbridgeError
+from vtexbridge.orders.action_format import MAX_DEPTH, ActionRequest, Problems, depth_problem, parse_action
 from vtexbridge.orders.actions import enqueue
 from vtexbridge.state import Action, ActionKind, ActionState, StateStore
 
@@ -53,6 +54,8 @@ __all__ = ["FolderSource", "ScanReport", "SqlOutboxSource", "read_action_file"]
 _log = logging.getLogger(__name__)
 _SUFFIXES = (".json", ".csv")
 _KIND_ORDER = {ActionKind.CHANGE: 0, ActionKind.INVOICE: 1, ActionKind.TRACKING: 2, ActionKind.CANCEL: 3}
+MAX_FILE_BYTES = 32 * 1024 * 1024
+"""The largest actions file read (an embedded invoice XML is at most 2 MB per invoice)."""
 _FAILED = (ActionState.REJECTED.value, ActionState.FAILED.value, ActionState.CANCELLED.value)
 
 # CSV columns: one row per invoice item or tracking event; rows of one action share the key columns.
@@ -109,11 +112,22 @@ def _problem(source: str, row: int | None, message: str, field: str | None = Non
     return RecordInvalid(message, record=RecordRef("action", None, source, row), field=field)
 
 
-def _read_json(name: str, text: str) -> list[ActionRequest]:
+def _load_json(name: str, row: int | None, text: str) -> Any:
+    """JSON with decimals kept exact; every way it can fail (bad syntax, a 5,000-digit integer,
+    nesting deeper than the parser's recursion limit, or than ``MAX_DEPTH``) is a problem."""
     try:
         data = json.loads(text, parse_float=Decimal)
     except ValueError as e:
-        raise Problems([_problem(name, None, f"is not valid JSON: {e}")]) from None
+        raise Problems([_problem(name, row, f"is not valid JSON: {str(e)[:200]}")]) from None
+    except RecursionError:
+        raise Problems([_problem(name, row, f"is nested deeper than {MAX_DEPTH} levels")]) from None
+    if (too_deep := depth_problem(data, MAX_DEPTH + 1)) is not None:  # + 1: {"actions": [...]}
+        raise Problems([_problem(name, row, too_deep)])
+    return data
+
+
+def _read_json(name: str, text: str) -> list[ActionRequest]:
+    data = _load_json(name, None, text)
     if isinstance(data, Mapping) and isinstance(data.get("actions"), list):
         data = data["actions"]
     items: list[tuple[int | None, Any]] = list(enumerate(data)) if isinstance(data, list) else [(None, data)]
@@ -199,14 +213,19 @@ def _group_csv(name: str, rows: Iterable[tuple[int, dict[str, str]]]) -> list[tu
 
 def _read_csv(name: str, text: str) -> list[ActionRequest]:
     reader = csv.DictReader(io.StringIO(text), delimiter=_csv_dialect(text))
-    columns = set(reader.fieldnames or [])
-    missing = {"type", "orderId"} - columns
-    if missing:
-        raise Problems([_problem(name, 1, f"the header lacks the column(s) {', '.join(sorted(missing))}")])
-    rows = [
-        (n + 2, {k: (v or "").strip() for k, v in row.items() if k is not None})
-        for n, row in enumerate(reader)
-    ]
+    try:
+        columns = set(reader.fieldnames or [])
+        missing = {"type", "orderId"} - columns
+        if missing:
+            raise Problems(
+                [_problem(name, 1, f"the header lacks the column(s) {', '.join(sorted(missing))}")]
+            )
+        rows = [
+            (n + 2, {k: (v or "").strip() for k, v in row.items() if isinstance(k, str)})
+            for n, row in enumerate(reader)
+        ]
+    except csv.Error as e:  # a field over the csv module's size limit, a NUL byte ...
+        raise Problems([_problem(name, reader.line_num or None, f"is not valid CSV: {e}")]) from None
     requests, problems = [], []
     for line, raw in _group_csv(name, rows):
         try:
@@ -225,6 +244,9 @@ def read_action_file(path: Path) -> list[ActionRequest]:
         Problems: every problem of the file (none of its actions should be queued).
     """
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise Problems([_problem(path.name, None, f"is larger than {MAX_FILE_BYTES} bytes ({size})")])
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise Problems([_problem(path.name, None, "is gone")]) from None
@@ -236,6 +258,13 @@ def read_action_file(path: Path) -> list[ActionRequest]:
     return sorted(requests, key=lambda r: _KIND_ORDER[r.kind])  # stable: file order within a kind
 
 
+def _unexpected(source: str, error: Exception, row: int | None = None) -> Problems:
+    """An error no check foresaw, as the problem of the one file or row that caused it."""
+    _log.error("actions from %s%s refused: %s", source, f" row {row}" if row else "", error, exc_info=error)
+    message = f"could not be read: {type(error).__name__}: {str(error)[:200]}"
+    return Problems([_problem(source, row, message)])
+
+
 def _free_name(folder: Path, name: str) -> Path:
     target = folder / name
     if not target.exists():
@@ -245,7 +274,7 @@ def _free_name(folder: Path, name: str) -> Path:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp = temp_path(path)
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
@@ -277,6 +306,8 @@ class FolderSource:
         self.rejected = self.root / "rejected"
         for folder in (self.root, self.processing, self.done, self.rejected):
             folder.mkdir(parents=True, exist_ok=True)
+        for folder in (self.processing, self.rejected):  # our own temporary files, of a killed process
+            clean_temp_files(folder)
 
     def candidates(self) -> list[Path]:
         """Files ready to be taken, oldest first."""
@@ -306,13 +337,19 @@ class FolderSource:
         try:
             requests = read_action_file(path)
             queued = enqueue(self.store, self.account, requests)
-        except Problems as e:
+        except VtexbridgeError as e:  # the state store is away: the file stays for the next scan
+            _log.warning("actions file %s not taken now: %s", path.name, e.user_message)
+            report.problems.append(f"{path.name}: {e.user_message}")
+            return
+        except Exception as e:
+            # Problems found while reading, or anything this file provoked: it alone is refused.
+            problems = e if isinstance(e, Problems) else _unexpected(path.name, e)
             try:
-                self._reject(path, {"file": path.name, "stage": "read", "errors": e.as_json()})
+                self._reject(path, {"file": path.name, "stage": "read", "errors": problems.as_json()})
             except FileNotFoundError:
                 return  # another worker took it meanwhile
             report.files_rejected += 1
-            report.problems.extend(p.user_message for p in e.problems)
+            report.problems.extend(p.user_message for p in problems.problems)
             return
         manifest = {
             "file": path.name,
@@ -432,17 +469,20 @@ class SqlOutboxSource:
             for row_id, text in rows:
                 values: dict[str, Any]
                 try:
-                    try:
-                        raw = json.loads(text, parse_float=Decimal)
-                    except ValueError as e:
-                        raise Problems(
-                            [_problem(source, row_id, f"payload is not valid JSON: {e}")]
-                        ) from None
+                    if not isinstance(text, str) or len(text) > MAX_FILE_BYTES:
+                        message = (
+                            f"payload must be one action as JSON text (at most {MAX_FILE_BYTES} characters)"
+                        )
+                        raise Problems([_problem(source, row_id, message)])
+                    raw = _load_json(source, row_id, text)
                     request = parse_action(raw, source=source, row=row_id)
                     [queued] = enqueue(self.store, self.account, [request])
-                except Problems as e:
-                    values = {"status": "invalid", "message": str(e)[:4000], "updated_at": now}
-                    report.problems.extend(p.user_message for p in e.problems)
+                except VtexbridgeError:
+                    raise  # the state store is away: this row and the rest stay new for the next scan
+                except Exception as e:  # the one row is invalid; the rest flows
+                    problems = e if isinstance(e, Problems) else _unexpected(source, e, row_id)
+                    values = {"status": "invalid", "message": str(problems)[:4000], "updated_at": now}
+                    report.problems.extend(p.user_message for p in problems.problems)
                 else:
                     values = {"status": "queued", "action_id": queued.id, "updated_at": now}
                     report.actions_queued += int(queued.new)

@@ -20,6 +20,11 @@ change. Each action is sent with the client's ``orders`` API and closed as:
 - ``failed`` — credentials refused (401/403), a change whose outcome is unknown (sent, no answer:
   it is not re-sent blindly), or attempts exhausted. ``StateStore.requeue_action`` sends it again.
 
+An invoice action claimed again (its worker died, perhaps after VTEX accepted it) first reads the
+order's invoices: the same number there means done, for full and partial invoices alike (never
+"nothing left to invoice", never posted twice). An invoice VTEX refuses with 409 because the order is
+still ``ready-for-handling`` (the pipeline has not started handling it yet) is retried, not rejected.
+
 Invoices without ``items`` invoice what remains of the order (its items minus what earlier invoices
 covered, at their selling price, for the order's value minus those invoices). A tracking update
 needs its invoice: when the invoice action of that number was refused, or is queued after the
@@ -55,7 +60,7 @@ from vtexbridge.orders.pipeline import state_call
 from vtexbridge.orders.settings import ActionSettings
 from vtexbridge.state import Action, ActionKind, ActionState, StateStore
 from vtexbridge.vtex.client import VtexClient
-from vtexbridge.vtex.errors import OutcomeUnknown, VtexError, VtexStatusError
+from vtexbridge.vtex.errors import Conflict, OutcomeUnknown, VtexError, VtexStatusError
 from vtexbridge.vtex.models.orders import (
     Invoice,
     InvoiceItem,
@@ -182,6 +187,31 @@ def _invoiced(order: Order) -> tuple[dict[int, int], int]:
     return quantities, value
 
 
+def _has_invoice(order: Order, number: str) -> bool:
+    packages = order.packageAttachment.packages if order.packageAttachment else []
+    return any(p.invoiceNumber == number for p in packages)
+
+
+def _invoice(order: Order | None, payload: dict[str, Any]) -> Invoice:
+    """The invoice of an action; without ``items``, what remains of ``order``."""
+    items_raw = payload.get("items")
+    value = payload.get("invoiceValue")
+    if items_raw is None:
+        assert order is not None
+        items, left = remaining_invoice(order)
+        if not items:
+            raise Refusal(f"order {order.orderId} has nothing left to invoice")
+        value = value if value is not None else left
+    else:
+        items = [InvoiceItem.model_validate(i) for i in items_raw]
+    fields = {k: v for k, v in payload.items() if k not in ("items", "invoiceValue")}
+    return Invoice.model_validate({**fields, "invoiceValue": value, "items": items})
+
+
+class _NotYet(Exception):
+    """VTEX cannot take the action yet (an invoice of an order whose handling has not started)."""
+
+
 def remaining_invoice(order: Order) -> tuple[list[InvoiceItem], int]:
     """The items not invoiced yet (at their selling price) and the value left to invoice."""
     done, invoiced_value = _invoiced(order)
@@ -263,6 +293,8 @@ class ActionRunner:
             message = await self.send(action)
         except Refusal as e:
             return await self._finish(action, ActionState.REJECTED, str(e))
+        except _NotYet as e:
+            return await self._retry(action, str(e), None, None)
         except VtexStatusError as e:
             text = _vtex_text(e)
             if e.retryable:
@@ -302,10 +334,7 @@ class ActionRunner:
             return await self._send_marketplace(self.marketplace, kind, action, payload)
         orders = self.client.orders
         if kind is ActionKind.INVOICE:
-            receipt = await orders.invoice_order(
-                action.order_id, await self._invoice(action.order_id, payload)
-            )
-            return f"invoice {payload['invoiceNumber']} accepted (receipt {receipt.receipt})"
+            return await self._send_invoice(action, payload)
         if kind is ActionKind.TRACKING:
             return await self._tracking(action, payload)
         if kind is ActionKind.CANCEL:
@@ -326,19 +355,26 @@ class ActionRunner:
         change = await orders.create_order_change(action.order_id, OrderChange.model_validate(change_body))
         return f"change accepted (request {change.requestId}, total change {change.totalChangeValue})"
 
-    async def _invoice(self, order_id: str, payload: dict[str, Any]) -> Invoice:
-        items_raw = payload.get("items")
-        value = payload.get("invoiceValue")
-        if items_raw is None:
-            order = await self.client.orders.get_order(order_id)
-            items, left = remaining_invoice(order)
-            if not items:
-                raise Refusal(f"order {order_id} has nothing left to invoice")
-            value = value if value is not None else left
-        else:
-            items = [InvoiceItem.model_validate(i) for i in items_raw]
-        fields = {k: v for k, v in payload.items() if k not in ("items", "invoiceValue")}
-        return Invoice.model_validate({**fields, "invoiceValue": value, "items": items})
+    async def _send_invoice(self, action: Action, payload: dict[str, Any]) -> str:
+        """Post an invoice once: an action tried before (its worker may have died after VTEX accepted
+        it) first reads the order's invoices, and the same number there means done (full and
+        partial invoices alike). A full invoice reads the order anyway (what is left to invoice)."""
+        number = str(payload["invoiceNumber"])
+        order = None
+        if payload.get("items") is None or action.attempts > 1:
+            order = await self.client.orders.get_order(action.order_id)
+            if _has_invoice(order, number):
+                return f"invoice {number} was already accepted by VTEX (an earlier attempt went through)"
+        try:
+            receipt = await self.client.orders.invoice_order(action.order_id, _invoice(order, payload))
+        except Conflict:
+            status = (await self.client.orders.get_order(action.order_id)).status
+            if status == "ready-for-handling":  # the pipeline has not started handling it yet
+                raise _NotYet(
+                    f"order {action.order_id} is still ready-for-handling; retried once handling started"
+                ) from None
+            raise
+        return f"invoice {number} accepted (receipt {receipt.receipt})"
 
     async def _send_marketplace(
         self, router: MarketplaceOrders, kind: ActionKind, action: Action, payload: dict[str, Any]

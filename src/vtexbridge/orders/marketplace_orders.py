@@ -8,6 +8,11 @@ cancellation go to the marketplace's services endpoint that came with the order,
 (:class:`~vtexbridge.orders.actions.ActionRunner`) asks its router, a :class:`MarketplaceOrders`,
 whether it :meth:`~MarketplaceOrders.owns` an action's order, and sends the action there if so.
 
+Our VTEX app key and token go to that endpoint only when ``vtex.credential_hosts`` allows its host,
+over https (loopback, the local sandbox, over http too): otherwise the action is refused with
+:class:`~vtexbridge.marketplace.seller.outbound.ServicesEndpointRefused` (a 403 protocol error: the
+action ends ``rejected`` naming the host and the setting) and nothing is sent.
+
 :func:`seller_router` adapts the seller's ``SellerOrders`` (``runtime.seller.orders`` of a
 :class:`~vtexbridge.marketplace.runtime.MarketplaceRuntime`); tests may give any object with the
 same methods.

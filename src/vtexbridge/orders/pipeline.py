@@ -24,7 +24,12 @@ Rules, each enforced here:
   as many start-handling calls).
 - **Start handling once**, and only for an order whose real status is ``ready-for-handling``, after
   the ERP accepted it: ``handling_started_at`` gates it, ``mark_handling_started`` records VTEX's
-  204; a 409 (``OMS003``: the order moved on) is noted and not retried.
+  204. The call is retried like a read on 429/5xx/timeouts/dropped connections (a repeat is answered
+  409). A 409 or an outcome still unknown after the retries is resolved by reading the order: in
+  ``handling`` (or later) it is recorded as started — no false error after a lost answer; still
+  ``ready-for-handling``, the event is kept (never committed before handling started); moved
+  elsewhere (``canceled``) it is noted as refused. An event of an order delivered but not recorded
+  as started that finds it in ``handling`` records the start too.
 - The order's journal (:mod:`.journal`, for ``vtexbridge orders status``) records what is not plain
   sailing: errors, events whose status was not the order's, ignored and unknown orders, refusals;
   a plain delivery is already told by ``order_state`` and ``order_delivery``.
@@ -61,7 +66,7 @@ from vtexbridge.orders.schema import build_document
 from vtexbridge.orders.settings import OrdersSettings
 from vtexbridge.state import Delivery, StateStore
 from vtexbridge.vtex.client import VtexClient
-from vtexbridge.vtex.errors import Conflict, NotFound, VtexError
+from vtexbridge.vtex.errors import Conflict, NotFound, OutcomeUnknown, VtexError
 from vtexbridge.vtex.models.orders import Order
 
 if TYPE_CHECKING:
@@ -80,6 +85,8 @@ __all__ = [
 ]
 
 READY_FOR_HANDLING = "ready-for-handling"
+HANDLING_STARTED = frozenset({"start-handling", "handling", "ready-for-invoicing", "invoice", "invoiced"})
+"""Statuses an order reaches only through start-handling."""
 _EPOCH = datetime.fromtimestamp(0, UTC)
 Source = Literal["feed", "hook", "replay", "sweep"]  # h7: "sweep" (orders/sweep.py)
 _log = logging.getLogger(__name__)
@@ -290,15 +297,7 @@ class Pipeline:
         async with self._locks.hold(order.orderId):
             status = order.status
             result = await self._sink(order, status, replay=replay)
-            await state_call(
-                self.store.record_delivery,
-                self.account,
-                order.orderId,
-                status,
-                sink=self.sink.name,
-                erp_ref=result.erp_ref,
-            )
-            self._facts.delivered(order.orderId, status, result.erp_ref)
+            await self._record(order.orderId, status, result.erp_ref)
             self._count(source, Outcome.DELIVERED.value)
             self._delivered(status, None)  # a replay's lag would only measure the order's age
             await self._note_order(
@@ -308,21 +307,11 @@ class Pipeline:
             return result
 
     async def _process(self, event: OrderEvent) -> Result:
-        announced = None
-        if event.state is not None and event.state in self.statuses:
-            cached, ref = self._facts.was_delivered(event.order_id, event.state)
-            if cached:
-                announced = Delivery(self.account, event.order_id, event.state, self.sink.name, ref, _EPOCH)
-            else:
-                announced = await state_call(
-                    self.store.get_delivery, self.account, event.order_id, event.state
-                )
-                if announced is not None:
-                    self._facts.delivered(event.order_id, event.state, announced.erp_ref)
-            if announced is not None:
-                known = await self._already_delivered(event, announced)
-                if known is not None:
-                    return known
+        announced = await self._announced_delivery(event)
+        if announced is not None:
+            known = await self._already_delivered(event, announced)
+            if known is not None:
+                return known
         order = await self._get_order(event)
         if order is None:
             await self._note(event, seen_status=None, outcome=Outcome.NOT_FOUND)
@@ -335,29 +324,14 @@ class Pipeline:
             status,
             changed_at=parse_time(order.lastChange),
         )
+        if announced is not None and event.state == READY_FOR_HANDLING and status in HANDLING_STARTED:
+            # delivered ready-for-handling, not recorded as started, and handling has started since:
+            # our own start-handling whose answer was lost (or someone else's). Record it.
+            await self._mark_started(order.orderId)
         if status not in self.statuses:
             await self._note(event, seen_status=status, outcome=Outcome.IGNORED)
             return Result(order.orderId, Outcome.IGNORED, status)
-        if status == event.state:
-            delivered = announced  # read a moment ago
-        else:
-            delivered = await state_call(self.store.get_delivery, self.account, order.orderId, status)
-        if delivered is None:
-            sink_result = await self._sink(order, status, replay=False)
-            first = await state_call(
-                self.store.record_delivery,
-                self.account,
-                order.orderId,
-                status,
-                sink=self.sink.name,
-                erp_ref=sink_result.erp_ref,
-            )
-            outcome, erp_ref = Outcome.DELIVERED, sink_result.erp_ref
-            self._facts.delivered(order.orderId, status, erp_ref)
-            self._delivered(status, parse_time(order.lastChange) or event.changed_at)
-        else:
-            first = False
-            outcome, erp_ref = Outcome.ALREADY_DELIVERED, delivered.erp_ref
+        outcome, erp_ref, first = await self._deliver_once(event, order, announced)
         handling, refusal = None, None
         if status == READY_FOR_HANDLING:
             if self.settings.start_handling:
@@ -369,6 +343,42 @@ class Pipeline:
         if error is not None or status != event.state or order.orderId in self._troubled:
             await self._note(event, seen_status=status, outcome=outcome, handling=handling, error=error)
         return Result(order.orderId, outcome, status, erp_ref, handling)
+
+    async def _announced_delivery(self, event: OrderEvent) -> Delivery | None:
+        """The recorded delivery of the status the event announces (None: none, or not configured)."""
+        if event.state is None or event.state not in self.statuses:
+            return None
+        cached, ref = self._facts.was_delivered(event.order_id, event.state)
+        if cached:
+            return Delivery(self.account, event.order_id, event.state, self.sink.name, ref, _EPOCH)
+        announced = await state_call(self.store.get_delivery, self.account, event.order_id, event.state)
+        if announced is not None:
+            self._facts.delivered(event.order_id, event.state, announced.erp_ref)
+        return announced
+
+    async def _deliver_once(
+        self, event: OrderEvent, order: Order, announced: Delivery | None
+    ) -> tuple[Outcome, str | None, bool]:
+        """(outcome, ERP reference, first delivery): the sink is called only when nothing is recorded."""
+        status = order.status
+        if status == event.state:
+            delivered = announced  # read a moment ago
+        else:
+            delivered = await state_call(self.store.get_delivery, self.account, order.orderId, status)
+        if delivered is not None:
+            return Outcome.ALREADY_DELIVERED, delivered.erp_ref, False
+        sink_result = await self._sink(order, status, replay=False)
+        first = await self._record(order.orderId, status, sink_result.erp_ref)
+        self._delivered(status, parse_time(order.lastChange) or event.changed_at)
+        return Outcome.DELIVERED, sink_result.erp_ref, first
+
+    async def _record(self, order_id: str, status: str, erp_ref: str | None) -> bool:
+        """Record the sink's acceptance (True the first time)."""
+        first = await state_call(
+            self.store.record_delivery, self.account, order_id, status, sink=self.sink.name, erp_ref=erp_ref
+        )
+        self._facts.delivered(order_id, status, erp_ref)
+        return first
 
     async def _already_delivered(self, event: OrderEvent, delivered: Delivery) -> Result | None:
         """The result for an event announcing a status the ERP already has, without reading the order.
@@ -407,7 +417,14 @@ class Pipeline:
             raise ProcessingError(f"the ERP sink did not accept it: {e.user_message}", step="sink") from e
 
     async def _start_handling(self, order_id: str, *, known_unstarted: bool) -> tuple[str, str | None]:
-        """("started" | "already" | "refused", VTEX's refusal); raises ProcessingError to retry."""
+        """("started" | "already" | "refused", VTEX's refusal); raises ProcessingError to retry.
+
+        Start handling is safe to repeat (the client retries it like a read; VTEX answers a repeat
+        409). A 409, or a failure whose outcome is unknown (5xx, timeout, dropped connection after
+        the retries), is resolved by reading the order's status: moved on to handling means started
+        (perhaps by our own attempt whose answer was lost), still ``ready-for-handling`` means not
+        started (ProcessingError: the event is kept), anything else (canceled ...) is a refusal.
+        """
         if not known_unstarted:
             state = await state_call(self.store.get_order_state, self.account, order_id)
             if state is not None and state.handling_started_at is not None:
@@ -415,20 +432,45 @@ class Pipeline:
         try:
             async with self._start_slots:
                 await self.client.orders.start_handling(order_id)
-        except Conflict as e:
-            # OMS003: the order is no longer ready-for-handling (someone else moved it): note, move on.
-            _log.info("start-handling of %s refused: %s", order_id, e.user_message)
-            return "refused", e.user_message
         except VtexError as e:
-            if e.retryable:
-                raise ProcessingError(
-                    f"start-handling failed: {e.user_message}", step="start-handling"
-                ) from e
-            _log.warning("start-handling of %s refused: %s", order_id, e.user_message)
-            return "refused", e.user_message
+            return await self._resolve_start(order_id, e)
+        await self._mark_started(order_id)
+        return "started", None
+
+    async def _resolve_start(self, order_id: str, error: VtexError) -> tuple[str, str | None]:
+        """What a failed start-handling call means, from the order's status (see above)."""
+        conflict = isinstance(error, Conflict)
+        if not conflict and not error.retryable and not isinstance(error, OutcomeUnknown):
+            if error.category == "config":  # credentials refused: nothing is started, keep the event
+                raise ProcessingError(f"start-handling failed: {error.user_message}", step="start-handling")
+            _log.warning("start-handling of %s refused: %s", order_id, error.user_message)
+            return "refused", error.user_message
+        try:
+            async with self._get_order_slots:
+                status = (await self.client.orders.get_order(order_id)).status
+        except VtexError as e:
+            raise ProcessingError(
+                f"start-handling failed ({error.user_message}) and the order's status could not be "
+                f"read to tell whether it went through: {e.user_message}",
+                step="start-handling",
+            ) from e
+        if status in HANDLING_STARTED:
+            await self._mark_started(order_id)
+            # a 409 to the first attempt: someone else started it; to a repeat: our lost attempt did
+            first_try = conflict and (error.attempts or 1) <= 1
+            return ("already" if first_try else "started"), None
+        if status == READY_FOR_HANDLING or not conflict:
+            raise ProcessingError(
+                f"start-handling failed: {error.user_message} (the order is still {status})",
+                step="start-handling",
+            ) from error
+        # OMS003: the order is neither ready-for-handling nor handling (canceled meanwhile ...)
+        _log.info("start-handling of %s refused: %s", order_id, error.user_message)
+        return "refused", error.user_message
+
+    async def _mark_started(self, order_id: str) -> None:
         await state_call(self.store.mark_handling_started, self.account, order_id)
         self._facts.started(order_id)
-        return "started", None
 
     async def _note(
         self,

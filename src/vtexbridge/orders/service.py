@@ -56,6 +56,7 @@ from vtexbridge.orders.settings import SinkSettings
 from vtexbridge.orders.sweep import OrderSweep
 from vtexbridge.state import StateStore
 from vtexbridge.vtex.client import VtexClient
+from vtexbridge.vtex.metrics import TransportMetrics
 from vtexbridge.vtex.models.feed import HookConfigUpdate, HookEndpoint, WorkflowFilter
 from vtexbridge.vtex.transport import Transport
 
@@ -79,8 +80,14 @@ def resolve_path(settings: Settings, path: Path) -> Path:
     return settings.config_path.parent / path
 
 
-def build_sink(settings: Settings, sink: SinkSettings | None = None, *, clock: Clock | None = None) -> Sink:
-    """The ERP sink that ``orders.sink`` describes.
+def build_sink(
+    settings: Settings,
+    sink: SinkSettings | None = None,
+    *,
+    clock: Clock | None = None,
+    metrics: TransportMetrics | None = None,
+) -> Sink:
+    """The ERP sink that ``orders.sink`` describes (an HTTP sink counts its calls in ``metrics``).
 
     Raises:
         ConfigError: a plugin cannot be loaded.
@@ -105,6 +112,7 @@ def build_sink(settings: Settings, sink: SinkSettings | None = None, *, clock: C
             attempts=s.attempts,
             backoff_s=s.backoff_s,
             clock=clock,
+            metrics=metrics,
         )
     assert s.plugin is not None
     return load_sink(s.plugin, s.options)
@@ -175,7 +183,9 @@ class OrdersService:
             )
             self._owned.append(client)
         if sink is None:
-            sink = build_sink(settings, clock=self.clock)
+            sink = build_sink(
+                settings, clock=self.clock, metrics=metrics.transport if metrics is not None else None
+            )
             self._owned.append(sink)
         self.store, self.client, self.sink = store, client, sink
         orders = settings.orders

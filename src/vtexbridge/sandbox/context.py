@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from vtexbridge.sandbox.requestlog import RequestLog
 
 __all__ = [
+    "MAX_BODY_BYTES",
     "SandboxContext",
     "SandboxRuntime",
     "VtexHTTPError",
@@ -134,12 +135,28 @@ def abort(status: int, message: str, code: str | None = None, *, catalog: bool =
     raise VtexHTTPError(catalog_error(status, message) if catalog else vtex_error(status, message, code))
 
 
+MAX_BODY_BYTES = 8 * 1024 * 1024
+
+
+async def _bounded_body(request: Request, catalog: bool) -> bytes:
+    """The body, read in chunks; more than :data:`MAX_BODY_BYTES` answers 413 without reading the rest."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            abort(413, f"The request body is larger than {MAX_BODY_BYTES} bytes.", catalog=catalog)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def read_json(request: Request, *, required: bool = True, catalog: bool = False) -> Any:
-    """The request's JSON body; malformed JSON (or a missing body when ``required``) answers 400.
+    """The request's JSON body; malformed JSON (or a missing body when ``required``) answers 400,
+    a body over :data:`MAX_BODY_BYTES` answers 413.
 
     Returns ``None`` for an empty body when not ``required``.
     """
-    raw = await request.body()
+    raw = await _bounded_body(request, catalog)
     if not raw.strip():
         if required:
             abort(400, "The request body is required.", catalog=catalog)

@@ -18,6 +18,7 @@ DEFAULT_APP_KEY = "vtexappkey-sandbox-KEY"
 DEFAULT_APP_TOKEN = "sandbox-token"
 
 LimitsMode = Literal["real", "off"]
+MasterDataMode = Literal["strict", "lenient"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,11 @@ class SandboxOptions:
         rate_limits: the figures enforced when ``limits == "real"``.
         inventory_lock_ms: window in which a second inventory update of the same SKU+warehouse gets 423.
         request_log_size: how many recent requests the request log keeps (counters are exact anyway).
+        masterdata: ``"strict"`` (default) answers Master Data as VTEX does: an entity exists once created
+            (CL and AD always), a first write to an unknown entity creates a v2 entity (v2 answers and
+            rules), reads of an unknown entity answer 404, a search without ``REST-Range`` answers 400;
+            ``"lenient"`` is the sandbox's former leniency: every entity exists with v1 semantics and a
+            search without ``REST-Range`` answers the first 15 documents.
     """
 
     host: str = DEFAULT_HOST
@@ -71,6 +77,7 @@ class SandboxOptions:
     rate_limits: RateLimitSettings = field(default_factory=RateLimitSettings)
     inventory_lock_ms: float = 150.0
     request_log_size: int = 10_000
+    masterdata: MasterDataMode = "strict"
 
     @property
     def real_limits(self) -> bool:

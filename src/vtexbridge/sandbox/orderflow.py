@@ -75,6 +75,7 @@ class OrdersRuntime:
     deliverer: HookDeliverer
     feed_options: FeedOptions = field(default_factory=FeedOptions)
     scrolls: dict[str, ScrollCursor] = field(default_factory=dict)
+    failing_changes: int = 0  # the next N order changes (v2) stop unprocessed ("failed")
     _filters: dict[str, EventFilter] = field(default_factory=dict)
 
     def filter_of(self, raw: Mapping[str, Any]) -> EventFilter:
@@ -91,6 +92,7 @@ class OrdersRuntime:
         if account is None:
             self.deliverer.cancel()
             self.feed_options = FeedOptions()
+            self.failing_changes = 0
 
 
 def orders_runtime(runtime: SandboxRuntime) -> OrdersRuntime:

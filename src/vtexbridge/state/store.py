@@ -30,6 +30,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
 from vtexbridge.clock import Clock, SystemClock
 from vtexbridge.errors import SchemaOutdated, StateError, StateLocked
+from vtexbridge.log import redact_value
 from vtexbridge.state import migrations
 from vtexbridge.state.engine import BEGIN_OPTION, create_state_engine, display_url, sqlite_path
 from vtexbridge.state.models import (
@@ -97,6 +98,7 @@ class StateStore:
         self._clock: Clock = clock or SystemClock()
         self._sqlite = self.engine.dialect.name == "sqlite"
         self._driver_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
+        _redact_writes(self.engine)
         try:
             path = sqlite_path(self.engine.url)
             if check_schema and path is not None and not path.exists():
@@ -1111,6 +1113,48 @@ class StateStore:
             )
             removed += conn.execute(stmt).rowcount
         return removed
+
+
+# --- secrets at rest (h3, issue #11): every INSERT/UPDATE parameter is redacted -------------------
+# One boundary for every table and every caller: a secret registered with vtexbridge.log (app key
+# and token, sink URL, web token, hook secret...) or a URL password / auth header / credential query
+# parameter never reaches the database, whoever builds the text (an exception's repr, VTEX's
+# message, a hook body). JSON values arrive here serialised (text) or wrapped by the driver (.obj).
+
+
+def _redact_param(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact_value(value)
+    wrapped = getattr(value, "obj", None)  # psycopg's Json/Jsonb wrappers
+    if wrapped is not None and isinstance(wrapped, dict | list | str):
+        value.obj = redact_value(wrapped)
+    return value
+
+
+def _redact_params(params: Any) -> Any:
+    if isinstance(params, Mapping):
+        return {k: _redact_param(v) for k, v in params.items()}
+    if isinstance(params, tuple | list):
+        return type(params)(_redact_param(v) for v in params)
+    return params
+
+
+def _before_execute(
+    conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> tuple[str, Any]:
+    if statement[:6].upper() not in ("INSERT", "UPDATE"):
+        return statement, parameters
+    if executemany:
+        return statement, [_redact_params(p) for p in parameters]
+    return statement, _redact_params(parameters)
+
+
+def _redact_writes(engine: Engine) -> None:
+    if not sa.event.contains(engine, "before_cursor_execute", _before_execute):
+        sa.event.listen(engine, "before_cursor_execute", _before_execute, retval=True)
+
+
+# --- end of the secrets-at-rest block -------------------------------------------------------------
 
 
 def _translate(e: Exception, engine: Engine) -> StateError:

@@ -253,6 +253,9 @@ kv = sa.Table(
     sa.PrimaryKeyConstraint("scope", "key"),
 )
 
+# --- providers (#14): their ledger tables live in their own module, registered here ---------------
+from vtexbridge.state import provider_tables as _provider_tables  # noqa: E402, F401
+
 TABLES: tuple[sa.Table, ...] = tuple(metadata.sorted_tables)
 
 

@@ -28,6 +28,7 @@ reads and one per 50 SKUs.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +36,7 @@ from typing import Any
 import httpx
 from prometheus_client import CollectorRegistry
 
-from vtexbridge.clock import Clock
+from vtexbridge.clock import Clock, SystemClock
 from vtexbridge.config import Settings
 from vtexbridge.erp.records import Entity
 from vtexbridge.errors import DependencyBlocked
@@ -49,6 +50,7 @@ from vtexbridge.sync.mapping import Mapper
 from vtexbridge.sync.plan import Snapshot, StateView, make_plan
 from vtexbridge.sync.stateview import StoreView
 from vtexbridge.sync.steps import Action, Plan, PlanError, Step
+from vtexbridge.sync.stop import FailFastRetry, Reach
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.metrics import TransportMetrics
 from vtexbridge.vtex.transport import Transport
@@ -246,15 +248,17 @@ async def adopt_before_sync(
     adoption = Adoption()
     if not full and not any(s.action in (Action.CREATE, Action.LINK) for s in plan.steps):
         return plan, adoption
+    reach = Reach()  # an unreachable host stops the run at once, as the executor's calls do
     transport = Transport(
         settings.vtex,
         http_transport=http_transport,
         clock=clock,
         metrics=TransportMetrics(CollectorRegistry()),
+        retry_policy=FailFastRetry.for_run(settings.vtex, clock or SystemClock(), reach),
     )
     client = VtexClient(transport)
     try:
-        holdings = VtexHoldings(client)
+        holdings = VtexHoldings(client, reach=reach)
         matches = await Matcher(holdings, mapper, full=full).match(plan)
         if full:  # what VTEX holds that neither the ERP nor the state knows
             known = {e.vtex_id for e in store.load_entity_index(account, Kind.SKU.value).values()}
@@ -262,14 +266,17 @@ async def adopt_before_sync(
         adoption.matches = matches
         adoption.rows = state_rows(matches)
         view = OverlayView(StoreView(store, account), adoption.rows)
-        replanned = make_plan(reader, view, mapper=mapper, only=only, sources=sources)
+        # planning is CPU work: off the event loop (a server's, when the dashboard starts a sync)
+        replanned = await asyncio.to_thread(
+            make_plan, reader, view, mapper=mapper, only=only, sources=sources
+        )
         hold_back(replanned, matches.ambiguous)
-        adoption.tallies = _tallies(replanned, matches, store, account)
+        adoption.tallies = await asyncio.to_thread(_tallies, replanned, matches, store, account)
         adoption.reads = transport.sent
     finally:
         await client.aclose()
     if record and adoption.rows:
-        _record(store, account, adoption.rows)
+        await asyncio.to_thread(_record, store, account, adoption.rows)
     return replanned, adoption
 
 

@@ -33,6 +33,7 @@ from collections.abc import Awaitable, Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
 from vtexbridge.sync.calls_base import _or_none
+from vtexbridge.sync.stop import Reach
 from vtexbridge.vtex.catalog import REF_IDS_PER_LOOKUP
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.models.catalog import CategoryTreeNode
@@ -61,8 +62,9 @@ class _Cache:
 class VtexHoldings:
     """Lazy, cached readers of an account's catalog, logistics and Master Data."""
 
-    def __init__(self, client: VtexClient, *, concurrency: int = 32) -> None:
+    def __init__(self, client: VtexClient, *, concurrency: int = 32, reach: Reach | None = None) -> None:
         self.client = client
+        self.reach = reach or Reach()
         self.catalog = client.catalog
         self._cache = _Cache()
         self._slots = asyncio.Semaphore(concurrency)
@@ -70,7 +72,9 @@ class VtexHoldings:
     async def _read(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
         async def limited() -> T:
             async with self._slots:
-                return await read()
+                result = await read()
+            self.reach.answered = True  # VTEX answers: later connection failures are retried
+            return result
 
         return await self._cache.get(key, limited)
 
@@ -181,7 +185,9 @@ class VtexHoldings:
 
         async def one(chunk: list[str]) -> dict[str, int]:
             async with self._slots:
-                return await self.catalog.get_sku_ids_by_ref_ids(chunk)
+                found = await self.catalog.get_sku_ids_by_ref_ids(chunk)
+            self.reach.answered = True
+            return found
 
         out: dict[str, int] = {}
         for part in await asyncio.gather(*(one(c) for c in chunks)):

@@ -11,7 +11,8 @@ VTEX's limits and retries what can be retried.
 message); every step that depends on it, transitively, is held back with ``DependencyBlocked`` naming
 it; everything else goes on. A transient failure the client gave up on (circuit open, a long
 ``Retry-After``, retries exhausted) is tried again up to ``sync.step_attempts`` times. A failure of
-credentials or permissions (401/403) stops the run.
+credentials or permissions (401/403), or a host that cannot be reached before anything was answered,
+stops the run at once, with no record marked in error (:mod:`vtexbridge.sync.stop`).
 
 **State.** Results are committed in batches (every ``state.batch_size`` results or every
 ``sync.commit_interval_s``, and at the end), one transaction per batch, in a thread of its own so the
@@ -51,6 +52,7 @@ from vtexbridge.sync.config import SyncSettings
 from vtexbridge.sync.graph import AREA, Area, Kind
 from vtexbridge.sync.mapping import Mapper, Ref
 from vtexbridge.sync.steps import Action, Plan, PlanError, Step
+from vtexbridge.sync.stop import Reach, stop_for
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.errors import CircuitOpen, OutcomeUnknown, VtexError, VtexStatusError
 
@@ -339,6 +341,8 @@ class Executor:
         progress: told as steps end.
         clock: time and sleeping (the transport's clock in tests).
         metrics: where each record's outcome is counted once its batch is committed.
+        reach: whether VTEX answered anything yet (shared with the transport's
+            :class:`~vtexbridge.sync.stop.FailFastRetry`, when it has one).
     """
 
     def __init__(
@@ -355,8 +359,10 @@ class Executor:
         progress: Progress | None = None,
         clock: Clock | None = None,
         metrics: SyncMetrics | None = None,
+        reach: Reach | None = None,
     ) -> None:
         self.client = client
+        self.reach = reach or Reach()
         self.metrics = metrics
         self.store = store
         self.account = account
@@ -502,6 +508,11 @@ class Executor:
                 await self._fail(step, error)
                 return
             except VtexError as e:
+                stop = stop_for(e, self.account, answered=self.reach.answered)
+                if stop is not None:  # nothing can succeed: no record is in error
+                    raise Fatal(stop) from e
+                if isinstance(e, VtexStatusError):
+                    self.reach.answered = True
                 if e.category == "config":
                     await self._fail(step, e)
                     raise Fatal(e) from e
@@ -539,6 +550,7 @@ class Executor:
         return resolve
 
     async def _succeed(self, step: Step, done: Done) -> None:
+        self.reach.answered = True
         index = step.index
         self._state[index] = _DONE
         self._ids[index] = done.vtex_id or step.vtex_id

@@ -15,7 +15,9 @@ hash of every entity of the kind, and they are re-sent once.
 Defaults worth knowing (each can be overridden per field, see :class:`FieldOverrides`):
 
 - categories: ``Title`` defaults to the name, ``Keywords`` are joined by ``", "``, ``Score`` 0,
-  ``ActiveStoreFrontLink`` true, ``StockKeepingUnitSelectionMode`` ``SPECIFICATION``;
+  ``show_in_storefront`` is both ``ShowInStoreFront`` and ``ActiveStoreFrontLink``,
+  ``StockKeepingUnitSelectionMode`` ``SPECIFICATION``;
+- SKU images: ``label`` is both the image's ``Label`` and its ``Text`` (alt text);
 - products: ``RefId`` is the ERP key, ``ReleaseDate`` at midnight;
 - SKUs: ``RefId`` is the ERP key; weights are sent in grams by default (``sync.weight_unit``), as
   ``PackagedWeightKg`` is an integer "in the unit configured in the store"; ``ActivateIfPossible``
@@ -157,7 +159,7 @@ def _category(c: Category, s: SyncSettings) -> Values:
         c.global_category_id or 0,
         c.show_in_storefront,
         c.is_active,
-        True,
+        c.show_in_storefront,
         c.show_brand_filter,
         c.score or 0,
         "SPECIFICATION",
@@ -220,7 +222,7 @@ def _sku(k: Sku, s: SyncSettings) -> Values:
 
 
 def _image(i: SkuImage, s: SyncSettings) -> Values:
-    return (i.is_main, i.label, i.file_name, i.url, i.position)
+    return (i.is_main, i.label, i.file_name, i.label, i.url, i.position)
 
 
 def _inventory(v: StockLevel, s: SyncSettings) -> Values:
@@ -293,7 +295,7 @@ _FIELDS: dict[Kind, tuple[str, ...]] = {
         "MeasurementUnit", "UnitMultiplier", "ModalType",
     ),
     Kind.SKU_SPEC: ("FieldId", "FieldValueId"),
-    Kind.IMAGE: ("IsMain", "Label", "Name", "Url", "Position"),
+    Kind.IMAGE: ("IsMain", "Label", "Name", "Text", "Url", "Position"),
     Kind.EAN: (),
     Kind.PRICE: ("basePrice", "listPrice", "costPrice", "markup", "fixedPrices"),
     Kind.DOCK: (
@@ -520,14 +522,17 @@ class Mapper:
             markup = None
         rows = sorted(
             (
-                f.trade_policy,
-                float(f.value),
-                _num(f.list_price),
-                f.min_quantity,
-                None if f.date_from is None else f.date_from.isoformat(),
-                None if f.date_to is None else f.date_to.isoformat(),
-            )
-            for f in fixed
+                (
+                    f.trade_policy,
+                    float(f.value),
+                    _num(f.list_price),
+                    f.min_quantity,
+                    None if f.date_from is None else f.date_from.isoformat(),
+                    None if f.date_to is None else f.date_to.isoformat(),
+                )
+                for f in fixed
+            ),
+            key=_none_first,
         )
         return (_num(base), _num(p.list_price), _num(cost), markup, tuple(rows))
 
@@ -592,6 +597,12 @@ class Mapper:
             else:
                 out[name] = value
         return out
+
+
+def _none_first(row: tuple[Any, ...]) -> tuple[tuple[bool, Any], ...]:
+    """A sort key for rows with optional fields: None sorts before any value (a plain tuple sort would
+    compare ``None`` with a number when two rows agree on every field before it)."""
+    return tuple((v is not None, 0 if v is None else v) for v in row)
 
 
 def _bind(fn: Callable[[Any, SyncSettings], Values], settings: SyncSettings) -> Callable[[Any], Values]:

@@ -66,6 +66,7 @@ def make_plan(
     mapper: Mapper | None = None,
     only: Iterable[Entity] | None = None,
     sources: Mapping[Entity, str] | None = None,
+    pause_collector: bool = False,
 ) -> Plan:
     """Plan the sync of ``snapshot`` against ``state``.
 
@@ -75,9 +76,16 @@ def make_plan(
         mapper: payload mapping (default settings when None).
         only: plan only these entities (the others are taken as they are in the state store).
         sources: a name per entity for errors found by the planner (the file it was read from).
+        pause_collector: pause the cycle collector while planning (:func:`_no_cycle_collection`).
+            The collector is the process's, not the thread's: only a process that does nothing
+            else meanwhile may ask for it (``vtexbridge sync``), never a server planning in a
+            worker thread, whose other work would run without it.
     """
+    planner = _Planner(snapshot, state, mapper or Mapper(), only, sources or {})
+    if not pause_collector:
+        return planner.run()
     with _no_cycle_collection():
-        return _Planner(snapshot, state, mapper or Mapper(), only, sources or {}).run()
+        return planner.run()
 
 
 @contextmanager
@@ -169,7 +177,9 @@ class _Planner(CatalogPasses):
                     ),
                 )  # fmt: skip
                 continue
-            values = self.mapper.price(r, fixed.pop(key, []))
+            values = self._mapped(kind, entity, key, self.mapper.price, r, fixed.pop(key, []))
+            if values is None:
+                continue
             self._diff(kind, key, entry, values, parents, entity, key, parent_key=r.sku_key)
         for sku_key, rows in fixed.items():
             cause = self.bad[kind].get(sku_key)
@@ -232,8 +242,11 @@ class _Planner(CatalogPasses):
         index = self.state.index(kind.value)
         check = checker(entity)
         for r, key, entry in self._fresh(entity, kind, Dock, index, "key", check):
+            values = self._mapped(kind, entity, key, self.mapper.dock, r)
+            if values is None:
+                continue
             self.dock_names[key] = r.name
-            self._diff(kind, key, entry, self.mapper.dock(r), (), entity, key, active=r.is_active)
+            self._diff(kind, key, entry, values, (), entity, key, active=r.is_active)
             self.known[kind][key] = key
         self._deactivate_missing(kind, index, keyed=True)
 
@@ -261,7 +274,9 @@ class _Planner(CatalogPasses):
             )
             if parents is None:
                 continue
-            values = self.mapper.warehouse(r, docks, self.dock_names)
+            values = self._mapped(kind, entity, key, self.mapper.warehouse, r, docks, self.dock_names)
+            if values is None:
+                continue
             self._diff(kind, key, entry, values, parents, entity, key, active=r.is_active)
             self.known[kind][key] = key
         self._deactivate_missing(kind, index, keyed=True)
@@ -277,9 +292,10 @@ class _Planner(CatalogPasses):
                 key,
                 ((Kind.SKU, r.sku_key, "sku_key"), (Kind.WAREHOUSE, r.warehouse_key, "warehouse_key")),
             )
-            if parents is None:
+            values = None if parents is None else self._mapped(kind, entity, key, km.values, r)
+            if parents is None or values is None:
                 continue
-            self._diff(kind, key, entry, km.values(r), parents, entity, key, parent_key=r.sku_key)
+            self._diff(kind, key, entry, values, parents, entity, key, parent_key=r.sku_key)
         for key, _entry in self._missing(index):
             sku_id = self._owner_present(Kind.SKU, key)
             warehouse = key.split(KEY_SEPARATOR, 1)[1]
@@ -307,7 +323,10 @@ class _Planner(CatalogPasses):
         check = checker(entity)
         km = self.mapper[kind]
         for r, key, entry in self._fresh(entity, kind, Customer, index, "key", check):
-            step = self._diff(kind, key, entry, km.values(r), (), entity, key)
+            values = self._mapped(kind, entity, key, km.values, r)
+            if values is None:
+                continue
+            step = self._diff(kind, key, entry, values, (), entity, key)
             # h7 (#12): an adopted profile keeps the id VTEX gave it; ours is derived from the key
             doc_id = entry.vtex_id if entry is not None and entry.vtex_id else self.mapper.customer_id(key)
             self.known[kind][key] = doc_id
@@ -323,9 +342,10 @@ class _Planner(CatalogPasses):
             parents = self._parents_or_block(
                 kind, entity, key, ((Kind.CUSTOMER, r.customer_key, "customer_key"),)
             )
-            if parents is None:
+            values = None if parents is None else self._mapped(kind, entity, key, km.values, r)
+            if parents is None or values is None:
                 continue
-            step = self._diff(kind, key, entry, km.values(r), parents, entity, key, parent_key=r.customer_key)
+            step = self._diff(kind, key, entry, values, parents, entity, key, parent_key=r.customer_key)
             if step is not None:  # h7 (#12): an adopted address keeps VTEX's id
                 step.vtex_id = (
                     entry.vtex_id if entry is not None and entry.vtex_id else self.mapper.address_id(key)

@@ -10,10 +10,11 @@ back what depends on a record found bad late. The passes themselves are in :mod:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol, TypeVar, cast
 
-from vtexbridge.erp.errors import UnknownColumn, makes_incomplete
+from vtexbridge.erp.errors import ReadIncomplete, UnknownColumn, makes_incomplete
 from vtexbridge.erp.records import (
     KEY_SEPARATOR,
     Entity,
@@ -22,12 +23,14 @@ from vtexbridge.erp.records import (
 )
 from vtexbridge.errors import DependencyBlocked, RecordError, RecordInvalid, RecordRef
 from vtexbridge.state.models import IndexEntry
-from vtexbridge.sync.graph import ENTITIES_OF, KIND_ORDER, KIND_PARENTS, Kind, kinds_of
+from vtexbridge.sync.graph import ENTITIES_OF, KIND_ORDER, KIND_PARENTS, Kind, kind_of, kinds_of
 from vtexbridge.sync.mapping import Mapper, Values, link_hash
 from vtexbridge.sync.steps import WRITES, Action, Parent, Plan, PlanError, Step
 from vtexbridge.sync.validate import state_key
 
 __all__ = ["PlannerBase", "Refs", "Snapshot", "StateView"]
+
+log = logging.getLogger(__name__)
 
 R = TypeVar("R")
 RecordT = TypeVar("RecordT", bound=Record)
@@ -127,6 +130,8 @@ class PlannerBase:
         self.pending_sku_specs: dict[str, set[str]] = {}
         self._last_error_row: tuple[str | None, int | None] | None = None
         self.unchanged: dict[Kind, int] = dict.fromkeys(Kind, 0)
+        self.kept_absent: dict[Kind, int] = {}
+        """Per kind: records absent from an incomplete read, not deactivated or removed for it."""
         self.error_keys_of: dict[Kind, set[str]] = {
             Kind(k): set(v) for k, v in self.error_keys.items() if v and k in Kind._value2member_map_
         }
@@ -212,6 +217,25 @@ class PlannerBase:
         if key is not None:
             self.bad[kind].setdefault(key, error)
         self.plan.errors.append(PlanError(kind, key, error))
+
+    def _mapped(
+        self, kind: Kind, entity: Entity, key: str, build: Callable[..., Values], *args: Any
+    ) -> Values | None:
+        """``build(*args)``: a record's payload; None (and the record in error) when building it raised.
+
+        Mapping is pure and checked, so this is a bug of ours met on a record's data: it is that
+        record's error (named, with the exception), never the run's.
+        """
+        try:
+            return build(*args)
+        except Exception as e:
+            log.error("planning %s %r failed", kind.value, key, exc_info=True)
+            self._invalid(
+                kind, entity, key, None,
+                f"could not be planned ({type(e).__name__}: {e}); the record is held back "
+                "(this is a vtexbridge bug: please report it with the row)",
+            )  # fmt: skip
+            return None
 
     def _invalid(
         self, kind: Kind, entity: Entity, key: str, field: str | None, message: str
@@ -310,20 +334,26 @@ class PlannerBase:
         check: Callable[[Record], Any] | None = None,
         *,
         state_keyed: bool = False,
+        skipped: Callable[[RecordT], None] | None = None,
     ) -> Iterator[tuple[RecordT, str, IndexEntry | None]]:
         """``(record, key, state entry)`` of the entity's records worth planning, in order.
 
         Each record's key is marked seen (:meth:`_first_sight`, ``field`` naming it) before anything
         else; a duplicate, a key already found bad, or a record failing ``check`` (when given: the
         passes without one check their records themselves, or not at all) is skipped. The key is
-        the record's own, or its :func:`state_key` when ``state_keyed``.
+        the record's own, or its :func:`state_key` when ``state_keyed``. ``skipped`` is told of every
+        record skipped (to hold back what the record itself carries, e.g. a product's trade policies).
         """
         for r in self._records(entity, kind, record_type):
             key = state_key(r.key) if state_keyed else r.key
             entry = self._first_sight(index, kind, entity, key, field)
-            if entry is _SEEN or key in self.bad[kind]:
-                continue
-            if check is not None and self._problems(kind, entity, r, check):
+            if (
+                entry is _SEEN
+                or key in self.bad[kind]
+                or (check is not None and self._problems(kind, entity, r, check))
+            ):
+                if skipped is not None:
+                    skipped(r)
                 continue
             yield r, key, entry
 
@@ -420,6 +450,7 @@ class PlannerBase:
 
     def _can_remove(self, kind: Kind, key: str) -> bool:
         if any(e in self.plan.incomplete for e in ENTITIES_OF[kind]):
+            self.kept_absent[kind] = self.kept_absent.get(kind, 0) + 1
             return False
         return key not in self.bad[kind]
 
@@ -462,10 +493,7 @@ class PlannerBase:
                 if not child.dead:
                     self._kill(child, parent.kind.value, parent.key)
                     queue.append(child)
-        order = {k: i for i, k in enumerate(KIND_ORDER)}
-        live = sorted(
-            (s for s in steps if not s.dead), key=lambda s: (order[s.kind], s.action is Action.ACTIVATE)
-        )
+        live = _dependency_order([s for s in steps if not s.dead])
         for i, step in enumerate(live):
             step.index = i
             step.deps = [d for d in step.deps if not d.dead]
@@ -474,8 +502,29 @@ class PlannerBase:
             if n:
                 self._count(kind, Action.UNCHANGED, n)
         self._clear_stale_errors()
+        self._warn_incomplete()
         for kind in list(self.plan.counts):
             self.plan.counts[kind] = {a: n for a, n in self.plan.counts[kind].items() if n}
+
+    def _warn_incomplete(self) -> None:
+        """A warning per entity whose read was incomplete: what it kept from being deactivated."""
+        for entity in sorted(self.plan.incomplete, key=list(Entity).index):
+            kind = kind_of(entity)
+            kept = sum(n for k, n in self.kept_absent.items() if entity in ENTITIES_OF[k])
+            what = (
+                f"{kept} record(s) of {kind.value} absent from it were NOT deactivated or removed"
+                if kept
+                else "nothing absent from it was deactivated or removed"
+            )
+            source = self.sources.get(entity, entity.value)
+            message = (
+                f"{source}: some rows could not be read at all, so the read of {entity.value} is "
+                f"incomplete and {what} this run (they may be among the unreadable rows); fix the "
+                "unreadable rows listed with the errors"
+            )
+            self.plan.warnings.append(
+                PlanError(kind, None, ReadIncomplete(message, record=RecordRef(entity.value, None, source)))
+            )
 
     def _clear_stale_errors(self) -> None:
         """The recorded errors that are gone (:attr:`Plan.cleared`): row errors of earlier runs (recorded
@@ -534,6 +583,41 @@ def _held_back(
     )
     error.root = root  # type: ignore[attr-defined]
     return error
+
+
+_POSITION = {k: i for i, k in enumerate(KIND_ORDER)}
+_ACTIVATION_POSITION = _POSITION[Kind.EAN]
+"""A SKU's activation is listed after the last kind it waits for (specifications, images, EANs)."""
+
+
+def _dependency_order(steps: list[Step]) -> list[Step]:
+    """``steps`` kind by kind (:data:`KIND_ORDER`; a SKU's activation after the EANs), every step
+    after the steps it waits for: a step whose dependency would come later is moved after it."""
+
+    def position(s: Step) -> tuple[int, int]:
+        if s.action is Action.ACTIVATE:
+            return (_ACTIVATION_POSITION, 1)
+        return (_POSITION[s.kind], 0)
+
+    ranked = sorted(steps, key=position)
+    out: list[Step] = []
+    placed: set[int] = set()
+    for first in ranked:
+        stack: list[tuple[Step, int]] = [(first, 0)]
+        while stack:  # depth first: a step's live dependencies are placed before it
+            step, i = stack.pop()
+            if id(step) in placed:
+                continue
+            deps = step.deps
+            while i < len(deps) and (deps[i].dead or id(deps[i]) in placed):
+                i += 1
+            if i < len(deps):
+                stack.append((step, i + 1))
+                stack.append((deps[i], 0))
+                continue
+            placed.add(id(step))
+            out.append(step)
+    return out
 
 
 def _deps(parents: tuple[Parent, ...]) -> list[Step]:

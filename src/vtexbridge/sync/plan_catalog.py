@@ -32,10 +32,11 @@ from vtexbridge.sync.plan_base import (
     PlannerBase,
     Refs,
     _deps,
+    _held_back,
     _reserved,
 )
 from vtexbridge.sync.steps import Action, Parent, PlanError, Step
-from vtexbridge.sync.validate import canonical_trade_policy, checker
+from vtexbridge.sync.validate import canonical_trade_policy, checker, state_key
 
 __all__ = ["CatalogPasses"]
 
@@ -79,8 +80,11 @@ class CatalogPasses(PlannerBase):
                 parents = self._parents_or_block(kind, entity, key, ((kind, r.parent_key, "parent_key"),))
             if parents is None:
                 continue
+            values = self._mapped(kind, entity, key, km.values, r)
+            if values is None:
+                continue
             self.category_parent[key] = r.parent_key
-            step = self._diff(kind, key, entry, km.values(r), parents, entity, key, active=r.is_active)
+            step = self._diff(kind, key, entry, values, parents, entity, key, active=r.is_active)
             if step is not None and step.action is Action.CREATE and step.reserved_id is None:
                 step.reserved_id, next_id = next_id, next_id + 1
         self.plan.next_ids[kind] = next_id
@@ -95,7 +99,10 @@ class CatalogPasses(PlannerBase):
         check = checker(entity)
         km = self.mapper[kind]
         for r, key, entry in self._fresh(entity, kind, Brand, index, "key", check):
-            step = self._diff(kind, key, entry, km.values(r), (), entity, key, active=r.is_active)
+            values = self._mapped(kind, entity, key, km.values, r)
+            if values is None:
+                continue
+            step = self._diff(kind, key, entry, values, (), entity, key, active=r.is_active)
             if step is not None and step.action is Action.CREATE and step.reserved_id is None:
                 step.reserved_id, next_id = next_id, next_id + 1
         self.plan.next_ids[kind] = next_id
@@ -131,10 +138,11 @@ class CatalogPasses(PlannerBase):
             parents = self._parents_or_block(
                 kind, entity, key, ((Kind.CATEGORY, r.category_key, "category_key"),)
             )
-            if parents is None:
+            values = None if parents is None else self._mapped(kind, entity, key, km.values, r)
+            if parents is None or values is None:
                 continue
             self.group_category[key] = r.category_key
-            self._diff(kind, key, entry, km.values(r), parents, entity, key, parent_key=r.category_key)
+            self._diff(kind, key, entry, values, parents, entity, key, parent_key=r.category_key)
 
     def _spec_fields(self) -> None:
         kind, entity = Kind.SPEC_FIELD, Entity.SPECIFICATION_FIELDS
@@ -158,7 +166,9 @@ class CatalogPasses(PlannerBase):
             if r.is_required and r.is_active:
                 sku_fields, product_fields = required.setdefault(category, (set(), set()))
                 (sku_fields if r.is_sku else product_fields).add(key)
-            values = self.mapper.spec_field(r, category)
+            values = self._mapped(kind, entity, key, self.mapper.spec_field, r, category)
+            if values is None:
+                continue
             self._diff(kind, key, entry, values, parents, entity, key, parent_key=r.group_key)
         self.required = {c: (frozenset(s), frozenset(p)) for c, (s, p) in required.items()}
         self._deactivate_missing(kind, index)  # VTEX keeps a field's history: switch it off
@@ -181,8 +191,11 @@ class CatalogPasses(PlannerBase):
                     f"the field {r.field_key!r} is of type {info.field_type}: it takes free text, not values",
                 )  # fmt: skip
                 continue
+            values = self._mapped(kind, entity, key, km.values, r)
+            if values is None:
+                continue
             self.value_field[key] = r.field_key
-            self._diff(kind, key, entry, km.values(r), parents, entity, key, parent_key=r.field_key)
+            self._diff(kind, key, entry, values, parents, entity, key, parent_key=r.field_key)
         self._deactivate_missing(kind, index)
 
     def _spec_link_problem(
@@ -233,7 +246,12 @@ class CatalogPasses(PlannerBase):
         links = self.state.index(Kind.TRADE_POLICY.value) if Kind.TRADE_POLICY in self.managed else None
         check = checker(entity, weight_unit=self.weight_unit)
         km = self.mapper[kind]
-        for r, key, entry in self._fresh(entity, kind, Product, index, "key", check):
+
+        def hold_links(r: Product) -> None:
+            if links is not None:
+                self._hold_trade_policies(r, links)
+
+        for r, key, entry in self._fresh(entity, kind, Product, index, "key", check, skipped=hold_links):
             parents = self._parents_or_block(
                 kind,
                 entity,
@@ -241,13 +259,18 @@ class CatalogPasses(PlannerBase):
                 ((Kind.CATEGORY, r.category_key, "category_key"), (Kind.BRAND, r.brand_key, "brand_key")),
             )
             if parents is None:
+                hold_links(r)
                 continue
             if self.required:
                 self.product_category[key] = r.category_key
                 _sku_fields, product_fields = self._required_of(r.category_key)
                 if product_fields:
                     self.pending_product_specs[key] = set(product_fields)
-            step = self._diff(kind, key, entry, km.values(r), parents, entity, key, active=r.is_active)
+            values = self._mapped(kind, entity, key, km.values, r)
+            if values is None:
+                hold_links(r)
+                continue
+            step = self._diff(kind, key, entry, values, parents, entity, key, active=r.is_active)
             if links is not None:
                 self._trade_policies(r, links, step)
         self._deactivate_missing(kind, index)
@@ -259,6 +282,25 @@ class CatalogPasses(PlannerBase):
                 product_key = lkey.split(KEY_SEPARATOR, 1)[0]
                 parent = Parent(kind.value, product_key, product_id, None)
                 self._remove(Kind.TRADE_POLICY, lkey, Action.UNLINK, (parent,), parent_key=product_key)
+
+    def _hold_trade_policies(self, r: Product, links: dict[str, Any]) -> None:
+        """The trade-policy links of a product held back: each reported, like every other dependent.
+
+        A link already seen (the first row of a duplicated key planned it) is not reported twice: its
+        step is held back, and reported, when the plan ends.
+        """
+        cause = self.bad[Kind.PRODUCT].get(state_key(r.key))
+        if cause is None:
+            return
+        ref = self._ref(Entity.PRODUCTS, r.key)
+        for policy in r.trade_policies:
+            lkey = f"{r.key}{KEY_SEPARATOR}{canonical_trade_policy(policy)}"
+            if links.get(lkey) is _SEEN:
+                continue
+            links[lkey] = _SEEN
+            self._block(
+                Kind.TRADE_POLICY, lkey, _held_back(Kind.PRODUCT, r.key, cause, ref, "trade_policies")
+            )
 
     def _trade_policies(self, r: Product, links: dict[str, Any], product_step: Step | None) -> None:
         digest = _LINK_HASH[Kind.TRADE_POLICY]
@@ -280,7 +322,8 @@ class CatalogPasses(PlannerBase):
         kind, entity = Kind.PRODUCT_SPEC, Entity.PRODUCT_SPECIFICATIONS
         index = self.state.index(kind.value)
         pending = self.pending_product_specs
-        for r, key, entry in self._fresh(entity, kind, ProductSpecification, index, "field_key"):
+        check = checker(entity)
+        for r, key, entry in self._fresh(entity, kind, ProductSpecification, index, "field_key", check):
             problem = self._spec_link_problem(r.field_key, r.value_keys, r.value_text, sku=False)
             if problem is not None:
                 self._invalid(kind, entity, key, problem[0], problem[1])
@@ -293,8 +336,11 @@ class CatalogPasses(PlannerBase):
             waiting = pending.get(r.product_key)
             if waiting:
                 waiting.discard(r.field_key)
+            values = self._mapped(kind, entity, key, self.mapper.product_spec, r)
+            if values is None:
+                continue
             self._diff(
-                kind, key, entry, self.mapper.product_spec(r), parents, entity, key,
+                kind, key, entry, values, parents, entity, key,
                 parent_key=r.product_key, create=Action.LINK,
             )  # fmt: skip
         for product, fields in pending.items():
@@ -353,7 +399,9 @@ class CatalogPasses(PlannerBase):
                     sku_fields, _product_fields = self._required_of(category)
                     if sku_fields:
                         self.pending_sku_specs[key] = set(sku_fields)
-            values = km.values(r)
+            values = self._mapped(kind, entity, key, km.values, r)
+            if values is None:
+                continue
             digest = km.hash(values)
             want = r.is_active
             if (
@@ -452,11 +500,14 @@ class CatalogPasses(PlannerBase):
             waiting = pending.get(r.sku_key)
             if waiting:
                 waiting.discard(r.field_key)
+            values = self._mapped(kind, entity, key, self.mapper.sku_spec, r)
+            if values is None:
+                continue
             step = self._diff(
                 kind,
                 key,
                 entry,
-                self.mapper.sku_spec(r),
+                values,
                 parents,
                 entity,
                 key,
@@ -484,13 +535,14 @@ class CatalogPasses(PlannerBase):
             parents = self._parents_or_block(
                 kind, entity, key, ((Kind.SKU, r.sku_key, "sku_key"),), raw_key=r.key
             )
-            if parents is None:
+            values = None if parents is None else self._mapped(kind, entity, r.key, km.values, r)
+            if parents is None or values is None:
                 continue
             step = self._diff(
                 kind,
                 key,
                 entry,
-                km.values(r),
+                values,
                 parents,
                 entity,
                 r.key,

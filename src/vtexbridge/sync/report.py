@@ -18,6 +18,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -145,6 +146,7 @@ class RunReport:
                 round((self.finished_at - self.started_at).total_seconds(), 3) if self.finished_at else None
             ),
             "counts": self.counts(),
+            "planned": {k.value: {a.value: n for a, n in v.items() if n} for k, v in self.planned.items()},
             "requests": self.requests,
             "errors": self.errors,
             "warnings": self.warnings,
@@ -166,27 +168,53 @@ def write_report(report: RunReport, directory: Path | None = None, path: Path | 
     return path
 
 
+KIND_LABEL: dict[str, str] = {
+    Kind.CATEGORY: "category",
+    Kind.BRAND: "brand",
+    Kind.SPEC_GROUP: "spec group",
+    Kind.SPEC_FIELD: "spec field",
+    Kind.SPEC_VALUE: "spec value",
+    Kind.PRODUCT: "product",
+    Kind.PRODUCT_SPEC: "product spec",
+    Kind.TRADE_POLICY: "trade policy",
+    Kind.SKU: "sku",
+    Kind.SKU_SPEC: "sku spec",
+    Kind.IMAGE: "sku image",
+    Kind.EAN: "ean",
+    Kind.PRICE: "price",
+    Kind.DOCK: "dock",
+    Kind.WAREHOUSE: "warehouse",
+    Kind.INVENTORY: "inventory",
+    Kind.CUSTOMER: "customer",
+    Kind.ADDRESS: "address",
+}
+"""Short, unambiguous names of the kinds for terminals (at most 12 characters: 80 columns fit)."""
+
+
 def render(report: RunReport, console: Console, *, errors_shown: int = SHOWN_ERRORS) -> None:
-    """Print the summary table, the errors (the first ``errors_shown``), and the field diffs."""
+    """Print the summary, the errors (the first ``errors_shown``), and the field diffs.
+
+    The summary is a table of the columns that have a figure; when even that is wider than the
+    terminal (80 columns is the usual width under cron, make and CI), one line per kind instead.
+    """
     columns = [a.value for a in (*WRITES, Action.UNCHANGED, Action.BLOCKED)]
     if not report.dry_run:
         columns.insert(len(WRITES), "failed")
     counts = report.counts()
+    totals = {c: sum(row.get(c, 0) for row in counts.values()) for c in columns}
+    columns = [c for c in columns if totals[c]] or [Action.UNCHANGED.value]
     title = "plan" if report.dry_run else f"sync of {report.account}"
     table = Table(title=title, show_footer=True)
-    table.add_column("kind", footer="total")
-    totals = {c: sum(row.get(c, 0) for row in counts.values()) for c in columns}
+    table.add_column("kind", footer="total", no_wrap=True)
     for c in columns:
-        table.add_column(c, justify="right", footer=_n(totals[c]))
+        table.add_column(c, justify="right", footer=_n(totals[c]), no_wrap=True)
     for kind, row in counts.items():
-        table.add_row(kind, *(_n(row.get(c, 0)) for c in columns))
-    console.print(table)
-    if report.incomplete:
-        console.print(
-            f"[yellow]incomplete reads:[/yellow] {', '.join(report.incomplete)} - nothing of them was "
-            "deactivated or removed for being absent"
-        )
-    for w in report.warnings[:errors_shown]:
+        table.add_row(KIND_LABEL.get(kind, kind), *(_n(row.get(c, 0)) for c in columns))
+    if _width(console, table) <= console.width:
+        console.print(table)
+    else:
+        _render_lines(title, counts, columns, totals, console)
+    for w in report.warnings[:errors_shown]:  # an incomplete read's warning among them
         console.print(f"[yellow]warning:[/yellow] {escape(w['message'])}", soft_wrap=True)
     if report.errors:
         console.print(f"[red]{len(report.errors)} record(s) not synced:[/red]")
@@ -198,6 +226,39 @@ def render(report: RunReport, console: Console, *, errors_shown: int = SHOWN_ERR
         _render_diff(diff, console)
     if report.requests is not None:
         console.print(f"requests sent: {report.requests}")
+
+
+def _width(console: Console, table: Table) -> int:
+    """The width ``table`` takes with nothing cut (its natural width, not the terminal's)."""
+    return Measurement.get(console, console.options.update_width(1_000_000), table).maximum
+
+
+def _render_lines(
+    title: str,
+    counts: Mapping[str, Mapping[str, int]],
+    columns: list[str],
+    totals: Mapping[str, int],
+    console: Console,
+) -> None:
+    """The summary for a narrow terminal: ``kind  n action, n action ...`` per kind, continued on
+    indented lines when it does not fit (never cutting an ``n action`` pair)."""
+    console.print(f"[bold]{escape(title)}[/bold]", highlight=False)
+    pad = max((len(KIND_LABEL.get(k, k)) for k in counts), default=5)
+    rows = [(KIND_LABEL.get(k, k), row) for k, row in counts.items()] + [("total", totals)]
+    room = max(console.width - pad - 5, 20)  # indent, gap and a trailing comma
+    for label, row in rows:
+        items = [f"{row[c]:,} {c}" for c in columns if row.get(c)]
+        lines: list[str] = []
+        for item in items:
+            if lines and len(lines[-1]) + 2 + len(item) <= room:
+                lines[-1] += ", " + item
+            else:
+                if lines:
+                    lines[-1] += ","
+                lines.append(item)
+        for i, line in enumerate(lines or [""]):
+            head = label if i == 0 else ""
+            console.print(f"  {head:<{pad}}  {line}", highlight=False, soft_wrap=True)
 
 
 def _render_diff(diff: Mapping[str, Any], console: Console) -> None:
@@ -238,8 +299,8 @@ class RichProgress:
     def __init__(self, console: Console) -> None:
         self.console = console
         self.bars = Progress(
-            TextColumn("{task.description:<22}"),
-            BarColumn(),
+            TextColumn("{task.description:<12}"),
+            BarColumn(bar_width=None),
             MofNCompleteColumn(),
             _RateColumn(),
             TimeElapsedColumn(),
@@ -252,7 +313,7 @@ class RichProgress:
     def start(self, totals: dict[Kind, int]) -> None:
         for kind in KIND_ORDER:
             if totals.get(kind):
-                self.tasks[kind] = self.bars.add_task(kind.value, total=totals[kind])
+                self.tasks[kind] = self.bars.add_task(KIND_LABEL[kind], total=totals[kind])
         if self.tasks:
             self.bars.start()
 

@@ -7,6 +7,7 @@ pid gone — a ``kill -9``) is taken over at once instead of waiting for it to e
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -20,15 +21,16 @@ from typing import Any
 import httpx
 from prometheus_client import CollectorRegistry
 
-from vtexbridge.clock import Clock
+from vtexbridge.clock import Clock, SystemClock
 from vtexbridge.config import Settings
+from vtexbridge.erp.errors import ReadIncomplete
 from vtexbridge.erp.readers import Reader, open_reader
 from vtexbridge.erp.records import Entity
-from vtexbridge.errors import ConfigError, DependencyBlocked, StateLocked
+from vtexbridge.errors import ConfigError, DependencyBlocked, StateLocked, VtexbridgeError
 from vtexbridge.observability import Metrics, log_record_errors
 from vtexbridge.state.models import RunStatus
 from vtexbridge.state.store import StateStore
-from vtexbridge.sync.adopt import adopt_before_sync
+from vtexbridge.sync.adopt import Adoption, adopt_before_sync
 from vtexbridge.sync.apply import ApplyResult, Executor, Progress, error_row
 from vtexbridge.sync.calls import Calls, read_current
 from vtexbridge.sync.graph import ENTITIES_OF, Kind
@@ -38,6 +40,7 @@ from vtexbridge.sync.plan import make_plan
 from vtexbridge.sync.report import RunReport, write_report
 from vtexbridge.sync.stateview import StoreView
 from vtexbridge.sync.steps import Action, Plan, Step
+from vtexbridge.sync.stop import FailFastRetry, Reach, stop_for
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.errors import VtexError
 from vtexbridge.vtex.metrics import TransportMetrics
@@ -64,6 +67,9 @@ class SyncOptions:
     show: str | None = None
     report_path: Path | None = None
     write_report: bool = True
+    pause_collector: bool = False
+    """Pause the cycle collector while planning (see :func:`~vtexbridge.sync.plan.make_plan`): only
+    in a process that does nothing else meanwhile (``vtexbridge sync``), never in a server."""
     adopt: bool | None = None
     """h7 (#12): look VTEX up before creating (sync/adopt.py). None: a live run does, a dry run does not."""
 
@@ -150,33 +156,21 @@ async def run_sync(
         settings.vtex.require_credentials()
     account = settings.vtex.account
     started = datetime.now(UTC)
-    store = StateStore.open(settings.state.url, create=True)
+    # Planning and state work run in a worker thread: the event loop (a server's, when the
+    # dashboard starts a sync) keeps serving meanwhile.
+    store = await asyncio.to_thread(StateStore.open, settings.state.url, create=True)
     lease = None
+    outcome: SyncOutcome | None = None
     try:
         if not options.dry_run:
-            lease = _Lease(store, lease_name(account), settings.sync.lease_ttl_s)
-        sources = _sources(reader)
-        plan = make_plan(
-            reader, StoreView(store, account), mapper=mapper, only=options.only or None, sources=sources
-        )
+            lease = await asyncio.to_thread(_Lease, store, lease_name(account), settings.sync.lease_ttl_s)
+        plan, report = await asyncio.to_thread(_plan, reader, store, mapper, account, options, started)
         adoption = None
         if options.adopt if options.adopt is not None else not options.dry_run:
             # h7 (#12): match the creates with what VTEX holds, record the matches, plan again
-            try:
-                plan, adoption = await adopt_before_sync(
-                    settings, store, reader, plan, mapper=mapper, only=options.only or None, sources=sources,
-                    record=not options.dry_run, http_transport=http_transport, clock=clock,
-                )  # fmt: skip
-            except VtexError as e:
-                if not options.dry_run:
-                    run_id = store.start_run(account, "sync", holder=_holder())
-                    store.finish_run(
-                        run_id, RunStatus.FAILED, counts={}, requests=0, errors=1, message=e.user_message
-                    )
-                raise
-        if plan.errors:
-            add_rows(reader, plan.errors)  # the planner's errors name the file; this adds the row
-        report = RunReport.of_plan(plan, account=account, dry_run=options.dry_run, started_at=started)
+            plan, report, adoption = await _adopted(
+                settings, store, reader, plan, mapper, options, started, http_transport, clock
+            )
         outcome = SyncOutcome(plan, report)
         if adoption is not None and (adoption.reads or adoption.rows):
             outcome.extra["adoption"] = adoption.to_json()
@@ -190,11 +184,79 @@ async def run_sync(
             )
         report.finished_at = datetime.now(UTC)
         if options.write_report:
-            outcome.report_file = write_report(report, settings.sync.report_dir, options.report_path)
+            outcome.report_file = await asyncio.to_thread(
+                write_report, report, settings.sync.report_dir, options.report_path
+            )
         return outcome
+    except Exception as e:
+        if outcome is not None:  # what was planned and done, for the caller's JSON and the report file
+            await asyncio.to_thread(_keep_report, e, outcome.report, settings, options)
+        raise
     finally:
+        await asyncio.to_thread(_close, lease, store)
+
+
+def _plan(
+    reader: Reader, store: StateStore, mapper: Mapper, account: str, options: SyncOptions, started: datetime
+) -> tuple[Plan, RunReport]:
+    """The plan and its report (in a worker thread: it reads the whole snapshot and state)."""
+    plan = make_plan(
+        reader,
+        StoreView(store, account),
+        mapper=mapper,
+        only=options.only or None,
+        sources=_sources(reader),
+        pause_collector=options.pause_collector,
+    )
+    if plan.errors:
+        add_rows(reader, plan.errors)  # the planner's errors name the file; this adds the row
+    return plan, RunReport.of_plan(plan, account=account, dry_run=options.dry_run, started_at=started)
+
+
+async def _adopted(
+    settings: Settings,
+    store: StateStore,
+    reader: Reader,
+    plan: Plan,
+    mapper: Mapper,
+    options: SyncOptions,
+    started: datetime,
+    http_transport: httpx.AsyncBaseTransport | None,
+    clock: Clock | None,
+) -> tuple[Plan, RunReport, Adoption]:
+    """h7 (#12): :func:`~vtexbridge.sync.adopt.adopt_before_sync`, and the report of the new plan; a
+    failure to read VTEX is recorded as a failed run (nothing was sent)."""
+    account = settings.vtex.account
+    try:
+        plan, adoption = await adopt_before_sync(
+            settings, store, reader, plan, mapper=mapper, only=options.only or None, sources=_sources(reader),
+            record=not options.dry_run, http_transport=http_transport, clock=clock,
+        )  # fmt: skip
+    except VtexError as e:
+        stop = stop_for(e, account, answered=False)  # refused credentials, host unreachable: stop
+        if not options.dry_run:
+            message = (stop or e).user_message
+            run_id = await asyncio.to_thread(store.start_run, account, "sync", holder=_holder())
+            await asyncio.to_thread(
+                store.finish_run, run_id, RunStatus.FAILED, counts={}, requests=0, errors=1, message=message
+            )
+        if stop is not None:
+            raise stop from e
+        raise
+    if plan.errors:
+        await asyncio.to_thread(add_rows, reader, plan.errors)
+    return (
+        plan,
+        RunReport.of_plan(plan, account=account, dry_run=options.dry_run, started_at=started),
+        adoption,
+    )
+
+
+def _close(lease: _Lease | None, store: StateStore) -> None:
+    try:
         if lease is not None:
             lease.release()
+    finally:
         store.close()
 
 
@@ -211,15 +273,23 @@ async def _apply(
     metrics: Metrics | None,
 ) -> None:
     account = settings.vtex.account
-    run_id = store.start_run(account, "sync", holder=_holder())
+    run_id = await asyncio.to_thread(store.start_run, account, "sync", holder=_holder())
     report.run_id = run_id
-    _record_plan_errors(store, account, plan, run_id)
+    await asyncio.to_thread(_record_plan_errors, store, account, plan, run_id)
     if metrics is not None:
         for kind, settled, n in _plan_outcomes(plan):
             metrics.sync.records(kind, settled, n)
     transport_metrics = metrics.transport if metrics is not None else TransportMetrics(CollectorRegistry())
+    reach = Reach()
+    retry = FailFastRetry.for_run(settings.vtex, clock or SystemClock(), reach)
     client = VtexClient(
-        Transport(settings.vtex, http_transport=http_transport, clock=clock, metrics=transport_metrics)
+        Transport(
+            settings.vtex,
+            http_transport=http_transport,
+            clock=clock,
+            metrics=transport_metrics,
+            retry_policy=retry,
+        )
     )
     status = RunStatus.FAILED
     message: str | None = None
@@ -236,12 +306,13 @@ async def _apply(
             progress=progress,
             clock=clock,
             metrics=metrics.sync if metrics is not None else None,
+            reach=reach,
         )
         result = await executor.run()
         outcome.result = result
         report.add_result(result.done, result.failed, result.blocked, result.errors)
         status = RunStatus.PARTIAL if report.error_count else RunStatus.SUCCEEDED
-    except VtexError as e:
+    except VtexbridgeError as e:
         message = e.user_message
         report.errors.append({"type": type(e).__name__, "message": e.user_message, "category": e.category})
         raise
@@ -253,18 +324,39 @@ async def _apply(
         report.requests = client.transport.sent  # this run's own, whoever else shares the metrics
         report.status = status.value
         await client.aclose()
-        store.finish_run(
+        await asyncio.to_thread(
+            store.finish_run,
             run_id,
             status,
             counts=report.counts(),
             requests=report.requests or 0,
             errors=report.error_count,
-            message=message,
+            message=message or _incomplete_warnings(report),
         )
         if metrics is not None:
-            run = store.get_run(run_id)
+            run = await asyncio.to_thread(store.get_run, run_id)
             if run is not None:  # records were counted as they were committed
                 metrics.sync.observe_run(run, count_records=False)
+
+
+def _keep_report(error: Exception, report: RunReport, settings: Settings, options: SyncOptions) -> None:
+    """Attach the report of a run that ended early to its error (``error.sync_report``), written to
+    its file too when the run writes one (best effort: the error is what matters)."""
+    report.finished_at = datetime.now(UTC)
+    if report.status == "running":
+        report.status = RunStatus.FAILED.value
+    setattr(error, "sync_report", report)  # noqa: B010 - read back with getattr by the CLI
+    if options.write_report:
+        try:
+            write_report(report, settings.sync.report_dir, options.report_path)
+        except OSError:
+            log.exception("could not write the report of the failed sync")
+
+
+def _incomplete_warnings(report: RunReport) -> str | None:
+    """The run's incomplete-read warnings, as the run's message (the dashboard's run page shows it)."""
+    texts = [w["message"] for w in report.warnings if w["type"] == ReadIncomplete.__name__]
+    return "warning: " + " | ".join(texts) if texts else None
 
 
 def _record_plan_errors(store: StateStore, account: str, plan: Plan, run_id: int) -> None:

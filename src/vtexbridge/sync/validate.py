@@ -127,6 +127,27 @@ def canonical_trade_policy(value: str) -> str | None:
 
 # --- per-record rules ---------------------------------------------------------------------------
 
+TEXT_LIMITS: dict[Entity, tuple[tuple[str, str, int], ...]] = {
+    Entity.PRODUCTS: (("name", "Name", 150), ("title", "Title", 150), ("tax_code", "TaxCode", 150)),
+    Entity.SKUS: (("name", "Name", 200),),
+    Entity.SPECIFICATION_FIELDS: (("name", "Name", 100),),
+    Entity.PRODUCT_SPECIFICATIONS: (("value_text", "Text", 3500),),
+}
+"""``entity -> (field, VTEX field, most characters)``: the lengths VTEX's Catalog API documents
+(contracts/vtex-openapi, "Limited to N characters" / ``maxLength``), checked on every record before
+anything is sent, so that the error names the file and row instead of surfacing from VTEX."""
+
+
+def _too_long(record: Any, limits: tuple[tuple[str, str, int], ...]) -> list[Problem]:
+    out: list[Problem] = []
+    for name, vtex_field, most in limits:
+        value = getattr(record, name)
+        if value is not None and len(value) > most:
+            out.append(
+                (name, f"VTEX's {vtex_field} takes at most {most} characters, this one has {len(value)}")
+            )
+    return out
+
 
 def _product(p: Product, weight_unit: str) -> tuple[Problem, ...]:
     bad = [t for t in p.trade_policies if canonical_trade_policy(t) is None]
@@ -229,13 +250,18 @@ _RULES: dict[Entity, Callable[[Any, str], tuple[Problem, ...]]] = {
 
 
 def checker(entity: Entity, *, weight_unit: str = "g") -> Callable[[Record], tuple[Problem, ...]]:
-    """The check of ``entity``'s records: key rules and the entity's own rules, in one call."""
+    """The check of ``entity``'s records: key rules, VTEX's text limits and the entity's own rules."""
     rule = _RULES.get(entity, _none)
     keyed = entity in _KEYED
+    limits = TEXT_LIMITS.get(entity, ())
 
     def check(record: Record) -> tuple[Problem, ...]:
         problems = check_key(entity, record.key) if keyed else NO_PROBLEMS
         own = rule(record, weight_unit)
+        if limits:
+            long = _too_long(record, limits)
+            if long:
+                own = (*own, *long)
         return problems + own if own else problems
 
     return check

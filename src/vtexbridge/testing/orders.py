@@ -15,7 +15,7 @@ deliveries reach the ``serve`` app the same way.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -170,6 +170,7 @@ class OrdersHarness:
         options: sandbox options; clock: the sandbox's and the service's clock.
         state_url: the state database (default: SQLite under ``root``; a PostgreSQL URL works too).
         sink: replaces the folder sink.
+        wrap_transport: wraps the client's way to the sandbox (a test that loses answers, ...).
         overrides: merged into the settings (see :func:`harness_settings`).
     """
 
@@ -182,6 +183,7 @@ class OrdersHarness:
         clock: Clock | None = None,
         state_url: str | None = None,
         sink: Sink | None = None,
+        wrap_transport: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
         **overrides: Any,
     ) -> None:
         self.root = Path(root)
@@ -206,7 +208,7 @@ class OrdersHarness:
             store=self.state,
             clock=clock,
             sink=sink,
-            http_transport=httpx.ASGITransport(app=self.sandbox),
+            http_transport=(wrap_transport or (lambda t: t))(httpx.ASGITransport(app=self.sandbox)),
         )
         self.web: FastAPI | None = None
 

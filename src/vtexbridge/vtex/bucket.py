@@ -20,11 +20,18 @@ _EPSILON = 1e-9
 class TokenBucket:
     """Up to ``burst`` credits refilled at ``rate`` per second; adaptive (AIMD) below the configured rate.
 
-    The bucket starts with one credit (or ``tokens``), not a full burst: at start-up nothing says how
-    many of VTEX's credits other integrations of the account, or an earlier run, have just spent; the
-    burst is earned by idling. ``headroom`` keeps the refill a little under the configured rate, so
-    that jitter on the way to VTEX, which can bring requests closer together than they were sent, is
-    absorbed by the credits the server's bucket gains on ours instead of running it dry.
+    The bucket spends the burst it is given, less ``margin`` credits: requests sent at our bucket's
+    pace reach VTEX with jitter (a request delayed on the way, then one sent right after it arriving
+    on time), and over any window VTEX can see up to ``rate * jitter`` more requests than we sent in a
+    window of the same length. Leaving that many credits in VTEX's bucket (and refilling at exactly
+    the rate) absorbs it, so spending the burst never earns a 429. A burst too small to leave the
+    margin in (a configured budget of one or two credits) is paced ``headroom`` under the rate
+    instead, so that VTEX's bucket gains on ours.
+
+    How many credits VTEX's bucket holds when we start is not known: other integrations of the
+    account, or an earlier run, may have spent them. Where VTEX reports its credits on every answer
+    (``Ratelimit-Remaining``, the pricing routes), ``probe`` starts the bucket with one credit and takes
+    its burst from the first answer; elsewhere the bucket starts full and a 429 corrects it.
     """
 
     decrease: float = 0.5
@@ -37,15 +44,23 @@ class TokenBucket:
         rate: float,
         burst: int,
         clock: Clock,
-        headroom: float = 0.0,
         *,
-        tokens: float = 1.0,
+        margin: float = 0.0,
+        probe: bool = False,
+        tokens: float | None = None,
+        headroom: float = 0.0,
     ) -> None:
         self.name = name
         self.configured_rate = rate
         self.rate = rate
         self.burst = float(burst)
-        self.tokens = min(float(burst), tokens)
+        self.margin = max(0.0, min(margin, self.burst - 1.0))
+        self.capacity = self.burst - self.margin
+        """The credits spent at once: the burst less the margin."""
+        self.calibrating = probe
+        """True until VTEX's first report of its credits (``probe`` buckets only)."""
+        start = 1.0 if probe else self.capacity
+        self.tokens = min(self.capacity, tokens if tokens is not None else start)
         self.blocked_until = -math.inf
         self._clock = clock
         self._factor = 1.0 - headroom
@@ -60,10 +75,11 @@ class TokenBucket:
     def _refill(self, now: float) -> None:
         if now > self._updated:
             if math.isinf(self.rate):
-                self.tokens = self.burst
+                self.tokens = self.capacity
             else:
-                gained = (now - self._updated) * self.rate * self._factor
-                self.tokens = min(self.burst, self.tokens + gained)
+                self.tokens = min(
+                    self.capacity, self.tokens + (now - self._updated) * self.rate * self._factor
+                )
             self._updated = now
 
     def _wait_for(self, now: float) -> float:
@@ -99,6 +115,7 @@ class TokenBucket:
         request that VTEX said it would accept then; credits accrue again only after that.
         """
         self._refill(now)
+        self.calibrating = False
         if not math.isinf(self.rate):
             self.rate = max(self.configured_rate * self.floor, self.rate * self.decrease)
         self.tokens = min(self.tokens, 0.0)
@@ -113,9 +130,19 @@ class TokenBucket:
             self.rate = min(self.configured_rate, self.rate + self.configured_rate * self.increase)
 
     def quota(self, now: float, remaining: float, reset: float | None) -> None:
-        """VTEX reported ``remaining`` credits (and ``reset`` seconds until they are full again)."""
+        """VTEX reported ``remaining`` credits (and ``reset`` seconds until they are full again).
+
+        Our credits are capped at VTEX's less the margin (they may go below zero: the wait then covers
+        the deficit at the rate); the first report of a probing bucket sets them, burst included.
+        """
         self._refill(now)
-        self.tokens = min(self.tokens, math.floor(remaining))
-        if remaining < 1.0:
-            wait = reset if reset is not None else 1.0 / self.rate
-            self.blocked_until = max(self.blocked_until, now + wait)
+        if math.isinf(self.rate):  # a learned gate: it has no rate to wait by, only VTEX's reset
+            if remaining < 1.0:
+                self.blocked_until = max(self.blocked_until, now + (reset if reset is not None else 1.0))
+            return
+        credits = math.floor(remaining) - self.margin
+        if self.calibrating:
+            self.calibrating = False
+            self.tokens = min(self.capacity, credits)
+        else:
+            self.tokens = min(self.tokens, credits)

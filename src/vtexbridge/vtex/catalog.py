@@ -55,6 +55,7 @@ from vtexbridge.vtex.models.catalog import (
     TradePolicy,
 )
 from vtexbridge.vtex.paging import id_pages
+from vtexbridge.vtex.paths import segments
 from vtexbridge.vtex.transport import Transport
 
 CATEGORIES = "/api/catalog/pvt/category"
@@ -145,7 +146,7 @@ class CatalogAPI:
             Api.CATALOG,
             "PUT",
             CATEGORY,
-            path={"categoryId": category_id},
+            path=segments(categoryId=category_id),
             json=category.body(),
             record=record,
         )
@@ -153,7 +154,7 @@ class CatalogAPI:
 
     async def get_category(self, category_id: int, *, record: RecordRef | None = None) -> Category:
         r = await self._t.request(
-            Api.CATALOG, "GET", CATEGORY, path={"categoryId": category_id}, record=record
+            Api.CATALOG, "GET", CATEGORY, path=segments(categoryId=category_id), record=record
         )
         return Category.model_validate(r.json())
 
@@ -162,7 +163,7 @@ class CatalogAPI:
     ) -> list[CategoryTreeNode]:
         """The category tree, ``levels`` deep (departments are level 1)."""
         r = await self._t.request(
-            Api.CATALOG, "GET", CATEGORY_TREE, path={"categoryLevels": levels}, record=record
+            Api.CATALOG, "GET", CATEGORY_TREE, path=segments(categoryLevels=levels), record=record
         )
         return _TREE.validate_python(r.json())
 
@@ -176,12 +177,12 @@ class CatalogAPI:
         self, brand_id: int, brand: BrandUpdate, *, record: RecordRef | None = None
     ) -> Brand:
         r = await self._t.request(
-            Api.CATALOG, "PUT", BRAND, path={"brandId": brand_id}, json=brand.body(), record=record
+            Api.CATALOG, "PUT", BRAND, path=segments(brandId=brand_id), json=brand.body(), record=record
         )
         return Brand.model_validate(r.json())
 
     async def get_brand(self, brand_id: int, *, record: RecordRef | None = None) -> Brand:
-        r = await self._t.request(Api.CATALOG, "GET", BRAND, path={"brandId": brand_id}, record=record)
+        r = await self._t.request(Api.CATALOG, "GET", BRAND, path=segments(brandId=brand_id), record=record)
         return Brand.model_validate(r.json())
 
     async def list_brands(
@@ -210,7 +211,7 @@ class CatalogAPI:
             Api.CATALOG,
             "PUT",
             SPECIFICATION_GROUP,
-            path={"groupId": group_id},
+            path=segments(groupId=group_id),
             json=group.body(),
             record=record,
         )
@@ -220,7 +221,7 @@ class CatalogAPI:
         self, group_id: int, *, record: RecordRef | None = None
     ) -> SpecificationGroup:
         r = await self._t.request(
-            Api.CATALOG, "GET", SPECIFICATION_GROUP_GET, path={"groupId": group_id}, record=record
+            Api.CATALOG, "GET", SPECIFICATION_GROUP_GET, path=segments(groupId=group_id), record=record
         )
         return SpecificationGroup.model_validate(r.json())
 
@@ -232,7 +233,7 @@ class CatalogAPI:
             Api.CATALOG,
             "GET",
             SPECIFICATION_GROUPS_OF_CATEGORY,
-            path={"categoryId": category_id},
+            path=segments(categoryId=category_id),
             record=record,
         )
         return _GROUPS.validate_python(r.json())
@@ -250,7 +251,7 @@ class CatalogAPI:
             Api.CATALOG,
             "PUT",
             SPECIFICATION_FIELD,
-            path={"specificationId": field_id},
+            path=segments(specificationId=field_id),
             json=field.body(),
             record=record,
         )
@@ -260,7 +261,7 @@ class CatalogAPI:
         self, field_id: int, *, record: RecordRef | None = None
     ) -> SpecificationField:
         r = await self._t.request(
-            Api.CATALOG, "GET", SPECIFICATION_FIELD, path={"specificationId": field_id}, record=record
+            Api.CATALOG, "GET", SPECIFICATION_FIELD, path=segments(specificationId=field_id), record=record
         )
         return SpecificationField.model_validate(r.json())
 
@@ -277,7 +278,7 @@ class CatalogAPI:
             Api.CATALOG,
             "PUT",
             SPECIFICATION_VALUE,
-            path={"specificationValueId": value_id},
+            path=segments(specificationValueId=value_id),
             json=value.body(),
             record=record,
         )
@@ -287,7 +288,11 @@ class CatalogAPI:
         self, value_id: int, *, record: RecordRef | None = None
     ) -> SpecificationValue:
         r = await self._t.request(
-            Api.CATALOG, "GET", SPECIFICATION_VALUE, path={"specificationValueId": value_id}, record=record
+            Api.CATALOG,
+            "GET",
+            SPECIFICATION_VALUE,
+            path=segments(specificationValueId=value_id),
+            record=record,
         )
         return SpecificationValue.model_validate(r.json())
 
@@ -296,7 +301,7 @@ class CatalogAPI:
     ) -> list[CategorySpecification]:
         """The specification fields of a category (product and SKU fields, active or not)."""
         r = await self._t.request(
-            Api.CATALOG, "GET", FIELDS_OF_CATEGORY, path={"categoryId": category_id}, record=record
+            Api.CATALOG, "GET", FIELDS_OF_CATEGORY, path=segments(categoryId=category_id), record=record
         )
         return _CATEGORY_FIELDS.validate_python(r.json() if r.content else [])
 
@@ -304,7 +309,9 @@ class CatalogAPI:
         self, field_id: int, *, record: RecordRef | None = None
     ) -> list[FieldValue]:
         """The values of a specification field."""
-        r = await self._t.request(Api.CATALOG, "GET", FIELD_VALUES, path={"fieldId": field_id}, record=record)
+        r = await self._t.request(
+            Api.CATALOG, "GET", FIELD_VALUES, path=segments(fieldId=field_id), record=record
+        )
         return _FIELD_VALUES.validate_python(r.json())
 
     # --- products -----------------------------------------------------------------------------
@@ -317,19 +324,26 @@ class CatalogAPI:
         self, product_id: int, product: ProductUpdate, *, record: RecordRef | None = None
     ) -> Product:
         r = await self._t.request(
-            Api.CATALOG, "PUT", PRODUCT, path={"productId": product_id}, json=product.body(), record=record
+            Api.CATALOG,
+            "PUT",
+            PRODUCT,
+            path=segments(productId=product_id),
+            json=product.body(),
+            record=record,
         )
         return Product.model_validate(r.json())
 
     async def get_product(self, product_id: int, *, record: RecordRef | None = None) -> Product:
-        r = await self._t.request(Api.CATALOG, "GET", PRODUCT, path={"productId": product_id}, record=record)
+        r = await self._t.request(
+            Api.CATALOG, "GET", PRODUCT, path=segments(productId=product_id), record=record
+        )
         return Product.model_validate(r.json())
 
     async def get_product_by_ref_id(self, ref_id: str, *, record: RecordRef | None = None) -> Product | None:
         """The product whose ``RefId`` is ``ref_id``, or None when there is none."""
         try:
             r = await self._t.request(
-                Api.CATALOG, "GET", PRODUCT_BY_REF_ID, path={"refId": ref_id}, record=record
+                Api.CATALOG, "GET", PRODUCT_BY_REF_ID, path=segments(refId=ref_id), record=record
             )
         except NotFound:
             return None
@@ -343,7 +357,7 @@ class CatalogAPI:
             Api.CATALOG,
             "POST",
             PRODUCT_SPECIFICATIONS,
-            path={"productId": product_id},
+            path=segments(productId=product_id),
             json=specification.body(),
             record=record,
         )
@@ -353,7 +367,7 @@ class CatalogAPI:
         self, product_id: int, *, record: RecordRef | None = None
     ) -> list[ProductSpecification]:
         r = await self._t.request(
-            Api.CATALOG, "GET", PRODUCT_SPECIFICATIONS, path={"productId": product_id}, record=record
+            Api.CATALOG, "GET", PRODUCT_SPECIFICATIONS, path=segments(productId=product_id), record=record
         )
         return _PRODUCT_SPECS.validate_python(r.json())
 
@@ -364,7 +378,7 @@ class CatalogAPI:
             Api.CATALOG,
             "DELETE",
             PRODUCT_SPECIFICATION,
-            path={"productId": product_id, "specificationId": specification_id},
+            path=segments(productId=product_id, specificationId=specification_id),
             record=record,
         )
 
@@ -376,7 +390,7 @@ class CatalogAPI:
             Api.CATALOG,
             "POST",
             PRODUCT_TRADE_POLICY,
-            path={"productId": product_id, "tradepolicyId": trade_policy_id},
+            path=segments(productId=product_id, tradepolicyId=trade_policy_id),
             idempotent=True,
             record=record,
         )
@@ -388,7 +402,7 @@ class CatalogAPI:
             Api.CATALOG,
             "DELETE",
             PRODUCT_TRADE_POLICY,
-            path={"productId": product_id, "tradepolicyId": trade_policy_id},
+            path=segments(productId=product_id, tradepolicyId=trade_policy_id),
             record=record,
         )
 
@@ -396,7 +410,7 @@ class CatalogAPI:
         self, product_id: int, *, record: RecordRef | None = None
     ) -> list[ProductTradePolicy]:
         r = await self._t.request(
-            Api.CATALOG, "GET", PRODUCT_TRADE_POLICIES, path={"productId": product_id}, record=record
+            Api.CATALOG, "GET", PRODUCT_TRADE_POLICIES, path=segments(productId=product_id), record=record
         )
         return _PRODUCT_POLICIES.validate_python(r.json())
 
@@ -412,19 +426,19 @@ class CatalogAPI:
 
     async def update_sku(self, sku_id: int, sku: SkuUpdate, *, record: RecordRef | None = None) -> Sku:
         r = await self._t.request(
-            Api.CATALOG, "PUT", SKU, path={"skuId": sku_id}, json=sku.body(), record=record
+            Api.CATALOG, "PUT", SKU, path=segments(skuId=sku_id), json=sku.body(), record=record
         )
         return Sku.model_validate(r.json())
 
     async def get_sku(self, sku_id: int, *, record: RecordRef | None = None) -> Sku:
-        r = await self._t.request(Api.CATALOG, "GET", SKU, path={"skuId": sku_id}, record=record)
+        r = await self._t.request(Api.CATALOG, "GET", SKU, path=segments(skuId=sku_id), record=record)
         return Sku.model_validate(r.json())
 
     async def get_sku_id_by_ref_id(self, ref_id: str, *, record: RecordRef | None = None) -> int | None:
         """The id of the SKU whose ``RefId`` is ``ref_id``, or None when there is none."""
         try:
             r = await self._t.request(
-                Api.CATALOG, "GET", SKU_ID_BY_REF_ID, path={"refId": ref_id}, record=record
+                Api.CATALOG, "GET", SKU_ID_BY_REF_ID, path=segments(refId=ref_id), record=record
             )
         except NotFound:
             return None
@@ -487,7 +501,7 @@ class CatalogAPI:
         self, product_id: int, *, record: RecordRef | None = None
     ) -> list[SkuOfProduct]:
         r = await self._t.request(
-            Api.CATALOG, "GET", SKUS_OF_PRODUCT, path={"productId": product_id}, record=record
+            Api.CATALOG, "GET", SKUS_OF_PRODUCT, path=segments(productId=product_id), record=record
         )
         return _SKUS_OF_PRODUCT.validate_python(r.json())
 
@@ -498,7 +512,7 @@ class CatalogAPI:
             Api.CATALOG,
             "POST",
             SKU_SPECIFICATIONS,
-            path={"skuId": sku_id},
+            path=segments(skuId=sku_id),
             json=specification.body(),
             record=record,
         )
@@ -512,7 +526,7 @@ class CatalogAPI:
             Api.CATALOG,
             "PUT",
             SKU_SPECIFICATIONS,
-            path={"skuId": sku_id},
+            path=segments(skuId=sku_id),
             json=specification.body(),
             record=record,
         )
@@ -522,7 +536,7 @@ class CatalogAPI:
         self, sku_id: int, *, record: RecordRef | None = None
     ) -> list[SkuSpecification]:
         r = await self._t.request(
-            Api.CATALOG, "GET", SKU_SPECIFICATIONS, path={"skuId": sku_id}, record=record
+            Api.CATALOG, "GET", SKU_SPECIFICATIONS, path=segments(skuId=sku_id), record=record
         )
         return _SKU_SPECS.validate_python(r.json())
 
@@ -533,7 +547,7 @@ class CatalogAPI:
             Api.CATALOG,
             "DELETE",
             SKU_SPECIFICATION,
-            path={"skuId": sku_id, "specificationId": specification_id},
+            path=segments(skuId=sku_id, specificationId=specification_id),
             record=record,
         )
 
@@ -544,7 +558,7 @@ class CatalogAPI:
     ) -> SkuFile:
         """Attach an image, by URL, to a SKU."""
         r = await self._t.request(
-            Api.CATALOG, "POST", SKU_FILES, path={"skuId": sku_id}, json=file.body(), record=record
+            Api.CATALOG, "POST", SKU_FILES, path=segments(skuId=sku_id), json=file.body(), record=record
         )
         return _one_file(r.json())
 
@@ -555,7 +569,7 @@ class CatalogAPI:
             Api.CATALOG,
             "PUT",
             SKU_FILE,
-            path={"skuId": sku_id, "skuFileId": file_id},
+            path=segments(skuId=sku_id, skuFileId=file_id),
             json=file.body(),
             record=record,
         )
@@ -563,26 +577,26 @@ class CatalogAPI:
 
     async def delete_sku_file(self, sku_id: int, file_id: int, *, record: RecordRef | None = None) -> None:
         await self._t.request(
-            Api.CATALOG, "DELETE", SKU_FILE, path={"skuId": sku_id, "skuFileId": file_id}, record=record
+            Api.CATALOG, "DELETE", SKU_FILE, path=segments(skuId=sku_id, skuFileId=file_id), record=record
         )
 
     async def list_sku_files(self, sku_id: int, *, record: RecordRef | None = None) -> list[SkuFile]:
-        r = await self._t.request(Api.CATALOG, "GET", SKU_FILES, path={"skuId": sku_id}, record=record)
+        r = await self._t.request(Api.CATALOG, "GET", SKU_FILES, path=segments(skuId=sku_id), record=record)
         return _SKU_FILES.validate_python(r.json())
 
     async def add_sku_ean(self, sku_id: int, ean: str, *, record: RecordRef | None = None) -> None:
         """Add an EAN to a SKU. An EAN cannot be changed: delete it and add the new one."""
         await self._t.request(
-            Api.CATALOG, "POST", SKU_EAN, path={"skuId": sku_id, "ean": ean}, idempotent=True, record=record
+            Api.CATALOG, "POST", SKU_EAN, path=segments(skuId=sku_id, ean=ean), idempotent=True, record=record
         )
 
     async def delete_sku_ean(self, sku_id: int, ean: str, *, record: RecordRef | None = None) -> None:
         await self._t.request(
-            Api.CATALOG, "DELETE", SKU_EAN, path={"skuId": sku_id, "ean": ean}, record=record
+            Api.CATALOG, "DELETE", SKU_EAN, path=segments(skuId=sku_id, ean=ean), record=record
         )
 
     async def list_sku_eans(self, sku_id: int, *, record: RecordRef | None = None) -> list[str]:
-        r = await self._t.request(Api.CATALOG, "GET", SKU_EANS, path={"skuId": sku_id}, record=record)
+        r = await self._t.request(Api.CATALOG, "GET", SKU_EANS, path=segments(skuId=sku_id), record=record)
         return _EANS.validate_python(r.json())
 
     # --- seller SKU change notification (an external seller calling a VTEX marketplace) -------
@@ -605,7 +619,9 @@ class CatalogAPI:
 
     async def _notify(self, route: str, path: dict[str, str | int], record: RecordRef | None) -> bool:
         try:
-            await self._t.request(Api.CATALOG, "POST", route, path=path, idempotent=True, record=record)
+            await self._t.request(
+                Api.CATALOG, "POST", route, path=segments(**path), idempotent=True, record=record
+            )
         except NotFound:
             return False
         return True

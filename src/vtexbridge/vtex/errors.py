@@ -127,6 +127,14 @@ class OutcomeUnknown(VtexTimeout):
         return out
 
 
+class CredentialsWithheld(VtexError):
+    """A call named a URL that our VTEX credentials may not go to (host not allowed, or not https):
+    nothing was sent. Fixed in the configuration (``vtex.credential_hosts``), not by retrying."""
+
+    category: ClassVar[Category] = "config"
+    exit_code: ClassVar[int] = 2
+
+
 class CircuitOpen(VtexError):
     """The breaker of an API area is open after repeated 503s; ``reopens_in`` seconds remain."""
 
@@ -171,6 +179,13 @@ class Locked(VtexStatusError):
     retryable: ClassVar[bool] = True
 
 
+class NotProcessed(VtexStatusError):
+    """408 Request Timeout or 425 Too Early: the server did not process the request; retried."""
+
+    category: ClassVar[Category] = "transient"
+    retryable: ClassVar[bool] = True
+
+
 class RateLimited(VtexStatusError):
     category: ClassVar[Category] = "transient"
     retryable: ClassVar[bool] = True
@@ -194,7 +209,9 @@ STATUS_ERRORS: dict[int, type[VtexStatusError]] = {
     401: Unauthorized,
     403: Forbidden,
     404: NotFound,
+    408: NotProcessed,
     409: Conflict,
+    425: NotProcessed,
     422: BadRequest,
     423: Locked,
     429: RateLimited,

@@ -7,11 +7,16 @@ A call takes a token from every bucket that matches it. The seed is VTEX's publi
 (:data:`PUBLISHED_LIMITS`); ``VtexSettings.limits`` replaces a published rule with the same pattern,
 methods and scope, or adds a rule.
 
-A bucket starts with one credit and earns its burst by idling (see :class:`TokenBucket`). The buckets
-adapt: a 429 halves the rate of the buckets that throttled route draws from and blocks
-them until ``Retry-After`` (a route with no budget gets a learned gate that only blocks); each success
-adds back a fiftieth of the configured rate; ``Ratelimit-Remaining`` caps the local credits, and
-``Ratelimit-Remaining: 0`` blocks the bucket for ``Ratelimit-Reset`` seconds.
+A bucket spends its burst at once, less a margin for jitter on the way to VTEX, then refills at exactly
+the rule's rate; a bucket whose credits VTEX reports (pricing) starts with one credit and takes its
+burst from VTEX's first answer (see :class:`TokenBucket`). The buckets adapt: a 429 halves the rate of
+the buckets that throttled route draws from and blocks them until ``Retry-After`` (a route with no
+budget gets a learned gate that only blocks); each success adds back a fiftieth of the configured rate;
+``Ratelimit-Remaining`` caps the local credits (less the margin), so that credits spent by someone else
+are waited for at the rate.
+
+With ``vtex.shared_limits_url`` the budgets are also shared with the account's other processes
+(:mod:`vtexbridge.vtex.shared`); the local buckets stay the fast path.
 
 The bucket is hand-written rather than aiolimiter's: aiolimiter schedules wake-ups on the event loop's
 own timer, so it cannot be driven by the injected :class:`~vtexbridge.clock.Clock` (tests assert waits
@@ -29,8 +34,18 @@ from vtexbridge.clock import Clock
 from vtexbridge.config import RouteLimit, VtexSettings
 from vtexbridge.vtex.bucket import TokenBucket
 from vtexbridge.vtex.hosts import Api
+from vtexbridge.vtex.shared import SharedLimits, shared_budgets
 
-__all__ = ["PUBLISHED_LIMITS", "LimitRule", "Limiter", "RoutePlan", "TokenBucket", "merge_rules"]
+__all__ = ["JITTER_S", "PUBLISHED_LIMITS", "LimitRule", "Limiter", "RoutePlan", "TokenBucket", "merge_rules"]
+
+
+JITTER_S = 0.25
+"""How much closer together than we sent them requests may reach VTEX: each bucket leaves
+``rate * JITTER_S`` of its burst unspent for it (see :class:`TokenBucket`)."""
+
+
+HEADROOM = 0.02
+"""How far under its rate a bucket whose burst cannot hold the jitter margin is paced."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +59,8 @@ class LimitRule:
     methods: frozenset[str] | None = None
     api: Api | None = None
     per_route: bool = False
+    reported: bool = False
+    """VTEX reports this budget's credits on every answer (``Ratelimit-Remaining``)."""
     _regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -69,8 +86,17 @@ PUBLISHED_LIMITS: tuple[LimitRule, ...] = (
     LimitRule("catalog-endpoint", 15_000 / 60, 250, "/api/catalog*", api=Api.CATALOG, per_route=True),
     # Pricing: POST/PUT 33/s with 500 burst credits, DELETE 16/s with 300 (OAS:Pricing). PATCH is
     # counted as a write too, as the sandbox does: being stricter than VTEX costs nothing here.
-    LimitRule("pricing-write", 33.0, 500, "/pricing/*", frozenset({"POST", "PUT", "PATCH"}), Api.PRICING),
-    LimitRule("pricing-delete", 16.0, 300, "/pricing/*", frozenset({"DELETE"}), Api.PRICING),
+    # Pricing reports its credits (Ratelimit-Remaining) on every answer.
+    LimitRule(
+        "pricing-write",
+        33.0,
+        500,
+        "/pricing/*",
+        frozenset({"POST", "PUT", "PATCH"}),
+        Api.PRICING,
+        reported=True,
+    ),
+    LimitRule("pricing-delete", 16.0, 300, "/pricing/*", frozenset({"DELETE"}), Api.PRICING, reported=True),
 )
 
 
@@ -95,7 +121,14 @@ def merge_rules(published: Iterable[LimitRule], configured: Iterable[RouteLimit]
         for i, old in enumerate(rules):
             if old.identity == rule.identity:
                 rules[i] = LimitRule(
-                    old.name, rule.rate_per_s, rule.burst, old.pattern, old.methods, old.api, old.per_route
+                    old.name,
+                    rule.rate_per_s,
+                    rule.burst,
+                    old.pattern,
+                    old.methods,
+                    old.api,
+                    old.per_route,
+                    old.reported,
                 )
                 break
         else:
@@ -116,17 +149,41 @@ class RoutePlan:
 class Limiter:
     """Every bucket of one account; share one instance between transports of the same account."""
 
-    def __init__(self, rules: Sequence[LimitRule], clock: Clock, *, headroom: float = 0.02) -> None:
+    def __init__(
+        self,
+        rules: Sequence[LimitRule],
+        clock: Clock,
+        *,
+        jitter_s: float = JITTER_S,
+        shared: SharedLimits | None = None,
+    ) -> None:
         self.rules = tuple(rules)
         self._clock = clock
-        self._headroom = headroom
+        self.jitter_s = jitter_s
+        self.shared = shared
+        """The account's budgets shared with other processes (``vtex.shared_limits_url``), if any."""
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._gates: dict[tuple[Api, str], TokenBucket] = {}
         self._plans: dict[tuple[Api, str, str], RoutePlan] = {}
 
     @classmethod
     def from_settings(cls, settings: VtexSettings, clock: Clock) -> Limiter:
-        return cls(merge_rules(PUBLISHED_LIMITS, settings.limits), clock)
+        """The published budgets with ``settings.limits`` applied, shared through
+        ``settings.shared_limits_url`` when it is set.
+
+        Raises:
+            ConfigError: ``shared_limits_url`` is not a Redis URL.
+        """
+        shared = None
+        if settings.shared_limits_url is not None:
+            budgets = shared_budgets(settings.shared_limits_url.get_secret_value(), settings.account)
+            shared = SharedLimits(budgets, clock)
+        return cls(merge_rules(PUBLISHED_LIMITS, settings.limits), clock, shared=shared)
+
+    async def aclose(self) -> None:
+        """Close the connection to the shared budgets, if any."""
+        if self.shared is not None:
+            await self.shared.aclose()
 
     def plan(self, api: Api, method: str, route: str) -> RoutePlan:
         """The buckets of ``method route`` on ``api`` (cached; matching runs once per route)."""
@@ -145,13 +202,26 @@ class Limiter:
                 bucket = self._buckets.get(bucket_key)
                 if bucket is None:
                     label = f"{rule.name}:{route}" if rule.per_route else rule.name
-                    bucket = TokenBucket(label, rule.rate_per_s, rule.burst, self._clock, self._headroom)
+                    bucket = self._new_bucket(label, rule)
                     self._buckets[bucket_key] = bucket
                 (own if rule.per_route else shared).append(bucket)
         gate = self._gates.get((api, route))
         if gate is not None:
             own.append(gate)
         return RoutePlan(api, route, shared + own, own or shared)
+
+    def _new_bucket(self, label: str, rule: LimitRule) -> TokenBucket:
+        margin = math.ceil(rule.rate_per_s * self.jitter_s)
+        headroom = HEADROOM if margin > rule.burst - 1 else 0.0  # no room for the margin in the burst
+        return TokenBucket(
+            label,
+            rule.rate_per_s,
+            rule.burst,
+            self._clock,
+            margin=margin,
+            probe=rule.reported,
+            headroom=headroom,
+        )
 
     def bucket(self, name: str, route: str = "") -> TokenBucket | None:
         """The bucket of rule ``name`` (and ``route`` for per-route rules), once a call has used it."""
@@ -162,6 +232,10 @@ class Limiter:
         waited = 0.0
         for bucket in plan.buckets:
             waited += await bucket.acquire()
+        if self.shared is not None:
+            for bucket in plan.buckets:
+                if not math.isinf(bucket.configured_rate):  # learned gates stay local
+                    waited += await self.shared.acquire(bucket)
         return waited
 
     def observe(
@@ -189,7 +263,7 @@ class Limiter:
 
     def _add_gate(self, plan: RoutePlan) -> None:
         """A route without a budget was throttled: give it a gate that honours ``Retry-After``."""
-        gate = TokenBucket(f"learned:{plan.route}", math.inf, 1, self._clock, 0.0)
+        gate = TokenBucket(f"learned:{plan.route}", math.inf, 1, self._clock)
         self._gates[(plan.api, plan.route)] = gate
         for other in self._plans.values():
             if other.api is plan.api and other.route == plan.route:

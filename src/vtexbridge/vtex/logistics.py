@@ -22,6 +22,7 @@ from vtexbridge.vtex.models.logistics import (
     Warehouse,
     WarehouseUpsert,
 )
+from vtexbridge.vtex.paths import segments
 from vtexbridge.vtex.transport import Transport
 
 WAREHOUSES = "/api/logistics/pvt/configuration/warehouses"
@@ -56,7 +57,7 @@ class LogisticsAPI:
 
     async def get_warehouse(self, warehouse_id: str, *, record: RecordRef | None = None) -> Warehouse:
         r = await self._t.request(
-            Api.LOGISTICS, "GET", WAREHOUSE, path={"warehouseId": warehouse_id}, record=record
+            Api.LOGISTICS, "GET", WAREHOUSE, path=segments(warehouseId=warehouse_id), record=record
         )
         return Warehouse.model_validate(r.json())
 
@@ -69,7 +70,7 @@ class LogisticsAPI:
             Api.LOGISTICS,
             "POST",
             WAREHOUSE_ACTIVATION,
-            path={"warehouseId": warehouse_id},
+            path=segments(warehouseId=warehouse_id),
             idempotent=True,
             record=record,
         )
@@ -79,7 +80,7 @@ class LogisticsAPI:
             Api.LOGISTICS,
             "POST",
             WAREHOUSE_DEACTIVATION,
-            path={"warehouseId": warehouse_id},
+            path=segments(warehouseId=warehouse_id),
             idempotent=True,
             record=record,
         )
@@ -91,7 +92,7 @@ class LogisticsAPI:
         await self._t.request(Api.LOGISTICS, "POST", DOCKS, json=dock.body(), idempotent=True, record=record)
 
     async def get_dock(self, dock_id: str, *, record: RecordRef | None = None) -> Dock:
-        r = await self._t.request(Api.LOGISTICS, "GET", DOCK, path={"dockId": dock_id}, record=record)
+        r = await self._t.request(Api.LOGISTICS, "GET", DOCK, path=segments(dockId=dock_id), record=record)
         return Dock.model_validate(r.json())
 
     async def list_docks(self, *, record: RecordRef | None = None) -> list[Dock]:
@@ -100,7 +101,12 @@ class LogisticsAPI:
 
     async def deactivate_dock(self, dock_id: str, *, record: RecordRef | None = None) -> None:
         await self._t.request(
-            Api.LOGISTICS, "POST", DOCK_DEACTIVATION, path={"dockId": dock_id}, idempotent=True, record=record
+            Api.LOGISTICS,
+            "POST",
+            DOCK_DEACTIVATION,
+            path=segments(dockId=dock_id),
+            idempotent=True,
+            record=record,
         )
 
     # --- inventory ----------------------------------------------------------------------------
@@ -118,7 +124,7 @@ class LogisticsAPI:
             Api.LOGISTICS,
             "PUT",
             INVENTORY,
-            path={"skuId": sku_id, "warehouseId": warehouse_id},
+            path=segments(skuId=sku_id, warehouseId=warehouse_id),
             json=inventory.body(),
             record=record,
         )
@@ -136,7 +142,7 @@ class LogisticsAPI:
             Api.LOGISTICS,
             "PATCH",
             INVENTORY_QUANTITY,
-            path={"skuId": sku_id, "warehouseId": warehouse_id},
+            path=segments(skuId=sku_id, warehouseId=warehouse_id),
             json=quantity.body(),
             idempotent=True,
             record=record,
@@ -154,7 +160,7 @@ class LogisticsAPI:
             Api.LOGISTICS,
             "PATCH",
             INVENTORY_LEAD_TIME,
-            path={"skuId": sku_id, "warehouseId": warehouse_id},
+            path=segments(skuId=sku_id, warehouseId=warehouse_id),
             json=lead_time.body(),
             idempotent=True,
             record=record,
@@ -162,5 +168,7 @@ class LogisticsAPI:
 
     async def get_inventory(self, sku_id: str | int, *, record: RecordRef | None = None) -> SkuInventory:
         """The SKU's balance in every warehouse."""
-        r = await self._t.request(Api.LOGISTICS, "GET", SKU_INVENTORY, path={"skuId": sku_id}, record=record)
+        r = await self._t.request(
+            Api.LOGISTICS, "GET", SKU_INVENTORY, path=segments(skuId=sku_id), record=record
+        )
         return SkuInventory.model_validate(r.json())

@@ -26,6 +26,7 @@ from vtexbridge.vtex.models.marketplace import (
     SimulationResult,
     SkuSuggestion,
 )
+from vtexbridge.vtex.paths import segments
 from vtexbridge.vtex.transport import Transport
 
 PRICE_CHANGE = "/api/notificator/{sellerId}/changenotification/{skuId}/price"
@@ -64,7 +65,7 @@ class MarketplaceAPI:
             Api.MARKETPLACE,
             "POST",
             PRICE_CHANGE,
-            path={"sellerId": seller_id, "skuId": sku_id},
+            path=segments(sellerId=seller_id, skuId=sku_id),
             idempotent=True,
             record=record,
         )
@@ -77,7 +78,7 @@ class MarketplaceAPI:
             Api.MARKETPLACE,
             "POST",
             INVENTORY_CHANGE,
-            path={"sellerId": seller_id, "skuId": sku_id},
+            path=segments(sellerId=seller_id, skuId=sku_id),
             idempotent=True,
             record=record,
         )
@@ -95,7 +96,7 @@ class MarketplaceAPI:
             Api.SUGGESTIONS,
             "PUT",
             SUGGESTION,
-            path={"sellerId": seller_id, "sellerSkuId": seller_sku_id},
+            path=segments(sellerId=seller_id, sellerSkuId=seller_sku_id),
             json=suggestion.body(),
             record=record,
         )
@@ -109,7 +110,7 @@ class MarketplaceAPI:
                 Api.SUGGESTIONS,
                 "GET",
                 SUGGESTION,
-                path={"sellerId": seller_id, "sellerSkuId": seller_sku_id},
+                path=segments(sellerId=seller_id, sellerSkuId=seller_sku_id),
                 record=record,
             )
         except NotFound:
@@ -172,7 +173,7 @@ class MarketplaceAPI:
             Api.MARKETPLACE,
             "POST",
             FULFILLMENT_DISPATCH,
-            path={"orderId": order_id},
+            path=segments(orderId=order_id),
             params={"affiliateId": affiliate_id, "sc": sales_channel},
             json=DispatchAuthorization(marketplaceOrderId=marketplace_order_id).body(),
             idempotent=True,

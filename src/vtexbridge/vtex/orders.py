@@ -25,6 +25,7 @@ from vtexbridge.vtex.models.orders import (
     Receipt,
     TrackingStatus,
 )
+from vtexbridge.vtex.paths import segments
 from vtexbridge.vtex.transport import Transport
 
 ORDERS = "/api/oms/pvt/orders"
@@ -55,7 +56,7 @@ class OrdersAPI:
         self._t = transport
 
     async def get_order(self, order_id: str, *, record: RecordRef | None = None) -> Order:
-        r = await self._t.request(Api.ORDERS, "GET", ORDER, path={"orderId": order_id}, record=record)
+        r = await self._t.request(Api.ORDERS, "GET", ORDER, path=segments(orderId=order_id), record=record)
         return Order.model_validate(r.json())
 
     async def list_orders(
@@ -93,8 +94,18 @@ class OrdersAPI:
         return OrderList.model_validate(r.json())
 
     async def start_handling(self, order_id: str, *, record: RecordRef | None = None) -> None:
-        """Move a ``ready-for-handling`` order to ``handling`` (VTEX answers 409 from any other status)."""
-        await self._t.request(Api.ORDERS, "POST", START_HANDLING, path={"orderId": order_id}, record=record)
+        """Move a ``ready-for-handling`` order to ``handling`` (VTEX answers 409 from any other status).
+
+        Safe to repeat (a repeat is answered 409 ``OMS003``), so it is retried like a read; the caller
+        resolves a 409 by reading the order's status."""
+        await self._t.request(
+            Api.ORDERS,
+            "POST",
+            START_HANDLING,
+            path=segments(orderId=order_id),
+            idempotent=True,
+            record=record,
+        )
 
     async def invoice_order(
         self, order_id: str, invoice: Invoice, *, record: RecordRef | None = None
@@ -105,7 +116,7 @@ class OrdersAPI:
             Api.ORDERS,
             "POST",
             INVOICE,
-            path={"orderId": order_id},
+            path=segments(orderId=order_id),
             json=invoice.body(),
             idempotent=True,
             record=record,
@@ -125,7 +136,7 @@ class OrdersAPI:
             Api.ORDERS,
             "PATCH",
             INVOICE_TRACKING,
-            path={"orderId": order_id, "invoiceNumber": invoice_number},
+            path=segments(orderId=order_id, invoiceNumber=invoice_number),
             json=tracking.body(),
             idempotent=True,
             record=record,
@@ -145,7 +156,7 @@ class OrdersAPI:
             Api.ORDERS,
             "PUT",
             TRACKING_STATUS,
-            path={"orderId": order_id, "invoiceNumber": invoice_number},
+            path=segments(orderId=order_id, invoiceNumber=invoice_number),
             json=status.body(),
             record=record,
         )
@@ -159,7 +170,7 @@ class OrdersAPI:
             Api.ORDERS,
             "POST",
             CANCEL,
-            path={"orderId": order_id},
+            path=segments(orderId=order_id),
             json=OrderCancellation(reason=reason).body(),
             record=record,
         )
@@ -175,7 +186,7 @@ class OrdersAPI:
             Api.ORDERS,
             "PATCH",
             ORDER_CHANGES,
-            path={"changeOrderId": order_id},
+            path=segments(changeOrderId=order_id),
             params={"accountName": self._t.settings.account},
             json=change.body(),
             idempotent=False,
@@ -191,7 +202,7 @@ class OrdersAPI:
             Api.ORDERS,
             "POST",
             ORDER_CHANGE_PREVIEW,
-            path={"changeOrderId": order_id},
+            path=segments(changeOrderId=order_id),
             params={"an": self._t.settings.account},
             json=change.body(),
             idempotent=True,
@@ -206,7 +217,7 @@ class OrdersAPI:
             Api.ORDERS,
             "GET",
             ORDER_CHANGES,
-            path={"changeOrderId": order_id},
+            path=segments(changeOrderId=order_id),
             params={"an": self._t.settings.account},
             record=record,
         )
@@ -219,7 +230,7 @@ class OrdersAPI:
             Api.ORDERS,
             "GET",
             ORDER_CHANGE,
-            path={"changeOrderId": order_id, "changeRequestId": change_request_id},
+            path=segments(changeOrderId=order_id, changeRequestId=change_request_id),
             params={"an": self._t.settings.account},
             record=record,
         )

@@ -22,6 +22,7 @@ from vtexbridge.vtex.models.pricing import (
     PriceTableFixedPrice,
     PriceUpdate,
 )
+from vtexbridge.vtex.paths import segments
 from vtexbridge.vtex.transport import Transport
 
 PRICE = "/pricing/prices/{itemId}"
@@ -41,7 +42,7 @@ class PricingAPI:
     async def get_price(self, item_id: int, *, record: RecordRef | None = None) -> Price | None:
         """The SKU's price, or None when it has none."""
         try:
-            r = await self._t.request(Api.PRICING, "GET", PRICE, path={"itemId": item_id}, record=record)
+            r = await self._t.request(Api.PRICING, "GET", PRICE, path=segments(itemId=item_id), record=record)
         except NotFound:
             return None
         return Price.model_validate(r.json())
@@ -51,12 +52,12 @@ class PricingAPI:
     ) -> None:
         """Set the base price and replace the whole fixed-price list (fixed prices left out are deleted)."""
         await self._t.request(
-            Api.PRICING, "PUT", PRICE, path={"itemId": item_id}, json=price.body(), record=record
+            Api.PRICING, "PUT", PRICE, path=segments(itemId=item_id), json=price.body(), record=record
         )
 
     async def delete_price(self, item_id: int, *, record: RecordRef | None = None) -> None:
         """Delete the base price and every fixed price of the SKU."""
-        await self._t.request(Api.PRICING, "DELETE", PRICE, path={"itemId": item_id}, record=record)
+        await self._t.request(Api.PRICING, "DELETE", PRICE, path=segments(itemId=item_id), record=record)
 
     async def get_fixed_prices(
         self, item_id: int, *, record: RecordRef | None = None
@@ -64,7 +65,7 @@ class PricingAPI:
         """Every fixed price of the SKU, in every trade policy and price table."""
         try:
             r = await self._t.request(
-                Api.PRICING, "GET", FIXED_PRICES, path={"itemId": item_id}, record=record
+                Api.PRICING, "GET", FIXED_PRICES, path=segments(itemId=item_id), record=record
             )
         except NotFound:
             return []
@@ -81,7 +82,7 @@ class PricingAPI:
             Api.PRICING,
             "PATCH",
             FIXED_PRICES,
-            path={"itemId": item_id},
+            path=segments(itemId=item_id),
             json=[p.body() for p in prices],
             idempotent=True,
             record=record,
@@ -96,7 +97,7 @@ class PricingAPI:
                 Api.PRICING,
                 "GET",
                 PRICE_TABLE_FIXED_PRICES,
-                path={"itemId": item_id, "priceTableId": price_table_id},
+                path=segments(itemId=item_id, priceTableId=price_table_id),
                 record=record,
             )
         except NotFound:
@@ -118,7 +119,7 @@ class PricingAPI:
             Api.PRICING,
             "POST",
             PRICE_TABLE_FIXED_PRICES,
-            path={"itemId": item_id, "priceTableId": price_table_id},
+            path=segments(itemId=item_id, priceTableId=price_table_id),
             json=[p.body() for p in prices],
             idempotent=True,
             record=record,
@@ -131,7 +132,7 @@ class PricingAPI:
             Api.PRICING,
             "DELETE",
             PRICE_TABLE_FIXED_PRICES,
-            path={"itemId": item_id, "priceTableId": price_table_id},
+            path=segments(itemId=item_id, priceTableId=price_table_id),
             record=record,
         )
 
@@ -150,7 +151,7 @@ class PricingAPI:
             Api.PRICING,
             "GET",
             COMPUTED_PRICE,
-            path={"itemId": item_id, "priceTableId": price_table_id},
+            path=segments(itemId=item_id, priceTableId=price_table_id),
             params={"categoryIds": category_ids, "brandId": brand_id, "quantity": quantity},
             record=record,
         )

@@ -4,12 +4,15 @@ The transport only executes the decision. The rules, in order:
 
 - An outcome that cannot be repeated safely is surfaced, never re-sent: a non-idempotent call that
   reached VTEX and got no answer (read timeout, connection dropped), or a 500/502/504 answer to one
-  (VTEX may have applied it before failing), becomes :class:`OutcomeUnknown`; the caller resolves it
+  (VTEX may have applied it before failing; a call may name more such statuses, as the payment calls
+  do with every 5xx), becomes :class:`OutcomeUnknown`; the caller resolves it
   by lookup. Nothing was sent after a connect error, so that is retried for any method.
 - 429 is retried after the server's ``Retry-After`` when present (the server hint wins); a hint longer
   than ``backoff_max_s`` is surfaced as the :class:`RateLimited` error instead of slept through, so that
   a job queue can snooze the work. Without a hint: exponential backoff.
 - 423 Locked (an inventory lock held for a few ms) gets a short wait of 1 to 3 s.
+- 408 Request Timeout and 425 Too Early (the server did not process the request) are retried like
+  a 5xx.
 - 5xx, timeouts and connection errors: exponential backoff with full jitter,
   ``random() * min(backoff_max_s, backoff_base_s * 2 ** (attempt - 1))``; a ``Retry-After`` on a 5xx
   is honoured like on a 429.
@@ -21,12 +24,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from vtexbridge.clock import Clock
 from vtexbridge.config import VtexSettings
 from vtexbridge.vtex.errors import (
     Locked,
+    NotProcessed,
     OutcomeUnknown,
     RateLimited,
     ServerError,
@@ -37,8 +41,17 @@ from vtexbridge.vtex.errors import (
     VtexTransportError,
 )
 
-if TYPE_CHECKING:
-    from vtexbridge.vtex.transport import Call
+
+class Attempted(Protocol):
+    """What the policy reads of a call (:class:`~vtexbridge.vtex.transport.Call` has it; this module
+    does not import the transport, which imports it)."""
+
+    @property
+    def is_idempotent(self) -> bool: ...
+
+    @property
+    def unsafe_statuses(self) -> frozenset[int] | None: ...
+
 
 UNSAFE_WRITE_STATUSES = frozenset({500, 502, 504})
 
@@ -80,9 +93,12 @@ class RetryPolicy:
         self._random = random
 
     @classmethod
-    def from_settings(cls, settings: VtexSettings, clock: Clock) -> RetryPolicy:
+    def from_settings(
+        cls, settings: VtexSettings, clock: Clock, *, attempts: int | None = None
+    ) -> RetryPolicy:
+        """The policy of ``settings``; ``attempts`` replaces its number of tries (``max_retries + 1``)."""
         return cls(
-            max_retries=settings.max_retries,
+            max_retries=settings.max_retries if attempts is None else max(0, attempts - 1),
             backoff_base_s=settings.backoff_base_s,
             backoff_max_s=settings.backoff_max_s,
             random=clock.random,
@@ -93,14 +109,14 @@ class RetryPolicy:
         ceiling = min(self.backoff_max_s, self.backoff_base_s * 2.0 ** min(attempt - 1, 62))
         return self._random() * ceiling
 
-    def decide(self, call: Call, outcome: VtexError, attempt: int) -> Decision:
+    def decide(self, call: Attempted, outcome: VtexError, attempt: int) -> Decision:
         """What to do after attempt number ``attempt`` (1-based) of ``call`` failed with ``outcome``."""
         retry = self._classify(call, outcome, attempt)
         if isinstance(retry, GiveUp) or attempt > self.max_retries:
             return retry if isinstance(retry, GiveUp) else GiveUp(outcome)
         return retry
 
-    def _classify(self, call: Call, outcome: VtexError, attempt: int) -> Decision:
+    def _classify(self, call: Attempted, outcome: VtexError, attempt: int) -> Decision:
         if isinstance(outcome, VtexTransportError):
             if isinstance(outcome, OutcomeUnknown):
                 return GiveUp(outcome)
@@ -116,12 +132,9 @@ class RetryPolicy:
         if isinstance(outcome, Locked):
             low, high = self.locked_delay_s
             return Retry(low + self._random() * (high - low), "locked")
-        if isinstance(outcome, RateLimited | ServerError):
-            if (
-                isinstance(outcome, ServerError)
-                and outcome.status in UNSAFE_WRITE_STATUSES
-                and not call.is_idempotent
-            ):
+        if isinstance(outcome, RateLimited | ServerError | NotProcessed):
+            unsafe = UNSAFE_WRITE_STATUSES if call.unsafe_statuses is None else call.unsafe_statuses
+            if isinstance(outcome, ServerError) and outcome.status in unsafe and not call.is_idempotent:
                 return GiveUp(
                     OutcomeUnknown.from_error(outcome, f"VTEX answered {outcome.status} to a write")
                 )

@@ -1,10 +1,17 @@
-"""The one place that talks HTTP to VTEX.
+"""The one place that talks HTTP: to VTEX, and to the other hosts vtexbridge calls.
 
 ``Transport.send(call)`` builds the request from the route template, adds the auth headers, and runs
-each attempt through the API area's circuit breaker and the rate-limit buckets of its route, then
+each attempt through the target's circuit breaker and the rate-limit buckets of its route, then
 turns error statuses into the VtexError tree and lets the pure :class:`RetryPolicy` decide whether to
 send it again. Area modules (catalog, pricing, ...) only describe calls. Every attempt is one debug
 log line (method, route template, status, duration, attempt; never a header) and one set of metrics.
+
+A call's *target* is its API area (``catalog``, ``pricing`` ...) or, for a call that names its own
+base URL (:data:`Api.EXTERNAL`: a marketplace's services endpoint, the ERP's HTTP endpoint), the name
+it gives: breakers and the metrics' ``api`` label are per target. Our VTEX credentials go with a call
+that names its own URL only when :func:`~vtexbridge.vtex.hosts.credentials_refusal` allows that URL
+(https to a configured host, or loopback); otherwise :class:`CredentialsWithheld` is raised and
+nothing is sent.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from vtexbridge.log import register_secret
 from vtexbridge.vtex.breaker import Admission, BreakerState, CircuitBreaker
 from vtexbridge.vtex.errors import (
     CircuitOpen,
+    CredentialsWithheld,
     VtexConnectError,
     VtexError,
     VtexTimeout,
@@ -31,7 +39,7 @@ from vtexbridge.vtex.errors import (
     status_error,
     transport_error,
 )
-from vtexbridge.vtex.hosts import Api, Hosts
+from vtexbridge.vtex.hosts import Api, Hosts, credentials_refusal
 from vtexbridge.vtex.limits import Limiter, RoutePlan
 from vtexbridge.vtex.metrics import TransportMetrics
 from vtexbridge.vtex.retry import GiveUp, RetryPolicy
@@ -55,10 +63,25 @@ class Call:
     headers: Mapping[str, str] | None = None
     idempotent: bool | None = None
     record: RecordRef | None = None
+    base_url: str | None = None
+    """The URL the route is appended to, instead of the area's host (required for Api.EXTERNAL)."""
+    target: str | None = None
+    """The name of the breaker and metrics of this call (default: the API area)."""
+    credentials: bool = True
+    """Send our VTEX credentials (only ever to an allowed host when ``base_url`` is given)."""
+    accept: frozenset[int] = frozenset()
+    """Error statuses returned as a response instead of raised (e.g. 409 "already have it")."""
+    unsafe_statuses: frozenset[int] | None = None
+    """Statuses after which a non-idempotent call may have been applied (default: 500, 502, 504)."""
 
     @property
     def is_idempotent(self) -> bool:
         return self.idempotent if self.idempotent is not None else self.method.upper() in IDEMPOTENT_METHODS
+
+    @property
+    def label(self) -> str:
+        """The target: breaker and metrics name."""
+        return self.target or self.api.value
 
     def render_path(self) -> str:
         out = self.route
@@ -101,43 +124,72 @@ class Transport:
         metrics: TransportMetrics | None = None,
         limiter: Limiter | None = None,
         retry_policy: RetryPolicy | None = None,
+        breakers: dict[str, CircuitBreaker] | None = None,
     ) -> None:
         self.settings = settings
         self.hosts = Hosts(settings.account, settings.environment, settings.base_url)
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.metrics = metrics
+        self._owns_limiter = limiter is None
         self.limiter = limiter if limiter is not None else Limiter.from_settings(settings, self.clock)
         self.retry_policy = retry_policy or RetryPolicy.from_settings(settings, self.clock)
-        self.breakers = {api: self._new_breaker(api) for api in Api}
+        self.breakers: dict[str, CircuitBreaker] = breakers if breakers is not None else {}
+        """One breaker per target, created on first use (share the dict to share the breakers)."""
         self.sent = 0
         """Requests sent by this transport (every attempt, whatever its answer)."""
-        limits = httpx.Limits(
+        self._limits = httpx.Limits(
             max_connections=settings.max_connections, max_keepalive_connections=settings.max_connections
         )
-        timeout = httpx.Timeout(settings.timeout_s, connect=settings.connect_timeout_s)
+        self._timeout = httpx.Timeout(settings.timeout_s, connect=settings.connect_timeout_s)
+        self._http_transport = http_transport
         self._auth = auth_headers(settings)
         self._bases = {api: self.hosts.base(api) for api in Api}
         self._headers = {api: self._headers_for(api) for api in Api}
-        # One connection pool per API area: httpcore looks at every pooled connection on each
-        # request, so a pool per area keeps that scan to the connections of the area in use.
-        self._clients = {
-            api: httpx.AsyncClient(transport=http_transport, limits=limits, timeout=timeout) for api in Api
-        }
+        self._bare_headers = dict(JSON_HEADERS)
+        # One connection pool per API area (created on first use): httpcore looks at every pooled
+        # connection on each request, so a pool per area keeps that scan to the area's connections.
+        self._clients: dict[Api, httpx.AsyncClient] = {}
 
-    def _new_breaker(self, api: Api) -> CircuitBreaker:
-        metrics = self.metrics
+    def derive(self, http_transport: httpx.AsyncBaseTransport | None = None) -> Transport:
+        """A transport of the same account over another network (tests), sharing this one's limits,
+        breakers and metrics."""
+        return Transport(
+            self.settings,
+            http_transport=http_transport,
+            clock=self.clock,
+            metrics=self.metrics,
+            limiter=self.limiter,
+            retry_policy=self.retry_policy,
+            breakers=self.breakers,
+        )
 
-        def changed(state: BreakerState) -> None:
-            if metrics is not None:
-                metrics.breaker_state(api.value, state)
+    def _client(self, api: Api) -> httpx.AsyncClient:
+        client = self._clients.get(api)
+        if client is None:
+            client = self._clients[api] = httpx.AsyncClient(
+                transport=self._http_transport, limits=self._limits, timeout=self._timeout
+            )
+        return client
 
-        s = self.settings
-        return CircuitBreaker(s.breaker_threshold, s.breaker_cooldown_s, self.clock, on_change=changed)
+    def breaker(self, target: str) -> CircuitBreaker:
+        """The circuit breaker of ``target`` (an API area's value, or an external target's name)."""
+        breaker = self.breakers.get(target)
+        if breaker is None:
+            metrics = self.metrics
+
+            def changed(state: BreakerState) -> None:
+                if metrics is not None:
+                    metrics.breaker_state(target, state)
+
+            s = self.settings
+            breaker = CircuitBreaker(s.breaker_threshold, s.breaker_cooldown_s, self.clock, on_change=changed)
+            self.breakers[target] = breaker
+        return breaker
 
     def _headers_for(self, api: Api) -> dict[str, str]:
         headers = dict(JSON_HEADERS)
-        if self.settings.base_url and api not in _ACCOUNT_PATH_APIS:
-            headers["Host"] = self.hosts.store_host()
+        if self.settings.base_url and api not in _ACCOUNT_PATH_APIS and api is not Api.EXTERNAL:
+            headers["Host"] = self.hosts.host(api)
         headers.update(self._auth)
         return headers
 
@@ -148,17 +200,46 @@ class Transport:
         await self.aclose()
 
     async def aclose(self) -> None:
+        """Close the connection pools (and an injected network that no pool took over)."""
         for client in self._clients.values():
             await client.aclose()
+        if not self._clients and self._http_transport is not None:
+            await self._http_transport.aclose()
+        if self._owns_limiter:
+            await self.limiter.aclose()
 
     def build_request(self, call: Call) -> httpx.Request:
-        headers = self._headers[call.api]
+        """The request of ``call``.
+
+        Raises:
+            CredentialsWithheld: the call names a URL that our credentials may not be sent to.
+            ValueError: the call names no URL of its own for Api.EXTERNAL, or misses path values.
+        """
+        if call.base_url is None:
+            if call.api is Api.EXTERNAL:
+                raise ValueError(f"a call to {call.label} must name its base URL")
+            base = self._bases[call.api]
+            headers = self._headers[call.api] if call.credentials else self._bare_headers
+        else:
+            base = call.base_url.rstrip("/") if call.route else call.base_url
+            headers = self._bare_headers
+            if call.credentials and self._auth:
+                refusal = credentials_refusal(base, self.settings.credential_hosts)
+                if refusal is not None:
+                    raise CredentialsWithheld(
+                        f"our VTEX credentials were not sent to {call.label}: {refusal}",
+                        method=call.method.upper(),
+                        route=call.route,
+                        url=_without_userinfo(base),
+                        record=call.record,
+                    )
+                headers = {**headers, **self._auth}
         if call.headers:
             headers = {**headers, **call.headers}
         params = {k: v for k, v in call.params.items() if v is not None} if call.params else None
-        return self._clients[call.api].build_request(
+        return self._client(call.api).build_request(
             call.method.upper(),
-            self._bases[call.api] + call.render_path(),
+            base + call.render_path(),
             params=params or None,
             json=call.json,
             headers=headers,
@@ -172,7 +253,7 @@ class Transport:
         """
         request = self.build_request(call)
         plan = self.limiter.plan(call.api, request.method, call.route)
-        breaker = self.breakers[call.api]
+        breaker = self.breaker(call.label)
         attempt = 0
         while True:
             attempt += 1
@@ -186,28 +267,28 @@ class Transport:
             if breaker.reopens_in() > decision.delay:
                 raise self._circuit_open(call, request, breaker) from outcome
             if self.metrics is not None:
-                self.metrics.retry(call.api.value, decision.reason)
+                self.metrics.retry(call.label, decision.reason)
             await self.clock.sleep(decision.delay)
 
     async def _attempt(
         self, call: Call, request: httpx.Request, plan: RoutePlan, breaker: CircuitBreaker, attempt: int
     ) -> httpx.Response | VtexError:
         """One attempt: the response when its status is < 400, else the error (not raised)."""
-        clock, metrics = self.clock, self.metrics
+        clock, metrics, target = self.clock, self.metrics, call.label
         admission = breaker.admit()
         if admission is Admission.REFUSE:
             if metrics is not None:
-                metrics.refused(call.api.value, call.route, request.method)
+                metrics.refused(target, call.route, request.method)
             raise self._circuit_open(call, request, breaker)
         status: int | None = None
         try:
             if plan.buckets:
                 waited = await self.limiter.acquire(plan)
                 if waited and metrics is not None:
-                    metrics.waited(call.api.value, call.route, waited)
+                    metrics.waited(target, call.route, waited)
             start = clock.monotonic()
             try:
-                response = await self._clients[call.api].send(request)
+                response = await self._client(call.api).send(request)
             except httpx.TransportError as exc:
                 failure = transport_error(exc, self._context(call, request))
                 failure.__cause__ = exc
@@ -220,7 +301,7 @@ class Transport:
                     retry_after = parse_retry_after(response.headers.get("retry-after"), clock.now())
                 self.limiter.observe(plan, status, response.headers, retry_after)
                 outcome = response
-                if status >= 400:
+                if status >= 400 and status not in call.accept:
                     outcome = status_error(response, self._context(call, request), now=clock.now())
                 label = str(status)
             elapsed = clock.monotonic() - start
@@ -230,16 +311,17 @@ class Transport:
         breaker.record(status, admission)
         self.sent += 1
         if metrics is not None:
-            metrics.request(call.api.value, call.route, request.method, label, elapsed)
+            metrics.request(target, call.route, request.method, label, elapsed)
         if _log.isEnabledFor(logging.DEBUG):
             _log.debug(
-                "VTEX %s %s -> %s in %.1f ms (attempt %d)",
+                "%s %s %s -> %s in %.1f ms (attempt %d)",
+                "VTEX" if call.base_url is None else target,
                 request.method,
                 call.route,
                 label,
                 elapsed * 1000.0,
                 attempt,
-                extra={"api": call.api.value, "route": call.route, "status": label, "attempt": attempt},
+                extra={"api": target, "route": call.route, "status": label, "attempt": attempt},
             )
         return outcome
 
@@ -248,15 +330,15 @@ class Transport:
         return {
             "method": request.method,
             "route": call.route,
-            "url": str(request.url.copy_with(query=None)),
+            "url": str(request.url.copy_with(query=None, username=None, password=None)),
             "record": call.record,
         }
 
     def _circuit_open(self, call: Call, request: httpx.Request, breaker: CircuitBreaker) -> CircuitOpen:
         if breaker.state is BreakerState.OPEN:
-            why = f"failing fast after {breaker.threshold} consecutive 503s from {call.api.value}"
+            why = f"failing fast after {breaker.threshold} consecutive 503s from {call.label}"
         else:
-            why = f"a probe call to {call.api.value} is deciding whether its breaker closes"
+            why = f"a probe call to {call.label} is deciding whether its breaker closes"
         return CircuitOpen(
             f"circuit open: {why}", reopens_in=breaker.reopens_in(), **self._context(call, request)
         )
@@ -273,8 +355,20 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         record: RecordRef | None = None,
+        base_url: str | None = None,
+        target: str | None = None,
+        credentials: bool = True,
+        accept: frozenset[int] = frozenset(),
+        unsafe_statuses: frozenset[int] | None = None,
     ) -> httpx.Response:
         """Shorthand for ``send(Call(...))``."""
-        return await self.send(
-            Call(api, method, route, path or {}, params, json, headers, idempotent, record)
-        )
+        call = Call(
+            api, method, route, path or {}, params, json, headers, idempotent, record,
+            base_url, target, credentials, accept, unsafe_statuses,
+        )  # fmt: skip
+        return await self.send(call)
+
+
+def _without_userinfo(url: str) -> str:
+    """``url`` without a user name and password (never in an error)."""
+    return str(httpx.URL(url).copy_with(username=None, password=None))

@@ -6,6 +6,11 @@ of :mod:`vtexbridge.web.routes` (in name order, ``_``-prefixed modules skipped) 
 (``APIRouter``) is mounted. Adding an area (marketplace protocols, dashboard, ``/metrics``) is adding a
 module. Handlers get the shared objects with ``vtexbridge.web.deps.services(request)``.
 
+Every request first goes through :mod:`vtexbridge.web.edge`: its body is read there up to its route's
+limit (a module's ``body_limits(settings) -> {path prefix: bytes}``; 64 KiB elsewhere) within
+``web.body_timeout_s``, before any handler or authentication runs, and every answer carries the
+security headers.
+
 Nothing is created at import time. The state store is the caller's when given (``state=``); otherwise
 the app opens one and closes it at shutdown (lifespan). The order worker does not run inside the app:
 ``vtexbridge serve`` runs it beside the app in the same process and shares its wake-up events
@@ -20,8 +25,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from types import ModuleType
 
 from fastapi import APIRouter, FastAPI
 from starlette.routing import BaseRoute
@@ -33,18 +39,35 @@ from vtexbridge.state import StateStore
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.web import routes as routes_pkg
 from vtexbridge.web.deps import WebServices
+from vtexbridge.web.edge import harden
 
-__all__ = ["create_app", "discover"]
+__all__ = ["body_limits", "create_app", "discover"]
+
+
+def _modules() -> list[ModuleType]:
+    infos = sorted(pkgutil.iter_modules(routes_pkg.__path__), key=lambda m: m.name)
+    return [
+        importlib.import_module(f"{routes_pkg.__name__}.{i.name}")
+        for i in infos
+        if not i.name.startswith("_")
+    ]
+
+
+def body_limits(settings: Settings) -> dict[str, int]:
+    """Path prefix -> largest body, from every route module's ``body_limits(settings)``."""
+    limits: dict[str, int] = {}
+    for module in _modules():
+        declare: Callable[[Settings], Mapping[str, int]] | None = getattr(module, "body_limits", None)
+        if callable(declare):
+            limits.update(declare(settings))
+    return limits
 
 
 def discover(settings: Settings) -> tuple[list[BaseRoute], list[APIRouter]]:
     """The routes and routers of every module of :mod:`vtexbridge.web.routes`, in module-name order."""
     found: list[BaseRoute] = []
     routers: list[APIRouter] = []
-    for info in sorted(pkgutil.iter_modules(routes_pkg.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{routes_pkg.__name__}.{info.name}")
+    for module in _modules():
         factory: Callable[[Settings], Sequence[BaseRoute]] | None = getattr(module, "routes", None)
         if callable(factory):
             found.extend(factory(settings))
@@ -90,4 +113,5 @@ def create_app(
     app.router.routes.extend(plain)
     for router in routers:
         app.include_router(router)
+    harden(app, limits=body_limits(settings), body_timeout_s=settings.web.body_timeout_s)
     return app

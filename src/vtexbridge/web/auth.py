@@ -10,6 +10,13 @@ and redirects to the same page without the token in its address. Comparisons are
 State-changing requests (the retry buttons) must come from the same origin (``Origin``,
 ``Sec-Fetch-Site``), so that another web site cannot post to a loopback dashboard.
 
+Against DNS rebinding (a page on ``evil.example`` whose name then resolves to 127.0.0.1 is, for the
+browser, same-origin with itself), an open (loopback, no token) dashboard answers only requests whose
+``Host`` is an allowed name (``web.allowed_hosts``; by default the loopback names and the bind
+address): 421 otherwise; and the same-origin test compares ``Origin`` with the allowed names, never
+with ``Host``. With a token, the token decides (a rebinding page never has it: the cookie belongs to
+the real host name), and the names are checked only when ``web.allowed_hosts`` is set.
+
 The hook receiver, the actions API and the marketplace protocol endpoints have their own secrets
 and do not go through this guard.
 """
@@ -28,8 +35,19 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from vtexbridge.errors import ConfigError
 from vtexbridge.log import register_secret
+from vtexbridge.web.settings import LOOPBACK_NAMES
 
-__all__ = ["COOKIE", "AuthPolicy", "is_loopback", "policy_of", "protected", "set_policy"]
+__all__ = [
+    "COOKIE",
+    "AuthPolicy",
+    "check_affiliate_exposure",
+    "host_name",
+    "is_loopback",
+    "policy_of",
+    "protected",
+    "same_origin",
+    "set_policy",
+]
 
 COOKIE = "vtexbridge_token"
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -45,12 +63,38 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def host_name(netloc: str) -> str:
+    """The lower-case host name of a ``Host`` header or URL netloc, without port or brackets."""
+    netloc = netloc.strip().lower().rsplit("@", 1)[-1]
+    if netloc.startswith("["):
+        return netloc[1:].split("]", 1)[0]
+    if netloc.count(":") == 1:
+        return netloc.split(":", 1)[0]
+    return netloc
+
+
 @dataclass(frozen=True, slots=True)
 class AuthPolicy:
-    """The access rule of one app: the address it is bound to and the token, if any."""
+    """The access rule of one app: the address it is bound to, the token if any, and the host names
+    the operator pages answer to (empty: the default, see the module docstring)."""
 
     host: str
     token: str | None = None
+    allowed_hosts: tuple[str, ...] = ()
+
+    def names(self) -> frozenset[str] | None:
+        """The host names allowed, or ``None`` for any."""
+        if "*" in self.allowed_hosts:
+            return None
+        if self.allowed_hosts:
+            return frozenset(self.allowed_hosts)
+        if not self.open:
+            return None
+        return frozenset((*LOOPBACK_NAMES, host_name(self.host)))
+
+    def host_allowed(self, host_header: str | None) -> bool:
+        names = self.names()
+        return names is None or host_name(host_header or "") in names
 
     @property
     def open(self) -> bool:
@@ -73,17 +117,36 @@ class AuthPolicy:
         return hmac.compare_digest(presented.encode(), self.token.encode())
 
 
-def set_policy(app_state: object, host: str, token: str | None) -> AuthPolicy:
+def set_policy(
+    app_state: object, host: str, token: str | None, allowed_hosts: tuple[str, ...] | list[str] = ()
+) -> AuthPolicy:
     """Install the policy on an app (``app.state``), after checking it; the token is redacted from logs.
 
     Raises:
         ConfigError: bound outside loopback without a token.
     """
-    policy = AuthPolicy(host, token or None)
+    policy = AuthPolicy(host, token or None, tuple(allowed_hosts))
     policy.check()
     register_secret(policy.token)
     app_state.auth_policy = policy  # type: ignore[attr-defined]
     return policy
+
+
+def check_affiliate_exposure(affiliate: object | None, host: str) -> None:
+    """Refuse to serve the affiliate (external marketplace) endpoints outside loopback without their
+    secret (``marketplace.affiliate.secret``): they take notifications, invoices and cancellations.
+
+    Raises:
+        ConfigError: bound outside loopback with the affiliate configured and no secret.
+    """
+    if affiliate is None or is_loopback(host):
+        return
+    if getattr(affiliate, "secret", None) is None:
+        raise ConfigError(
+            f"serving on {host} (not a loopback address) with [marketplace.affiliate] needs its secret: "
+            "set VTEXBRIDGE_MARKETPLACE__AFFILIATE__SECRET (or marketplace.affiliate.secret), "
+            "or bind to 127.0.0.1"
+        )
 
 
 def policy_of(request: Request) -> AuthPolicy:
@@ -95,7 +158,7 @@ def policy_of(request: Request) -> AuthPolicy:
     web = getattr(getattr(services, "settings", None), "web", None)
     if web is not None:
         token = web.token.get_secret_value() if web.token is not None else None
-        return AuthPolicy(web.host, token)
+        return AuthPolicy(web.host, token, tuple(web.allowed_hosts))
     return AuthPolicy("0.0.0.0")  # not known: closed
 
 
@@ -106,15 +169,20 @@ def presented_token(request: Request) -> str | None:
     return request.query_params.get("token") or request.cookies.get(COOKIE)
 
 
-def same_origin(request: Request) -> bool:
+def same_origin(request: Request, policy: AuthPolicy | None = None) -> bool:
     """Whether a state-changing request comes from our own pages (a defence against CSRF, which the
-    loopback rule alone would not stop: any web page can post to 127.0.0.1)."""
+    loopback rule alone would not stop: any web page can post to 127.0.0.1). ``Origin`` must name an
+    allowed host; ``Host`` is compared only when any name is allowed (a token protects the app)."""
     if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
         return False
     origin = request.headers.get("origin")
     if origin is None or origin == "null":
         return origin is None
-    return urlsplit(origin).netloc == request.headers.get("host", "")
+    names = (policy or policy_of(request)).names()
+    netloc = urlsplit(origin).netloc
+    if names is None:
+        return netloc == request.headers.get("host", "")
+    return host_name(netloc) in names
 
 
 def protected(endpoint: Endpoint) -> Endpoint:
@@ -122,9 +190,15 @@ def protected(endpoint: Endpoint) -> Endpoint:
 
     @functools.wraps(endpoint)
     async def guarded(request: Request) -> Response:
-        if request.method not in ("GET", "HEAD") and not same_origin(request):
-            return PlainTextResponse("403 Forbidden: cross-site request refused\n", status_code=403)
         policy = policy_of(request)
+        if not policy.host_allowed(request.headers.get("host")):
+            return PlainTextResponse(
+                "421 Misdirected Request: this host name is not one the dashboard answers to "
+                "(web.allowed_hosts)\n",
+                status_code=421,
+            )
+        if request.method not in ("GET", "HEAD") and not same_origin(request, policy):
+            return PlainTextResponse("403 Forbidden: cross-site request refused\n", status_code=403)
         if policy.open:
             return await endpoint(request)
         given = presented_token(request)

@@ -18,7 +18,7 @@ from vtexbridge.orders.service import Wakeups
 from vtexbridge.state import StateStore
 from vtexbridge.vtex.client import VtexClient
 
-__all__ = ["WebServices", "error", "secret_matches", "services"]
+__all__ = ["WebServices", "error", "row_id", "secret_matches", "services"]
 
 
 @dataclass(slots=True)
@@ -50,3 +50,11 @@ def secret_matches(given: str | None, expected: str) -> bool:
     if given is None:
         return False
     return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def row_id(raw: str) -> int | None:
+    """A database row id from a URL (``None`` unless 1 to 15 ASCII digits: no larger id exists, and a
+    longer number would overflow the column)."""
+    if raw.isascii() and raw.isdigit() and len(raw) <= 15:
+        return int(raw)
+    return None

@@ -103,6 +103,10 @@ class BackgroundSync:
             self.last_error = e.user_message
             _log.error("the sync started from the dashboard failed: %s", e.user_message)
             return None
+        except Exception as e:  # a bug: the server keeps serving, and the dashboard says so
+            self.last_error = f"the sync crashed (internal error: {type(e).__name__}); see the log"
+            _log.exception("the sync started from the dashboard crashed")
+            return None
         finally:
             await in_thread(publisher.finish)
         return outcome

@@ -1,7 +1,9 @@
 """The folder sink: one JSON file per order and status, created atomically.
 
-``<path>/<orderId>.<status>.json`` holds the ``vtexbridge.order/1`` document (docs/orders.md). A
-file is written to a hidden temporary name in the same folder (``.<name>.<random>.tmp``), flushed
+``<path>/<orderId>.<status>.json`` holds the ``vtexbridge.order/1`` document (docs/orders.md); the
+id is escaped injectively (``COLL/1`` -> ``COLL%2F1``, :mod:`.files`), so distinct orders never share
+a file. A file is written to a hidden temporary name in the same folder
+(``.<name>.<pid>.<random>.tmp``; those of a killed process are removed when the sink starts), flushed
 and fsynced, then **linked** to its final name, which fails if that name exists, so two writers
 can never replace each other's file and an ERP never sees a half-written one; the folder itself is
 fsynced after the link, so the acceptance survives a power cut. ERP watchers should ignore names
@@ -19,21 +21,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
-import uuid
 from pathlib import Path
 
 from vtexbridge.erp.sinks import OrderDelivery, SinkError, SinkResult, render_json
+from vtexbridge.erp.sinks.files import clean_temp_files, escape_component, temp_path
 
 __all__ = ["FolderSink", "file_name"]
 
 _log = logging.getLogger(__name__)
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def file_name(order_id: str, status: str) -> str:
-    """``1300000000042-01.ready-for-handling.json`` (characters outside ``[A-Za-z0-9._-]`` become ``_``)."""
-    return f"{_UNSAFE.sub('_', order_id)}.{_UNSAFE.sub('_', status)}.json"
+    """``1300000000042-01.ready-for-handling.json``: each part escaped injectively (characters
+    outside ``[A-Za-z0-9_-]`` percent-encoded, see :mod:`.files`), so distinct orders never share
+    a file."""
+    return f"{escape_component(order_id)}.{escape_component(status)}.json"
 
 
 class FolderSink:
@@ -51,6 +53,7 @@ class FolderSink:
         self.fsync = fsync
         try:
             self.path.mkdir(parents=True, exist_ok=True)
+            clean_temp_files(self.path)  # left by a process killed while writing
         except OSError as e:
             raise SinkError(f"cannot create the order folder {self.path}: {e}") from e
 
@@ -69,7 +72,7 @@ class FolderSink:
         target = self.file_for(delivery.order_id, delivery.status)
         if not delivery.replay and target.exists():
             return self._existing(target, data, delivery)
-        tmp = self.path / f".{target.name}.{uuid.uuid4().hex[:12]}.tmp"
+        tmp = temp_path(target)
         try:
             with tmp.open("xb") as fh:
                 fh.write(data)

@@ -5,7 +5,9 @@ and availability of the seller's simulation), and the affiliate's orders as they
 authorised, invoiced, tracked, canceled). It is the only code that writes to the marketplace's side.
 
 :class:`FolderCatalogSink` writes ``<path>/skus/<skuId>.json`` and ``<path>/orders/<marketplaceOrderId>.json``
-atomically (temporary file, fsync, rename): a reader never sees half a file. Writing an entry equal
+atomically (temporary file, fsync, rename): a reader never sees half a file. Ids are escaped
+injectively (``M/1`` -> ``M%2F1.json``, see :mod:`vtexbridge.erp.sinks.files`), and temporary files
+a killed process left are removed when the sink starts. Writing an entry equal
 to the one on disk writes nothing (``put_sku`` returns False), so replaying notifications is free.
 A removed SKU's file is kept with ``"isActive": false, "removed": true`` (the marketplace must take
 the offer down, not forget it silently).
@@ -16,15 +18,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["CatalogSink", "FolderCatalogSink", "render"]
+from vtexbridge.erp.sinks.files import clean_temp_files, escape_component, temp_path
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+__all__ = ["CatalogSink", "FolderCatalogSink", "render"]
 
 
 def render(entry: Mapping[str, Any]) -> bytes:
@@ -59,14 +59,15 @@ class FolderCatalogSink:
     def __init__(self, path: Path, *, fsync: bool = True) -> None:
         self.path = Path(path)
         self.fsync = fsync
-        (self.path / "skus").mkdir(parents=True, exist_ok=True)
-        (self.path / "orders").mkdir(parents=True, exist_ok=True)
+        for folder in (self.path / "skus", self.path / "orders"):
+            folder.mkdir(parents=True, exist_ok=True)
+            clean_temp_files(folder)  # left by a process killed while writing
 
     def sku_file(self, sku_id: str) -> Path:
-        return self.path / "skus" / f"{_UNSAFE.sub('_', sku_id)}.json"
+        return self.path / "skus" / f"{escape_component(sku_id)}.json"
 
     def order_file(self, marketplace_order_id: str) -> Path:
-        return self.path / "orders" / f"{_UNSAFE.sub('_', marketplace_order_id)}.json"
+        return self.path / "orders" / f"{escape_component(marketplace_order_id)}.json"
 
     async def put_sku(self, entry: Mapping[str, Any]) -> bool:
         return await asyncio.to_thread(self._write, self.sku_file(str(entry["skuId"])), render(entry))
@@ -102,7 +103,7 @@ class FolderCatalogSink:
                 return False
         except FileNotFoundError:
             pass
-        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
+        tmp = temp_path(target)
         try:
             with tmp.open("xb") as fh:
                 fh.write(data)

@@ -32,6 +32,7 @@ from vtexbridge.vtex.models.marketplace import FulfillmentSimulation, Simulation
 __all__ = ["CatalogFollower", "FollowReport", "SkuChange", "parse_notification"]
 
 SCOPE = "marketplace.affiliate"
+MAX_SKU_ID_DIGITS = 18
 _log = logging.getLogger(__name__)
 
 
@@ -82,11 +83,22 @@ def _text(fields: Mapping[str, Any], *names: str) -> str | None:
     return None
 
 
+def sku_id_problem(sku_id: Any) -> str | None:
+    """Why ``sku_id`` is not a VTEX SKU id (a positive integer of at most 18 digits), or None."""
+    text = str(sku_id).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > MAX_SKU_ID_DIGITS or int(text) == 0:
+        shown = text if len(text) <= 40 else f"{text[:37]}..."
+        return (
+            f"must be a VTEX SKU id (a positive integer of at most {MAX_SKU_ID_DIGITS} digits), got {shown!r}"
+        )
+    return None
+
+
 def parse_notification(body: Any) -> SkuChange:
     """The change a notification announces.
 
     Raises:
-        BadProtocolRequest: not an object, or no SKU id.
+        BadProtocolRequest: not an object, or no valid SKU id.
     """
     if not isinstance(body, Mapping):
         raise BadProtocolRequest("the notification must be a JSON object")
@@ -94,6 +106,9 @@ def parse_notification(body: Any) -> SkuChange:
     sku_id = _text(fields, "IdSku", "SkuId")
     if sku_id is None:
         raise BadProtocolRequest("IdSku is required")
+    if (problem := sku_id_problem(sku_id)) is not None:
+        raise BadProtocolRequest(f"IdSku {problem}")
+    sku_id = str(int(sku_id.strip()))  # one spelling per SKU ("017" is SKU 17)
     any_flag = any(
         k in fields
         for k in (
@@ -123,7 +138,8 @@ class FollowReport:
     fetched: int = 0
     written: int = 0
     removed: int = 0
-    failed: int = 0
+    failed: int = 0  # could not be fetched now: still pending
+    refused: int = 0  # invalid (a non-numeric SKU id ...): dropped from the pending set, logged
 
 
 class CatalogFollower:
@@ -199,17 +215,28 @@ class CatalogFollower:
         gate = asyncio.Semaphore(self.settings.fetch_concurrency)
         done: dict[str, dict[str, Any]] = {}
 
-        async def one(raw: dict[str, Any]) -> None:
-            change = SkuChange(**raw)
+        async def one(key: str, raw: dict[str, Any]) -> None:
             async with gate:
                 try:
+                    change = SkuChange(**raw)
+                    if (problem := sku_id_problem(change.sku_id)) is not None:
+                        raise ValueError(f"IdSku {problem}")
                     await self._follow(change, report)
-                    done[change.sku_id] = raw
+                    done[key] = raw
                 except VtexError as e:
                     report.failed += 1
-                    _log.warning("affiliate: SKU %s could not be fetched: %s", change.sku_id, e.user_message)
+                    _log.warning("affiliate: SKU %s could not be fetched: %s", key, e.user_message)
+                except (ValueError, TypeError) as e:  # this one change is invalid: refused, the rest goes on
+                    report.refused += 1
+                    done[key] = raw
+                    _log.error("affiliate: the change of SKU %r is refused and dropped: %s", key[:40], e)
+                except Exception as e:  # the sink failed (disk full ...): kept pending, the rest goes on
+                    report.failed += 1
+                    _log.error(
+                        "affiliate: SKU %s could not be written: %s: %s", key[:40], type(e).__name__, e
+                    )
 
-        await asyncio.gather(*(one(raw) for raw in pending.values()))
+        await asyncio.gather(*(one(key, raw) for key, raw in pending.items()))
         async with self._lock:
             current = await self._pending()
             for sku_id, raw in done.items():

@@ -14,8 +14,10 @@ Outbound (through the seller's VTEX client, ``affiliateId`` and ``sc`` on every 
 - :meth:`AffiliateOrders.cancel` — ``POST /api/oms/pvt/orders/{orderId}/cancel`` on the seller.
 
 Inbound (our marketplace services endpoint, spec ``External Seller Marketplace``, under
-``{path}/services``): invoice, tracking, tracking events and the seller's cancellation are recorded
-on the order and written to the catalog sink's ``orders/`` (the marketplace side).
+``{path}/services``): invoice, tracking, tracking events, the seller's cancellation and the seller's
+agreements to order modifications (``Acknowledgment``, then ``Confirmation`` once applied; kept per
+change request under ``changes``) are recorded on the order and written to the catalog sink's
+``orders/`` (the marketplace side).
 """
 
 from __future__ import annotations
@@ -39,9 +41,11 @@ from vtexbridge.vtex.models.marketplace import (
     SimulationResult,
 )
 
-__all__ = ["SCOPE", "AffiliateOrders"]
+__all__ = ["AGREEMENT_TYPES", "SCOPE", "AffiliateOrders"]
 
 SCOPE = "marketplace.affiliate.orders"
+AGREEMENT_TYPES = ("Acknowledgment", "Confirmation")
+MAX_CHANGE_ID = 100
 
 
 class AffiliateOrders:
@@ -288,3 +292,33 @@ class AffiliateOrders:
             record.update(status="canceled", cancelReason=request["reason"], canceledBy="seller")
             await self._save(record)
         return self._receipt(marketplace_order_id)
+
+    async def receive_change_agreement(self, order_id: str, change_id: str, body: Any) -> dict[str, Any]:
+        """The seller acknowledges an order modification (``Acknowledgment``) or confirms it applied it
+        (``Confirmation``); a repeated agreement is recorded once. Answers ``{orderId, changeRequestId,
+        agreementType}``."""
+        kind = self._require_fields(body, ("agreementType",))["agreementType"]
+        if kind not in AGREEMENT_TYPES:
+            raise BadProtocolRequest(
+                f"agreementType must be one of {', '.join(AGREEMENT_TYPES)}, not {kind!r}"
+            )
+        if not change_id or len(change_id) > MAX_CHANGE_ID:
+            raise BadProtocolRequest(f"the change request id must have 1 to {MAX_CHANGE_ID} characters")
+        marketplace_order_id = (await self._require(order_id))["marketplaceOrderId"]
+        async with self._lock(marketplace_order_id):
+            record = await self._require(marketplace_order_id)
+            changes: list[dict[str, Any]] = record.setdefault("changes", [])
+            entry = next((c for c in changes if c.get("changeRequestId") == change_id), None)
+            if entry is None:
+                entry = {"changeRequestId": change_id, "agreements": [], "status": "requested"}
+                changes.append(entry)
+            if all(a.get("agreementType") != kind for a in entry["agreements"]):
+                entry["agreements"].append(
+                    {"agreementType": kind, "receivedAt": self.clock.now().isoformat()}
+                )
+            if kind == "Confirmation":
+                entry["status"] = "applied"
+            elif entry["status"] != "applied":
+                entry["status"] = "acknowledged"
+            await self._save(record)
+        return {"orderId": order_id, "changeRequestId": change_id, "agreementType": kind}

@@ -17,9 +17,11 @@ transaction process, with the seller's VTEX credentials (``vtex.app_key``/``app_
 
 The payment data goes into the body of call 2 and nowhere else: it is not logged (errors name the
 order and the call, never a field value), not stored, not put in an exception. The transaction id is
-the :class:`PaymentOutcome` reference kept with the order. A refused connection and a 429 are retried
-(the gateway did nothing); a 5xx is retried except on call 1 (it may have started a transaction); a
-call left without an answer is not retried.
+the :class:`PaymentOutcome` reference kept with the order. The calls go through the one transport
+(API area ``payments``: its retries, breaker and metrics). A refused connection and a 429 are retried
+(the gateway did nothing); calls 1 and 2 are never re-sent after any 5xx or without an answer (the
+first may have started a transaction, the second carries the card data); the authorisation, which
+the gateway applies once however often it is asked, is retried on 5xx and timeouts too.
 """
 
 from __future__ import annotations
@@ -33,7 +35,11 @@ import httpx
 from vtexbridge.clock import Clock, SystemClock
 from vtexbridge.config import VtexSettings
 from vtexbridge.marketplace.seller.payment import PaymentError, PaymentEvent, PaymentOutcome
-from vtexbridge.vtex.transport import auth_headers
+from vtexbridge.vtex.errors import VtexConnectError, VtexError
+from vtexbridge.vtex.hosts import Api
+from vtexbridge.vtex.metrics import TransportMetrics
+from vtexbridge.vtex.retry import RetryPolicy
+from vtexbridge.vtex.transport import Call, Transport
 
 __all__ = [
     "AUTHORIZE",
@@ -60,6 +66,8 @@ _FIELDS = (
     "callbackUrl",
     "firstDigits",
 )
+ANY_5XX = frozenset(range(500, 600))
+"""A payment call answered any 5xx may have acted: it is not sent again."""
 _log = logging.getLogger(__name__)
 
 
@@ -143,28 +151,19 @@ class VtexGatewayPayment:
         http_transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock | None = None,
         attempts: int = 3,
+        metrics: TransportMetrics | None = None,
     ) -> None:
         self.account = settings.account
         self.sales_channel = sales_channel
         self.currency = currency
-        headers = {"Accept": "application/json", "Content-Type": "application/json", **auth_headers(settings)}
-        if settings.base_url:
-            base = settings.base_url.rstrip("/")
-            headers["Host"] = f"{settings.account}.vtexpayments.com.br"
-        else:
-            base = f"https://{settings.account}.vtexpayments.com.br"
-        self._clock: Clock = clock or SystemClock()
-        self._attempts = attempts
-        self._delay = settings.backoff_base_s
-        self._client = httpx.AsyncClient(
-            base_url=base,
-            headers=headers,
-            transport=http_transport,
-            timeout=httpx.Timeout(settings.timeout_s, connect=settings.connect_timeout_s),
+        clock = clock or SystemClock()
+        policy = RetryPolicy.from_settings(settings, clock, attempts=attempts)
+        self._transport = Transport(
+            settings, http_transport=http_transport, clock=clock, metrics=metrics, retry_policy=policy
         )
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._transport.aclose()
 
     async def _post(
         self,
@@ -173,33 +172,26 @@ class VtexGatewayPayment:
         route: str,
         body: Any,
         *,
+        path: Mapping[str, str] | None = None,
         params: Mapping[str, str] | None = None,
-        retry_5xx: bool = True,
+        repeatable: bool = False,
     ) -> Any:
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                response = await self._client.post(route, json=body, params=params)
-            except httpx.ConnectError:
-                if attempt >= self._attempts:
-                    raise PaymentError(
-                        f"{step} of order {order_id}: the Payment Gateway is unreachable"
-                    ) from None
-            except httpx.TransportError as e:
-                # the gateway may have acted on it: do not send it twice
-                raise PaymentError(f"{step} of order {order_id}: no answer ({type(e).__name__})") from None
-            else:
-                if response.status_code < 400:
-                    return response.json() if response.content else None
-                again = response.status_code == 429 or (response.status_code >= 500 and retry_5xx)
-                if not again or attempt >= self._attempts:
-                    raise PaymentError(
-                        f"{step} of order {order_id}: the Payment Gateway answered "
-                        f"{response.status_code} {_message(response)}"
-                    )
-            _log.info("payment gateway: %s of order %s failed; retry %d", step, order_id, attempt)
-            await self._clock.sleep(self._delay * 2 ** (attempt - 1))
+        """POST through the transport; ``repeatable`` False: never re-sent once it may have acted."""
+        call = Call(
+            Api.PAYMENTS,
+            "POST",
+            route,
+            path or {},
+            params=params,
+            json=body,
+            idempotent=repeatable,
+            unsafe_statuses=None if repeatable else ANY_5XX,
+        )
+        try:
+            response = await self._transport.send(call)
+        except VtexError as e:
+            raise PaymentError(f"{step} of order {order_id}: {_failure(e)}") from None
+        return response.json() if response.content else None
 
     async def handle(self, event: PaymentEvent) -> PaymentOutcome:
         """Start the transaction, send the payments, authorise; the transaction id is the reference."""
@@ -215,26 +207,27 @@ class VtexGatewayPayment:
                 "channel": self.account,
                 "urn": "",
                 "salesChannel": self.sales_channel,
-            },
-            retry_5xx=False,  # a 5xx may have started it: a retry could start a second one
+            },  # a 5xx may have started it: a retry could start a second one
         )
         tid = str((started or {}).get("id") or (started or {}).get("transactionId") or "")
         if not tid:
             raise PaymentError(f"the Payment Gateway started no transaction for order {event.order_id}")
         payments = gateway_payments(event, transaction_id=tid, merchant=self.account, currency=self.currency)
-        await self._post(
+        await self._post(  # the card data is not sent twice on an answer that may hide a success
             "sending the payments",
             event.order_id,
-            PAYMENTS.format(transactionId=tid),
+            PAYMENTS,
             payments,
+            path={"transactionId": tid},
             params={"orderId": event.order_id},
-            retry_5xx=False,  # the card data is not sent twice on an answer that may hide a success
         )
-        answer = await self._post(
+        answer = await self._post(  # authorising a transaction twice authorises it once
             "authorizing the payment",
             event.order_id,
-            AUTHORIZE.format(transactionId=tid),
+            AUTHORIZE,
             {"transactionId": tid, "prepareForRecurrency": False},
+            path={"transactionId": tid},
+            repeatable=True,
         )
         detail = str((answer or {}).get("statusDetail") or "")
         if detail != "Approved":
@@ -245,13 +238,14 @@ class VtexGatewayPayment:
         return PaymentOutcome(reference=tid, details={"transactionId": tid, "status": detail})
 
 
-def _message(response: httpx.Response) -> str:
-    """VTEX's error message (the gateway's own text; our request body is never echoed here)."""
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict) and error.get("message"):
-        return str(error["message"])[:200]
-    return ""
+def _failure(error: VtexError) -> str:
+    """What went wrong, in the gateway's words (its own error text; our request body is never echoed)."""
+    if isinstance(error, VtexConnectError):
+        return "the Payment Gateway is unreachable"
+    if error.status is None:
+        cause: BaseException = error
+        while isinstance(cause, VtexError) and cause.__cause__ is not None:
+            cause = cause.__cause__  # the network's own error (ReadTimeout, RemoteProtocolError ...)
+        return f"no answer ({type(cause).__name__})"
+    message = (error.vtex_message or "")[:200]
+    return f"the Payment Gateway answered {error.status} {message}".rstrip()

@@ -21,12 +21,13 @@ from vtexbridge.marketplace.affiliate.notifications import CatalogFollower, SkuC
 from vtexbridge.marketplace.affiliate.orders import AffiliateOrders
 from vtexbridge.marketplace.affiliate.payment_gateway import BUILT_IN, VtexGatewayPayment
 from vtexbridge.marketplace.auth import token_matches
-from vtexbridge.marketplace.errors import NotAuthorized
+from vtexbridge.marketplace.errors import EndpointClosed, NotAuthorized
 from vtexbridge.marketplace.seller.payment import PaymentHandler, load_payment_handler
 from vtexbridge.marketplace.settings import AffiliateSettings
 from vtexbridge.state import StateStore
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.hosts import Api
+from vtexbridge.vtex.paths import segments
 
 __all__ = ["AFFILIATE_ROUTE", "AffiliateProtocol"]
 
@@ -88,6 +89,7 @@ class AffiliateProtocol:
                 sales_channel=affiliate.sales_channel,
                 http_transport=http_transport,
                 clock=clock,
+                metrics=client.transport.metrics,  # h4: counted with the client's calls
             )
             payment = gateway
             owned.append(gateway)
@@ -101,7 +103,13 @@ class AffiliateProtocol:
         return cls(affiliate, follower, orders, catalog_sink, owns_sink=owns, owned=owned)
 
     def authorize(self, headers: Mapping[str, str], query: Mapping[str, str]) -> None:
-        """Raise :class:`NotAuthorized` unless the configured secret is presented (when one is set)."""
+        """Raise :class:`NotAuthorized` unless the configured secret is presented; without a configured
+        secret the endpoints are closed (:class:`EndpointClosed`, 503)."""
+        if self.settings.secret is None:
+            raise EndpointClosed(
+                "the affiliate endpoints are closed: marketplace.affiliate.secret is not set "
+                "(VTEXBRIDGE_MARKETPLACE__AFFILIATE__SECRET)"
+            )
         if not token_matches(headers, query, self.settings.secret):
             raise NotAuthorized("missing or wrong token (?token= or X-Vtexbridge-Token)")
 
@@ -139,7 +147,7 @@ class AffiliateProtocol:
             Api.MARKETPLACE,
             "PUT",
             AFFILIATE_ROUTE,
-            path={"affiliateId": self.settings.affiliate_id},
+            path=segments(affiliateId=self.settings.affiliate_id),
             json=body,
         )
 

@@ -37,6 +37,7 @@ from vtexbridge.marketplace.seller.simulation import OfferIndex
 from vtexbridge.marketplace.settings import SellerSettings
 from vtexbridge.orders.schema import build_document
 from vtexbridge.state import StateStore
+from vtexbridge.untrusted import MAX_ID, UntrustedInput, check_id
 
 __all__ = [
     "ACCEPTED",
@@ -65,16 +66,9 @@ def seller_order_id(prefix: str, marketplace_order_id: str) -> str:
     return f"{prefix}-{marketplace_order_id}"
 
 
-def _text(body: Mapping[str, Any], name: str) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise BadProtocolRequest(f"{name} is required")
-    return value
-
-
 def _int(value: Any, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-        raise BadProtocolRequest(f"{where} must be an integer amount in cents")
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value) or value < 0:
+        raise BadProtocolRequest(f"{where} must be a non-negative integer amount in cents")
     return int(value)
 
 
@@ -139,12 +133,12 @@ class SellerOrders:
             ProtocolError: 400 for an unusable body or a SKU the seller does not sell; 500 when the
                 ERP did not accept the order (VTEX tries again).
         """
-        marketplace_order_id = _text(body, "marketplaceOrderId")
-        order_id = seller_order_id(self.settings.order_id_prefix, marketplace_order_id)
+        order_id = seller_order_id(self.settings.order_id_prefix, self._marketplace_id(body))
         async with self._lock(order_id):
             record = await self.load(order_id)
             if record is None:
                 record = self._new_record(order_id, body)
+                self._checked_document(record)  # refused before anything is kept: a retry starts afresh
                 if self.settings.payment == "seller" and isinstance(body.get("paymentData"), Mapping):
                     await self._pay("placement", record, body["paymentData"])
                 self.index.reserve(
@@ -152,9 +146,30 @@ class SellerOrders:
                     ((item["id"], item["quantity"]) for item in record["items"]),
                     placed_at=self.clock.now().timestamp(),
                 )
-                await self._save(record)
+                try:
+                    await self._save(record)
+                except BaseException:
+                    self.index.release(order_id)
+                    raise
             await self._deliver(record, ACCEPTED)
             return dict(record["response"])
+
+    def _marketplace_id(self, body: Mapping[str, Any]) -> str:
+        """``marketplaceOrderId``, checked: the seller order id it makes is an id of at most 64
+        characters (the state database's and the ERP's)."""
+        room = MAX_ID - len(self.settings.order_id_prefix) - 1
+        if not isinstance(body.get("marketplaceOrderId"), str):
+            raise BadProtocolRequest("marketplaceOrderId is required (a string)")
+        try:
+            return check_id(body.get("marketplaceOrderId"), "marketplaceOrderId", max_length=room)
+        except UntrustedInput as e:
+            raise BadProtocolRequest(str(e)) from None
+
+    def _checked_document(self, record: Mapping[str, Any]) -> None:
+        try:
+            self._document(record, ACCEPTED)
+        except (TypeError, ValueError, KeyError) as e:
+            raise BadProtocolRequest(f"the order cannot be handed to the ERP: {e}") from None
 
     def _new_record(self, order_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         raw_items = body.get("items")
@@ -192,6 +207,10 @@ class SellerOrders:
             else sum(int(i["price"]) * int(i["quantity"]) for i in items)
         )
         shipping = _map(body.get("shippingData"))
+        logistics = shipping.get("logisticsInfo")
+        for n, info in enumerate(logistics if isinstance(logistics, list) else []):
+            if isinstance(info, Mapping) and info.get("price") is not None:
+                _int(info["price"], f"shippingData.logisticsInfo[{n}].price")
         response = {
             "marketplaceOrderId": body["marketplaceOrderId"],
             "orderId": order_id,

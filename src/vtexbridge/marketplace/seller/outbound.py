@@ -10,28 +10,33 @@
   is any URL (VTEX sends e.g. ``http://oms.vtexinternal.com.br/api/oms?an=store``): the protocol
   path is appended to its path and its query string is kept.
 
-All calls carry the seller's VTEX credentials (``vtex.app_key``/``app_token``); network failures,
-429 and 5xx are retried a few times with exponential backoff (an invoice posted twice is the same
-invoice to VTEX: it only regenerates the receipt).
+All calls carry the seller's VTEX credentials (``vtex.app_key``/``app_token``), and only to a host
+that ``vtex.credential_hosts`` allows, over https (loopback excepted). They go through the one
+transport: network failures, 429 and 5xx are retried a few times with its backoff (an invoice posted
+twice is the same invoice to VTEX: it only regenerates the receipt).
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 import httpx
 
 from vtexbridge.clock import Clock, SystemClock
 from vtexbridge.config import VtexSettings
+from vtexbridge.errors import Category
+from vtexbridge.marketplace.errors import ProtocolError
 from vtexbridge.vtex.client import VtexClient
-from vtexbridge.vtex.errors import VtexError, parse_retry_after, status_error, transport_error
+from vtexbridge.vtex.errors import CredentialsWithheld, VtexError
+from vtexbridge.vtex.hosts import Api
+from vtexbridge.vtex.metrics import TransportMetrics
 from vtexbridge.vtex.models.marketplace import SkuSuggestion
-from vtexbridge.vtex.transport import auth_headers
+from vtexbridge.vtex.retry import RetryPolicy
+from vtexbridge.vtex.transport import Call, Transport
 
 __all__ = [
     "INVOICE",
@@ -40,6 +45,7 @@ __all__ = [
     "TRACKING_EVENTS",
     "MarketplaceServices",
     "NotifyReport",
+    "ServicesEndpointRefused",
     "SkuOffer",
     "notify_changes",
     "offer_new_skus",
@@ -50,7 +56,6 @@ INVOICE = "/pvt/orders/{marketplaceOrderId}/invoice"
 TRACKING = "/pvt/orders/{marketplaceOrderId}/invoice/{invoiceNumber}"
 TRACKING_EVENTS = "/pvt/orders/{marketplaceOrderId}/invoice/{invoiceNumber}/tracking"
 ORDER_CANCEL = "/pvt/orders/{marketplaceOrderId}/cancel"
-_log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -186,15 +191,33 @@ def services_url(endpoint: str, route: str, path: Mapping[str, str]) -> tuple[st
     return url, dict(parse_qsl(parts.query))
 
 
+class ServicesEndpointRefused(ProtocolError):
+    """The order's services endpoint is not a URL our VTEX credentials may go to: nothing was sent."""
+
+    category: ClassVar[Category] = "config"
+    status: ClassVar[int] = 403
+    code: ClassVar[str] = "MKP403"
+
+
 class MarketplaceServices:
-    """Posts to a marketplace's services endpoint with the seller's VTEX credentials.
+    """Posts to a marketplace's services endpoint with the seller's VTEX credentials, through the
+    one :class:`~vtexbridge.vtex.transport.Transport` (its retries, breaker and metrics, as target
+    ``marketplace-services``).
+
+    The credentials go only to an endpoint whose host ``vtex.credential_hosts`` allows, over https
+    (loopback, the local sandbox, over http too); any other endpoint is refused with
+    :class:`ServicesEndpointRefused` and nothing is sent.
 
     Args:
-        settings: the seller's VTEX settings (credentials, timeouts, retry figures).
+        settings: the seller's VTEX settings (credentials, allowed hosts, timeouts, retry figures).
         http_transport: replaces the network (a mock, or an ASGI app in process).
         clock: time and sleeping for the backoff.
         attempts: tries per call (network errors, 429, 5xx).
+        metrics: where the calls are counted (``/metrics``); the VTEX client's, so that one process
+            has one set.
     """
+
+    target = "marketplace-services"
 
     def __init__(
         self,
@@ -203,60 +226,51 @@ class MarketplaceServices:
         http_transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock | None = None,
         attempts: int = 4,
+        metrics: TransportMetrics | None = None,
     ) -> None:
-        self._headers = {
-            "Accept": "application/json",
-            "Content-Type": "application/json",
-            **auth_headers(settings),
-        }
-        self._clock: Clock = clock or SystemClock()
-        self._attempts = attempts
-        self._base_delay = settings.backoff_base_s
-        self._client = httpx.AsyncClient(
-            transport=http_transport,
-            timeout=httpx.Timeout(settings.timeout_s, connect=settings.connect_timeout_s),
+        clock = clock or SystemClock()
+        policy = RetryPolicy.from_settings(settings, clock, attempts=attempts)
+        self._transport = Transport(
+            settings, http_transport=http_transport, clock=clock, metrics=metrics, retry_policy=policy
         )
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._transport.aclose()
 
     async def post(self, endpoint: str, route: str, path: Mapping[str, str], body: Any) -> dict[str, Any]:
         """POST ``body`` to ``route`` under ``endpoint``; the decoded answer (``{}`` when empty).
 
+        Every call is idempotent for the marketplace (an invoice posted twice is the same invoice, a
+        second cancellation changes nothing), so network errors, 429 and 5xx are retried.
+
         Raises:
+            ServicesEndpointRefused: our credentials may not go to ``endpoint`` (nothing was sent).
             VtexError: the marketplace refused the call (4xx) or kept failing.
+            ValueError: ``endpoint`` is not an http(s) URL.
         """
-        url, query = services_url(endpoint, route, path)
-        ctx = {"method": "POST", "route": route, "url": url, "record": None}
-        attempt = 0
-        while True:
-            attempt += 1
-            delay = self._base_delay * 2 ** (attempt - 1)
-            try:
-                response = await self._client.post(
-                    url, params=query or None, json=body, headers=self._headers
-                )
-            except httpx.TransportError as exc:
-                error: VtexError = transport_error(exc, ctx)
-                if attempt >= self._attempts:
-                    raise error from exc
-            else:
-                if response.status_code < 400:
-                    data = response.json() if response.content else {}
-                    return data if isinstance(data, dict) else {"data": data}
-                error = status_error(response, ctx, now=self._clock.now())
-                if (response.status_code != 429 and response.status_code < 500) or attempt >= self._attempts:
-                    raise error
-                hint = parse_retry_after(response.headers.get("retry-after"), self._clock.now())
-                delay = hint if hint is not None else delay
-            _log.info(
-                "marketplace services %s failed (%s); retry %d in %.1f s",
-                route,
-                error.message,
-                attempt,
-                delay,
-            )
-            await self._clock.sleep(delay)
+        services_url(endpoint, route, path)  # the endpoint's own check, with its message
+        parts = urlsplit(endpoint)
+        base = urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+        call = Call(
+            Api.EXTERNAL,
+            "POST",
+            route,
+            path,
+            params=dict(parse_qsl(parts.query)) or None,
+            json=body,
+            idempotent=True,
+            base_url=base,
+            target=self.target,
+        )
+        try:
+            response = await self._transport.send(call)
+        except CredentialsWithheld as e:
+            raise ServicesEndpointRefused(
+                f"the marketplace services endpoint of this order was refused: {e.message}; allow its host "
+                "in vtex.credential_hosts if it is the marketplace's"
+            ) from None
+        data = response.json() if response.content else {}
+        return data if isinstance(data, dict) else {"data": data}
 
     async def send_invoice(
         self, endpoint: str, marketplace_order_id: str, invoice: Mapping[str, Any]

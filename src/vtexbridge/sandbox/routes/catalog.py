@@ -481,9 +481,8 @@ async def create_spec_value(request: Request) -> Response:
 @_catalog
 async def get_spec_value(request: Request) -> Response:
     ctx = sandbox(request)
-    return JSONResponse(
-        _get(ctx, "specvalue", request.path_params["specificationValueId"], "Specification value")
-    )
+    doc = _get(ctx, "specvalue", request.path_params["specificationValueId"], "Specification value")
+    return JSONResponse({**doc, "Text": doc.get("Text") or ""})  # Text is non-nullable in this answer
 
 
 @_catalog

@@ -26,6 +26,7 @@ from vtexbridge.sandbox.context import SandboxContext, abort, read_json, sandbox
 from vtexbridge.sandbox.orderflow import FEED_CONFIG, HOOK_CONFIG, app_key, feed_queue, orders_runtime
 from vtexbridge.sandbox.rules import RuleError
 from vtexbridge.sandbox.rules import feed as rules
+from vtexbridge.sandbox.rules.binding import FEED_NAMES, HOOK_NAMES, JSONATA_NAMES, bind_names
 from vtexbridge.sandbox.rules.hook import IDLE_SECONDS, parse_hook_config
 from vtexbridge.sandbox.rules.jsonata import JsonataError, evaluate
 
@@ -92,7 +93,7 @@ async def get_feed_config(request: Request) -> Response:
 async def post_feed_config(request: Request) -> Response:
     ctx = sandbox(request)
     key = app_key(request)
-    event_filter, queue = rules.parse_feed_config(await read_json(request))
+    event_filter, queue = rules.parse_feed_config(bind_names(await read_json(request), FEED_NAMES))
     now = ctx.clock.now().timestamp()
     current = _live_feed(ctx, key)
     # Reconfiguring keeps the queued events; the new filter applies to events from now on.
@@ -139,7 +140,7 @@ async def get_feed(request: Request) -> Response:
 async def commit_feed(request: Request) -> Response:
     ctx = sandbox(request)
     key = app_key(request)
-    body = await read_json(request)
+    body = bind_names(await read_json(request), ("handles",))
     handles = body.get("handles") if isinstance(body, dict) else None
     if not isinstance(handles, list) or not all(isinstance(h, str) for h in handles):
         abort(400, "handles is required: the list of handles to commit")
@@ -180,7 +181,7 @@ async def get_hook_config(request: Request) -> Response:
 async def post_hook_config(request: Request) -> Response:
     ctx = sandbox(request)
     key = app_key(request)
-    event_filter, url, headers = parse_hook_config(await read_json(request))
+    event_filter, url, headers = parse_hook_config(bind_names(await read_json(request), HOOK_NAMES))
     ping = await orders_runtime(ctx.runtime).deliverer.ping(url, headers)
     if not ping.ok:
         why = ping.error or f"it answered {ping.status}"
@@ -212,7 +213,7 @@ async def delete_hook_config(request: Request) -> Response:
 
 @_feed
 async def test_expression(request: Request) -> Response:
-    body = await read_json(request)
+    body = bind_names(await read_json(request), JSONATA_NAMES)
     if not isinstance(body, dict) or not isinstance(body.get("Expression"), str):
         abort(
             400, "Expression (a JSONata expression) and Document (a JSON document as a string) are required"

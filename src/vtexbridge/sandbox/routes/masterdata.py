@@ -1,7 +1,15 @@
-"""Master Data v1 routes: documents, search and scroll (``VTEX - MasterData API - v10.2.json``).
+"""Master Data routes: documents, search and scroll (``VTEX - MasterData API - v10.2.json`` and
+``VTEX - Master Data API - v2.json``, which share these URLs).
 
-Documents of entity ``XX`` are the store kind ``document:XX`` (key = the bare document id). Every
-entity exists on first use (VTEX needs the entity's schema to be created beforehand in the admin).
+Documents of entity ``XX`` are the store kind ``document:XX`` (key = the bare document id). Which
+entities exist and which follow v2 rules is :mod:`vtexbridge.sandbox.mdentity`'s business. With the
+default ``masterdata="strict"`` option: a read (GET, search, scroll) of an entity never created answers
+404 ``{"Message"}``; the first write to one creates a v2 entity, as the v2 spec says of ``POST
+.../documents``; a search without the spec-required ``REST-Range`` header answers 400. A v2 entity answers
+the v2 shapes (``POST`` 201 and ``PATCH`` of the collection 200, both ``{Id, Href, DocumentId}``) and
+requires ``_schema`` with ``_where`` or ``_fields`` (400; an unknown ``_schema`` is 400 too). With
+``masterdata="lenient"`` every entity exists with v1 rules and a search without ``REST-Range`` answers
+the first 15 documents.
 
 Answers follow the spec operation that matches the path: the generic routes answer ``POST`` with
 ``201 {id, href, documentId}`` and ``PATCH .../{id}`` with ``204``, while the spec documents the
@@ -31,6 +39,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from vtexbridge.sandbox.context import SandboxContext, read_json, sandbox
+from vtexbridge.sandbox.mdentity import Entity, create_entity, find_entity
 from vtexbridge.sandbox.orderflow import orders_runtime
 from vtexbridge.sandbox.rules import RuleError
 from vtexbridge.sandbox.rules import masterdata as rules
@@ -73,10 +82,50 @@ def _bare(acronym: str, doc_id: str) -> str:
 
 
 def _created(ctx: SandboxContext, acronym: str, doc_id: str) -> Response:
-    href = f"http://{ctx.account}.vtexcommercestable.com.br/api/dataentities/{acronym}/documents/{doc_id}"
+    href = _href(ctx, acronym, doc_id)
     if acronym in SPECIALISED:
         return JSONResponse({"Id": f"{acronym}-{doc_id}", "Href": href, "DocumentId": doc_id})
     return JSONResponse({"id": f"{acronym}-{doc_id}", "href": href, "documentId": doc_id}, status_code=201)
+
+
+def _href(ctx: SandboxContext, acronym: str, doc_id: str) -> str:
+    return f"http://{ctx.account}.vtexcommercestable.com.br/api/dataentities/{acronym}/documents/{doc_id}"
+
+
+def _v2_answer(ctx: SandboxContext, acronym: str, doc_id: str, status: int) -> Response:
+    body = {"Id": f"{acronym}-{doc_id}", "Href": _href(ctx, acronym, doc_id), "DocumentId": doc_id}
+    return JSONResponse(body, status_code=status)
+
+
+def _writing(ctx: SandboxContext, request: Request) -> Entity:
+    """The entity a write goes to: created (as a v2 entity) by the first write to a new name."""
+    acronym = request.path_params["acronym"]
+    entity = find_entity(ctx, acronym) or create_entity(ctx, acronym, 2)
+    _check_schema(entity, request)
+    return entity
+
+
+def _reading(ctx: SandboxContext, request: Request) -> Entity:
+    """The entity a read goes to; 404 when it was never created."""
+    acronym = request.path_params["acronym"]
+    entity = find_entity(ctx, acronym)
+    if entity is None:
+        raise RuleError(404, f"Data entity {acronym} not found: create it (or write a document to it) first")
+    _check_schema(entity, request)
+    return entity
+
+
+def _check_schema(entity: Entity, request: Request) -> None:
+    """v2 rules: ``_schema`` must name a schema of the entity, and is required with ``_where``/``_fields``."""
+    if not entity.v2:
+        return
+    schema = request.query_params.get("_schema")
+    if schema:
+        if schema not in entity.schemas:
+            raise RuleError(400, f"Schema {schema!r} not found for data entity {entity.name}")
+        return
+    if request.query_params.get("_where") or request.query_params.get("_fields"):
+        raise RuleError(400, "_schema is required when using _where or _fields (Master Data v2)")
 
 
 def _body_id(acronym: str, body: Any) -> str | None:
@@ -93,6 +142,7 @@ async def create_document(request: Request) -> Response:
     ctx = sandbox(request)
     acronym = request.path_params["acronym"]
     body = await read_json(request)
+    entity = _writing(ctx, request)
     fields = rules.user_fields(body)
     doc_id = _body_id(acronym, body) or str(uuid.uuid4())
     table = _table(ctx, acronym)
@@ -103,6 +153,8 @@ async def create_document(request: Request) -> Response:
         if current
         else rules.new_document(ctx.account, acronym, doc_id, fields, now)
     )
+    if entity.v2:
+        return _v2_answer(ctx, acronym, doc_id, 201)
     return _created(ctx, acronym, doc_id)
 
 
@@ -111,6 +163,7 @@ async def upsert_document(request: Request) -> Response:
     ctx = sandbox(request)
     acronym = request.path_params["acronym"]
     body = await read_json(request)
+    entity = _writing(ctx, request)
     fields = rules.user_fields(body)
     doc_id = _body_id(acronym, body) or str(uuid.uuid4())
     table = _table(ctx, acronym)
@@ -120,10 +173,13 @@ async def upsert_document(request: Request) -> Response:
         table[doc_id] = rules.new_document(ctx.account, acronym, doc_id, fields, now)
     else:
         merged = rules.merge_document(current, fields, now)
-        if merged is None:
+        if merged is not None:
+            table[doc_id] = merged
+        elif not entity.v2:
             return Response(status_code=304)
-        table[doc_id] = merged
-    href = f"http://{ctx.account}.vtexcommercestable.com.br/api/dataentities/{acronym}/documents/{doc_id}"
+    if entity.v2:
+        return _v2_answer(ctx, acronym, doc_id, 200)
+    href = _href(ctx, acronym, doc_id)
     return JSONResponse({"id": f"{acronym}-{doc_id}", "href": href, "documentId": doc_id}, status_code=201)
 
 
@@ -140,6 +196,7 @@ def _find(ctx: SandboxContext, acronym: str, raw_id: str) -> tuple[str, dict[str
 async def get_document(request: Request) -> Response:
     ctx = sandbox(request)
     acronym = request.path_params["acronym"]
+    _reading(ctx, request)
     _doc_id, doc = _find(ctx, acronym, request.path_params["id"])
     if doc is None:
         return _message(404, f"Document {request.path_params['id']} not found in data entity {acronym}")
@@ -150,6 +207,7 @@ async def get_document(request: Request) -> Response:
 async def put_document(request: Request) -> Response:
     ctx = sandbox(request)
     acronym = request.path_params["acronym"]
+    _writing(ctx, request)
     doc_id, current = _find(ctx, acronym, request.path_params["id"])
     fields = rules.user_fields(await read_json(request))
     now = _now(ctx)
@@ -165,6 +223,7 @@ async def put_document(request: Request) -> Response:
 async def patch_document(request: Request) -> Response:
     ctx = sandbox(request)
     acronym = request.path_params["acronym"]
+    _writing(ctx, request)
     doc_id, current = _find(ctx, acronym, request.path_params["id"])
     fields = rules.user_fields(await read_json(request))
     now = _now(ctx)
@@ -175,8 +234,7 @@ async def patch_document(request: Request) -> Response:
         if merged is not None:
             _table(ctx, acronym)[doc_id] = merged
     if acronym in SPECIALISED:
-        href = f"http://{ctx.account}.vtexcommercestable.com.br/api/dataentities/{acronym}/documents/{doc_id}"
-        return JSONResponse({"Id": f"{acronym}-{doc_id}", "Href": href})
+        return JSONResponse({"Id": f"{acronym}-{doc_id}", "Href": _href(ctx, acronym, doc_id)})
     return Response(status_code=204)
 
 
@@ -184,6 +242,7 @@ async def patch_document(request: Request) -> Response:
 async def delete_document(request: Request) -> Response:
     ctx = sandbox(request)
     acronym = request.path_params["acronym"]
+    _reading(ctx, request)
     doc_id, current = _find(ctx, acronym, request.path_params["id"])
     if current is None:
         return _message(404, f"Document {request.path_params['id']} not found in data entity {acronym}")
@@ -202,8 +261,11 @@ def _matching(request: Request, acronym: str) -> list[dict[str, Any]]:
 
 @_md
 async def search(request: Request) -> Response:
+    ctx = sandbox(request)
     acronym = request.path_params["acronym"]
-    start, end = rules.parse_range(request.headers.get("rest-range"))
+    _reading(ctx, request)
+    required = ctx.options.masterdata == "strict"
+    start, end = rules.parse_range(request.headers.get("rest-range"), required=required)
     fields = rules.parse_fields(request.query_params.get("_fields"))
     docs = _matching(request, acronym)
     page = docs[start:end]
@@ -217,6 +279,7 @@ async def search(request: Request) -> Response:
 async def scroll(request: Request) -> Response:
     ctx = sandbox(request)
     acronym = request.path_params["acronym"]
+    _reading(ctx, request)
     scrolls = orders_runtime(ctx.runtime).scrolls
     now = ctx.clock.now().timestamp()
     token = request.query_params.get("_token")

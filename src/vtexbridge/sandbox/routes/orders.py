@@ -28,11 +28,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from vtexbridge.sandbox.context import SandboxContext, abort, read_json, sandbox, vtex_error
-from vtexbridge.sandbox.orderflow import ORDER, ORDER_CHANGE, publish, release, resolve_line
+from vtexbridge.sandbox.orderflow import ORDER, publish, release
 from vtexbridge.sandbox.rules import RuleError
 from vtexbridge.sandbox.rules import orders as rules
-from vtexbridge.sandbox.rules.orderchanges import apply_change, preview_change
-from vtexbridge.sandbox.rules.orderdoc import LineItem, list_stats, summarize
+from vtexbridge.sandbox.rules.binding import ORDER_NAMES, bind_names
+from vtexbridge.sandbox.rules.orderdoc import list_stats, summarize
 
 __all__ = ["load_order", "oms", "routes"]
 
@@ -190,7 +190,7 @@ async def start_handling(request: Request) -> Response:
 async def cancel_order(request: Request) -> Response:
     ctx = sandbox(request)
     order = load_order(ctx, request.path_params["orderId"])
-    body = await read_json(request, required=False)
+    body = bind_names(await read_json(request, required=False), ORDER_NAMES)
     reason = body.get("reason") if isinstance(body, dict) else None
     if reason is not None and not isinstance(reason, str):
         abort(400, "reason must be a string")
@@ -207,7 +207,7 @@ async def cancel_order(request: Request) -> Response:
 async def post_invoice(request: Request) -> Response:
     ctx = sandbox(request)
     order = load_order(ctx, request.path_params["orderId"])
-    body = await read_json(request)
+    body = bind_names(await read_json(request), ORDER_NAMES)
     result = rules.post_invoice(order, body, ctx.clock.now())
     if result.created:
         _save(ctx, order, result.events)
@@ -218,7 +218,7 @@ async def post_invoice(request: Request) -> Response:
 async def patch_invoice_tracking(request: Request) -> Response:
     ctx = sandbox(request)
     order = load_order(ctx, request.path_params["orderId"])
-    body = await read_json(request)
+    body = bind_names(await read_json(request), ORDER_NAMES)
     event = rules.add_tracking(order, request.path_params["invoiceNumber"], body, ctx.clock.now())
     _save(ctx, order, [event])
     return _receipt(ctx, order["orderId"])
@@ -228,75 +228,14 @@ async def patch_invoice_tracking(request: Request) -> Response:
 async def put_tracking_events(request: Request) -> Response:
     ctx = sandbox(request)
     order = load_order(ctx, request.path_params["orderId"])
-    body = await read_json(request)
+    body = bind_names(await read_json(request), ORDER_NAMES)
     event = rules.update_tracking(order, request.path_params["invoiceNumber"], body, ctx.clock.now())
     _save(ctx, order, [event])
     return _receipt(ctx, order["orderId"])
 
 
-def _resolver(ctx: SandboxContext, order: dict[str, Any]) -> Callable[[str, int], LineItem | None]:
-    now = ctx.clock.now()
-
-    def resolve(sku_id: str, quantity: int) -> LineItem:
-        return resolve_line(
-            ctx, sku_id, quantity, sales_channel=str(order.get("salesChannel") or "1"), now=now
-        )
-
-    return resolve
-
-
-@oms
-async def patch_changes(request: Request) -> Response:
-    ctx = sandbox(request)
-    order = load_order(ctx, request.path_params["changeOrderId"])
-    body = await read_json(request)
-    outcome = apply_change(
-        order,
-        body,
-        ctx.clock.now(),
-        account=ctx.account,
-        request_id=str(uuid.uuid4()),
-        workflow_id=str(uuid.uuid4()),
-        receipt=uuid.uuid4().hex,
-        resolve=_resolver(ctx, order),
-    )
-    ctx.table(ORDER_CHANGE)[f"{order['orderId']}:{outcome.record['requestId']}"] = outcome.record
-    _save(ctx, outcome.order, [outcome.event] if outcome.event else [])
-    return JSONResponse(outcome.record, status_code=202)
-
-
-@oms
-async def preview_changes(request: Request) -> Response:
-    ctx = sandbox(request)
-    order = load_order(ctx, request.path_params["changeOrderId"])
-    body = await read_json(request)
-    record = preview_change(order, body, ctx.clock.now(), account=ctx.account, resolve=_resolver(ctx, order))
-    return JSONResponse(record)
-
-
-@oms
-async def list_changes(request: Request) -> Response:
-    ctx = sandbox(request)
-    order = load_order(ctx, request.path_params["changeOrderId"])
-    prefix = f"{order['orderId']}:"
-    records = [r for k, r in ctx.table(ORDER_CHANGE).items() if k.startswith(prefix)]
-    records.sort(key=lambda r: str(r["date"]))
-    return JSONResponse({"requests": records, "actions": []})
-
-
-@oms
-async def get_change(request: Request) -> Response:
-    ctx = sandbox(request)
-    order = load_order(ctx, request.path_params["changeOrderId"])
-    record = ctx.table(ORDER_CHANGE).get(f"{order['orderId']}:{request.path_params['changeRequestId']}")
-    if record is None:
-        abort(404, f"Change request {request.path_params['changeRequestId']} not found")
-    return JSONResponse(record)
-
-
 def routes() -> list[BaseRoute]:
     oms_orders = "/api/oms/pvt/orders"
-    changes = "/api/order-system/orders/{changeOrderId}/changes"
     return [
         Route(oms_orders, list_orders, methods=["GET"]),
         Route(f"{oms_orders}/{{orderId}}", get_order, methods=["GET"]),
@@ -311,8 +250,4 @@ def routes() -> list[BaseRoute]:
             put_tracking_events,
             methods=["PUT"],
         ),
-        Route(changes, patch_changes, methods=["PATCH"]),
-        Route(changes, list_changes, methods=["GET"]),
-        Route(f"{changes}/preview", preview_changes, methods=["POST"]),
-        Route(f"{changes}/{{changeRequestId}}", get_change, methods=["GET"]),
     ]

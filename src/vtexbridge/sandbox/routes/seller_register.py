@@ -19,13 +19,13 @@ from starlette.routing import BaseRoute, Route
 
 from vtexbridge.sandbox.context import abort, sandbox
 
-__all__ = ["SELLER", "routes"]
+__all__ = ["SELLER", "main_seller", "routes"]
 
 SELLER = "seller"
 MAX_PAGE = 100
 
 
-def _main_seller(account: str) -> dict[str, Any]:
+def main_seller(account: str) -> dict[str, Any]:
     return {
         "id": "1",
         "name": account,
@@ -41,9 +41,14 @@ def _main_seller(account: str) -> dict[str, Any]:
 
 def _sellers(request: Request) -> dict[str, dict[str, Any]]:
     ctx = sandbox(request)
-    stored = dict(ctx.table(SELLER).items())
-    stored.setdefault("1", _main_seller(ctx.account))
+    stored = {k: _register_view(v) for k, v in ctx.table(SELLER).items()}
+    stored.setdefault("1", main_seller(ctx.account))
     return stored
+
+
+def _register_view(doc: dict[str, Any]) -> dict[str, Any]:
+    """A stored seller without the Catalog's own fields (kept under ``catalog`` by ``catalog_sellers``)."""
+    return {k: v for k, v in doc.items() if k != "catalog"}
 
 
 def _int_param(request: Request, name: str, default: int) -> int:

@@ -2,14 +2,17 @@
 
 Configuration (``POST /api/orders/feed/config``; the same filter rules apply to the hook):
 
-- ``filter.type`` is ``FromWorkflow`` (status changes, optionally only the ``status[]`` listed; the
-  list is not validated, as VTEX does not validate it either) or ``FromOrders`` (every change of an
-  order whose document matches the JSONata ``expression``, see :mod:`.jsonata`); mixing
+- ``filter.type`` is ``FromWorkflow`` (the default, also when ``filter`` is absent: status changes,
+  optionally only the ``status[]`` listed; the list is not validated, as VTEX does not validate it
+  either) or ``FromOrders`` (every change of an order whose document matches the JSONata
+  ``expression``, see :mod:`.jsonata`); mixing
   ``FromWorkflow`` with ``expression``/``disableSingleFire`` or ``FromOrders`` with ``status`` is 409;
 - ``FromOrders`` with ``disableSingleFire`` false (the default) reports an order only the first time
   it matches;
 - ``queue.visibilityTimeoutInSeconds`` (1..43200, SQS's range) and
-  ``queue.MessageRetentionPeriodInSeconds`` (345600..1209600) are required integers (400).
+  ``queue.MessageRetentionPeriodInSeconds`` (345600..1209600) are required integers (400); property
+  names are bound without regard to case by the routes (:mod:`.binding`), so the guide's
+  ``messageRetentionPeriodInSeconds`` is the same property.
 
 Queue (one per app key; messages are documents of a ``MutableMapping`` so the store can persist them):
 
@@ -97,9 +100,13 @@ class EventFilter:
 
 def parse_filter(raw: Any) -> EventFilter:
     """Validate a ``filter`` object (400 malformed, 409 mixed types)."""
+    if raw is None:
+        return EventFilter("FromWorkflow")  # no filter: every status change (the Feed v3 guide)
     if not isinstance(raw, dict):
-        raise FeedRuleError(400, "filter is required: {type: FromWorkflow|FromOrders, ...}")
+        raise FeedRuleError(400, "filter must be an object: {type: FromWorkflow|FromOrders, ...}")
     kind = raw.get("type")
+    if kind is None:
+        kind = "FromWorkflow"  # the guide: without a type, FromWorkflow is used
     if kind not in FILTER_TYPES:
         raise FeedRuleError(400, f"filter.type must be FromWorkflow or FromOrders, got {kind!r}")
     if kind == "FromWorkflow":

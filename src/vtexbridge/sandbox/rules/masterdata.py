@@ -293,9 +293,18 @@ def sort_documents(docs: list[dict[str, Any]], sort: tuple[str, bool] | None) ->
     return sorted(present, key=key, reverse=descending) + missing
 
 
-def parse_range(header: str | None) -> tuple[int, int]:
-    """``REST-Range: resources=x-y`` -> (x, y) with ``y`` exclusive; 400 beyond 100 documents."""
+def parse_range(header: str | None, *, required: bool = False) -> tuple[int, int]:
+    """``REST-Range: resources=x-y`` -> (x, y) with ``y`` exclusive; 400 beyond 100 documents.
+
+    Without the header: 400 when ``required`` (the spec requires it), else the first 15 documents.
+    """
     if header is None or not header.strip():
+        if required:
+            raise MasterDataError(
+                400,
+                "The REST-Range header is required: REST-Range: resources={from}-{to}, at most "
+                f"{MAX_SEARCH_RANGE} documents ({{to}} excluded)",
+            )
         return DEFAULT_RANGE
     m = re.fullmatch(r"\s*resources\s*=\s*(\d+)\s*-\s*(\d+)\s*", header)
     if m is None:

@@ -31,7 +31,14 @@ from vtexbridge.sandbox.rules.orders import (
     vtex_time,
 )
 
-__all__ = ["ChangeOutcome", "SkuResolver", "apply_change", "preview_change"]
+__all__ = [
+    "ChangeOutcome",
+    "LegacyChange",
+    "SkuResolver",
+    "apply_change",
+    "legacy_change",
+    "preview_change",
+]
 
 SkuResolver = Callable[[str, int], LineItem | None]
 """(SKU id, quantity) -> a priced line for a SKU not yet in the order, or ``None`` if it cannot be sold."""
@@ -253,7 +260,12 @@ def _settings(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _compute(
-    order: dict[str, Any], body: Any, now: datetime, account: str, resolve: SkuResolver
+    order: dict[str, Any],
+    body: Any,
+    now: datetime,
+    account: str,
+    resolve: SkuResolver,
+    manual: tuple[int, int] = (0, 0),
 ) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
     status = order.get("status") or ""
     if status not in CHANGEABLE:
@@ -269,7 +281,7 @@ def _compute(
     replaced: list[dict[str, Any]] = []
     added: list[dict[str, Any]] = []
     removed: list[dict[str, Any]] = []
-    manual_discount = manual_increment = 0
+    manual_discount, manual_increment = manual
     for n, entry in enumerate(replace):
         from_items = []
         for k, raw in enumerate(entry["from"]["items"]):
@@ -349,9 +361,14 @@ def apply_change(
     workflow_id: str,
     receipt: str,
     resolve: SkuResolver,
+    manual: tuple[int, int] = (0, 0),
 ) -> ChangeOutcome:
-    """``PATCH .../changes``: the changed order (a new document) and the stored change record."""
-    new, record, added, removed = _compute(order, body, now, account, resolve)
+    """``PATCH .../changes``: the changed order (a new document) and the stored change record.
+
+    ``manual`` is a (discount, increment) in cents applied besides the items' (the legacy route's
+    ``discountValue`` / ``incrementValue``).
+    """
+    new, record, added, removed = _compute(order, body, now, account, resolve, manual)
     record = {
         "requestId": request_id,
         "workflowId": workflow_id,
@@ -373,3 +390,68 @@ def apply_change(
     new["changesAttachment"] = attachment
     event = change_event(new, now)
     return ChangeOutcome(order=new, record=record, event=event)
+
+
+@dataclass(frozen=True, slots=True)
+class LegacyChange:
+    """A validated ``POST /api/oms/pvt/orders/{orderId}/changes`` body, in the v2 terms."""
+
+    request_id: str
+    body: dict[str, Any]  # the equivalent v2 change request (one ``replace`` entry)
+    prices: dict[str, int]  # unit price (cents) of each added SKU, as the caller gave it
+    manual: tuple[int, int]  # (discountValue, incrementValue)
+
+
+def _legacy_items(raw: Any, where: str) -> list[dict[str, Any]]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise OrderRuleError(400, f"{where} must be a list of {{id, price, quantity}}")
+    out = []
+    for n, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise OrderRuleError(400, f"{where}[{n}] must be an object")
+        if item.get("id") in (None, ""):
+            raise OrderRuleError(400, f"Invalid id for item: {where}[{n}].id is empty")
+        out.append(
+            {
+                "id": _sku(item.get("id"), f"{where}[{n}].id"),
+                "price": _int(item.get("price"), f"{where}[{n}].price", minimum=0),
+                "quantity": _int(item.get("quantity"), f"{where}[{n}].quantity", minimum=1),
+            }
+        )
+    return out
+
+
+def legacy_change(body: Any, *, max_request_id: int = 100) -> LegacyChange:
+    """Validate a legacy change body (VTEX's "Errors in Change v1") and translate it to a v2 request."""
+    if not isinstance(body, dict):
+        raise OrderRuleError(400, "The change must be a JSON object")
+    request_id = body.get("requestId")
+    if not isinstance(request_id, str) or not request_id.strip() or len(request_id) > max_request_id:
+        raise OrderRuleError(400, f"requestId is required (a string of at most {max_request_id} characters)")
+    reason = body.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise OrderRuleError(400, "Field reason not set")
+    values = []
+    for name in ("discountValue", "incrementValue"):
+        value = body.get(name, 0)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise OrderRuleError(400, f"{name} must be an integer (cents)")
+        if value < 0:
+            raise OrderRuleError(400, "The modification value needs to be greater or equal than zero")
+        values.append(value)
+    removed = _legacy_items(body.get("itemsRemoved"), "itemsRemoved")
+    added = _legacy_items(body.get("itemsAdded"), "itemsAdded")
+    if not removed and not added and values[0] == values[1]:
+        raise OrderRuleError(400, "Invalid modification for order: nothing is added, removed or valued")
+    v2 = {
+        "reason": reason,
+        "replace": [
+            {
+                "from": {"items": [{"id": i["id"], "quantity": i["quantity"]} for i in removed]},
+                "to": {"items": [{"id": i["id"], "quantity": i["quantity"]} for i in added]},
+            }
+        ],
+    }
+    return LegacyChange(request_id, v2, {i["id"]: i["price"] for i in added}, (values[0], values[1]))

@@ -117,8 +117,8 @@ def fixed_price(raw: Any, *, table: str | None = None) -> dict[str, Any]:
             raise RuleError(400, "dateRange needs both from and to.")
         start = _parse_time(date_range["from"], "dateRange.from")
         end = _parse_time(date_range["to"], "dateRange.to")
-        if end <= start:
-            raise RuleError(400, "dateRange.to must be after dateRange.from.")
+        if end < start:  # from == to is valid (the spec's own examples use it): a one-instant range
+            raise RuleError(400, "dateRange.to must not be before dateRange.from.")
         out["dateRange"] = {"from": date_range["from"], "to": date_range["to"]}
     return out
 
@@ -157,7 +157,7 @@ def computed_price(price: Mapping[str, Any], table: str, *, quantity: int, now: 
         if date_range:
             start = _parse_time(date_range["from"], "from")
             end = _parse_time(date_range["to"], "to")
-            if not start <= now < end:
+            if not start <= now <= end:  # both ends included
                 continue
         applicable.append(item)
     valid_until = (now + timedelta(days=365)).strftime("%Y-%m-%dT%H:%M:%SZ")

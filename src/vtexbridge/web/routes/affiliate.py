@@ -7,10 +7,14 @@
 - The marketplace services endpoint (sent with every order placed on the seller) ``{path}/services``:
   ``POST .../pvt/orders/{marketplaceOrderId}/invoice``, ``.../invoice/{invoiceNumber}``,
   ``.../invoice/{invoiceNumber}/tracking``, ``.../cancel`` (spec ``External Seller Marketplace``) and
-  ``POST .../pub/orders/{orderId}/invoice`` (the guide's spelling) -> ``{date, orderId, receipt}``.
+  ``POST .../pub/orders/{orderId}/invoice`` (the guide's spelling) -> ``{date, orderId, receipt}``;
+  ``POST .../pvt/orders/{participantOrderId}/changes/{changeRequestId}/send-agreement``
+  ``{agreementType}`` (the seller's agreement to an order modification) -> ``{orderId,
+  changeRequestId, agreementType}``.
 
-With ``marketplace.affiliate.secret`` set, every call must carry it (``?token=`` — the URLs we give
-VTEX carry it — or the ``X-Vtexbridge-Token`` header): 401 otherwise.
+Every call must carry ``marketplace.affiliate.secret`` (``?token=`` — the URLs we give VTEX carry
+it — or the ``X-Vtexbridge-Token`` header): 401 otherwise; without a configured secret the endpoints
+are closed (503), and ``serve`` refuses to start on a non-loopback address.
 """
 
 from __future__ import annotations
@@ -22,7 +26,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from vtexbridge.config import Settings
-from vtexbridge.marketplace.http import MAX_BODY, affiliate_protocol, guarded, json_response, read_body
+from vtexbridge.marketplace.http import (
+    MAX_BODY,
+    affiliate_protocol,
+    guarded,
+    json_response,
+    path_id,
+    read_body,
+)
 from vtexbridge.marketplace.settings import AffiliateSettings
 
 __all__ = ["affiliate_routes", "routes"]
@@ -41,7 +52,8 @@ async def invoice(request: Request) -> Response:
     protocol = await affiliate_protocol(request)
     protocol.authorize(request.headers, request.query_params)
     body = await read_body(request, MAX_BODY)
-    order_id = request.path_params.get("marketplaceOrderId") or request.path_params["orderId"]
+    name = "marketplaceOrderId" if "marketplaceOrderId" in request.path_params else "orderId"
+    order_id = path_id(request, name)
     return json_response(await protocol.orders.receive_invoice(order_id, body))
 
 
@@ -50,9 +62,10 @@ async def tracking(request: Request) -> Response:
     protocol = await affiliate_protocol(request)
     protocol.authorize(request.headers, request.query_params)
     body = await read_body(request, MAX_BODY)
-    p = request.path_params
     return json_response(
-        await protocol.orders.receive_tracking(p["marketplaceOrderId"], p["invoiceNumber"], body)
+        await protocol.orders.receive_tracking(
+            path_id(request, "marketplaceOrderId"), path_id(request, "invoiceNumber"), body
+        )
     )
 
 
@@ -61,8 +74,8 @@ async def tracking_events(request: Request) -> Response:
     protocol = await affiliate_protocol(request)
     protocol.authorize(request.headers, request.query_params)
     body = await read_body(request, MAX_BODY)
-    p = request.path_params
-    answer = await protocol.orders.receive_tracking_events(p["marketplaceOrderId"], p["invoiceNumber"], body)
+    order_id, number = path_id(request, "marketplaceOrderId"), path_id(request, "invoiceNumber")
+    answer = await protocol.orders.receive_tracking_events(order_id, number, body)
     return json_response(answer)
 
 
@@ -72,8 +85,20 @@ async def seller_cancel(request: Request) -> Response:
     protocol.authorize(request.headers, request.query_params)
     body = await read_body(request, MAX_BODY)
     return json_response(
-        await protocol.orders.receive_cancellation(request.path_params["marketplaceOrderId"], body)
+        await protocol.orders.receive_cancellation(path_id(request, "marketplaceOrderId"), body)
     )
+
+
+@guarded
+async def change_agreement(request: Request) -> Response:
+    protocol = await affiliate_protocol(request)
+    protocol.authorize(request.headers, request.query_params)
+    body = await read_body(request, MAX_BODY)
+    p = request.path_params
+    answer = await protocol.orders.receive_change_agreement(
+        p["participantOrderId"], p["changeRequestId"], body
+    )
+    return json_response(answer)
 
 
 def affiliate_routes(affiliate: AffiliateSettings) -> list[BaseRoute]:
@@ -87,8 +112,19 @@ def affiliate_routes(affiliate: AffiliateSettings) -> list[BaseRoute]:
         Route(f"{orders}/invoice/{{invoiceNumber}}", tracking, methods=["POST"]),
         Route(f"{orders}/invoice/{{invoiceNumber}}/tracking", tracking_events, methods=["POST"]),
         Route(f"{orders}/cancel", seller_cancel, methods=["POST"]),
+        Route(
+            f"{p}/services/pvt/orders/{{participantOrderId}}/changes/{{changeRequestId}}/send-agreement",
+            change_agreement,
+            methods=["POST"],
+        ),
         Route(f"{p}/services/pub/orders/{{orderId}}/invoice", invoice, methods=["POST"]),
     ]
+
+
+def body_limits(settings: Settings) -> dict[str, int]:
+    """The largest body of each route prefix (enforced by :mod:`vtexbridge.web.edge`)."""
+    affiliate = getattr(getattr(settings, "marketplace", None), "affiliate", None)
+    return {affiliate.path: MAX_BODY} if isinstance(affiliate, AffiliateSettings) else {}
 
 
 def routes(settings: Settings) -> Sequence[BaseRoute]:

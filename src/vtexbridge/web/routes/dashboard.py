@@ -22,6 +22,7 @@ Every page goes through :func:`vtexbridge.web.auth.protected`.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,20 +31,23 @@ from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from vtexbridge.config import Settings
 from vtexbridge.errors import VtexbridgeError
 from vtexbridge.orders.pipeline import in_thread
+from vtexbridge.untrusted import UntrustedInput, check_id
 from vtexbridge.web import panels
 from vtexbridge.web.auth import protected
-from vtexbridge.web.deps import services
+from vtexbridge.web.deps import row_id, services
 
 __all__ = ["PREFIX", "SyncTrigger", "routes"]
 
 PREFIX = "/dashboard"
+UNAVAILABLE = "The state database could not be read; the details are in the server log."
+_log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).resolve().parent.parent
 PARTIALS: dict[str, tuple[str, Callable[[panels.PanelSource], dict[str, Any]]]] = {
     "summary": ("_summary.html", panels.summary_panel),
@@ -116,7 +120,8 @@ async def _page(request: Request, template: str, build: Callable[[], dict[str, A
     try:
         context = await in_thread(build)
     except VtexbridgeError as e:
-        return _render(request, "unavailable.html", {"message": e.user_message}, status=503)
+        _log.error("dashboard page %s: %s", request.url.path, e.user_message)
+        return _render(request, "unavailable.html", {"message": UNAVAILABLE}, status=503)
     if context is None:
         return _render(request, "not_found.html", {"path": request.url.path}, status=404)
     return _render(request, template, context)
@@ -139,25 +144,40 @@ async def partial(request: Request) -> Response:
 async def run_detail(request: Request) -> Response:
     raw = request.path_params["run_id"]
     src = _source(request)
-    return await _page(request, "run.html", lambda: panels.run_page(src, int(raw)) if raw.isdigit() else None)
+    number = row_id(raw)
+    return await _page(
+        request, "run.html", lambda: panels.run_page(src, number) if number is not None else None
+    )
 
 
 async def errors_page(request: Request) -> Response:
     kind = request.query_params.get("kind") or None
+    if kind is not None and not _valid_id(kind):
+        return _render(request, "not_found.html", {"path": request.url.path}, status=404)
     src = _source(request)
     return await _page(request, "errors.html", lambda: panels.errors_panel(src, kind=kind, limit=500))
+
+
+def _valid_id(raw: str | None) -> bool:
+    try:
+        check_id(raw, "id")
+    except UntrustedInput:
+        return False
+    return True
 
 
 async def order_detail(request: Request) -> Response:
     order_id = request.path_params["order_id"]
     src = _source(request)
+    if not _valid_id(order_id):  # no such order can exist: never sent to the database
+        return _render(request, "not_found.html", {"path": request.url.path}, status=404)
     return await _page(request, "order.html", lambda: panels.order_page(src, order_id))
 
 
 def _back(request: Request, notice: str, fallback: str) -> Response:
     """After a POST: the JS client gets the notice as text; a plain form gets a redirect."""
     if request.headers.get("x-requested-with") == "fetch":
-        return HTMLResponse(notice)
+        return PlainTextResponse(notice)  # text, never markup: it quotes ids and VTEX's messages
     referer = request.headers.get("referer", "")
     path = referer.split(request.headers.get("host", "\0"), 1)[-1] if referer else ""
     target = path.split("?", 1)[0] if path.startswith(PREFIX) else fallback
@@ -200,9 +220,10 @@ async def retry_errors(request: Request) -> Response:
 async def retry_action(request: Request) -> Response:
     svc = services(request)
     raw = request.path_params["action_id"]
-    action = await in_thread(svc.store.get_action, int(raw)) if raw.isdigit() else None
+    number = row_id(raw)
+    action = await in_thread(svc.store.get_action, number) if number is not None else None
     if action is None or action.account != svc.account:
-        return _back(request, f"No action {raw}.", f"{PREFIX}/")
+        return _back(request, f"No action {raw[:40]}.", f"{PREFIX}/")
     if await in_thread(svc.store.requeue_action, action.id):
         svc.wakeups.actions.set()
         notice = f"{action.kind.capitalize()} of order {action.order_id} queued again."

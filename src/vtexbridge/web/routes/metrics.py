@@ -11,6 +11,7 @@ Protected like the dashboard (:mod:`vtexbridge.web.auth`): open on loopback, tok
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -26,6 +27,8 @@ from vtexbridge.web.auth import protected
 from vtexbridge.web.deps import services
 
 __all__ = ["metrics_of", "routes"]
+
+_log = logging.getLogger(__name__)
 
 
 def metrics_of(request: Request) -> Metrics:
@@ -44,7 +47,10 @@ async def scrape(request: Request) -> Response:
     try:
         body = await in_thread(metrics.render)
     except VtexbridgeError as e:
-        return PlainTextResponse(f"state store unavailable: {e.user_message}\n", status_code=503)
+        _log.error("/metrics: %s", e.user_message)
+        return PlainTextResponse(
+            "state store unavailable; the details are in the server log\n", status_code=503
+        )
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 

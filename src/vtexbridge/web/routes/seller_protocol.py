@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from vtexbridge.config import Settings
-from vtexbridge.marketplace.http import MAX_BODY, guarded, json_response, read_body, seller_protocol
+from vtexbridge.marketplace.http import MAX_BODY, guarded, json_response, path_id, read_body, seller_protocol
 from vtexbridge.marketplace.settings import SellerSettings
 
 __all__ = ["routes", "seller_routes"]
@@ -45,7 +45,7 @@ async def fulfill(request: Request) -> Response:
     protocol = await seller_protocol(request)
     protocol.authorize(request.headers)
     body = await read_body(request, MAX_BODY, required=False)
-    return json_response(await protocol.authorize_fulfillment(request.path_params["orderId"], body))
+    return json_response(await protocol.authorize_fulfillment(path_id(request, "orderId"), body))
 
 
 @guarded
@@ -53,7 +53,7 @@ async def cancel(request: Request) -> Response:
     protocol = await seller_protocol(request)
     protocol.authorize(request.headers)
     body = await read_body(request, MAX_BODY, required=False)
-    return json_response(await protocol.cancel(request.path_params["orderId"], body))
+    return json_response(await protocol.cancel(path_id(request, "orderId"), body))
 
 
 def seller_routes(seller: SellerSettings) -> list[BaseRoute]:
@@ -65,6 +65,12 @@ def seller_routes(seller: SellerSettings) -> list[BaseRoute]:
         Route(f"{p}/pvt/orders/{{orderId}}/fulfill", fulfill, methods=["POST"]),
         Route(f"{p}/pvt/orders/{{orderId}}/cancel", cancel, methods=["POST"]),
     ]
+
+
+def body_limits(settings: Settings) -> dict[str, int]:
+    """The largest body of each route prefix (enforced by :mod:`vtexbridge.web.edge`)."""
+    seller = getattr(getattr(settings, "marketplace", None), "seller", None)
+    return {seller.path: MAX_BODY} if isinstance(seller, SellerSettings) else {}
 
 
 def routes(settings: Settings) -> Sequence[BaseRoute]:
