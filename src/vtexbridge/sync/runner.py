@@ -165,13 +165,14 @@ async def run_sync(
         if not options.dry_run:
             lease = await asyncio.to_thread(_Lease, store, lease_name(account), settings.sync.lease_ttl_s)
         plan, report = await asyncio.to_thread(_plan, reader, store, mapper, account, options, started)
+        outcome = SyncOutcome(plan, report)
         adoption = None
         if options.adopt if options.adopt is not None else not options.dry_run:
             # h7 (#12): match the creates with what VTEX holds, record the matches, plan again
             plan, report, adoption = await _adopted(
-                settings, store, reader, plan, mapper, options, started, http_transport, clock
+                settings, store, reader, plan, mapper, options, report, started, http_transport, clock
             )
-        outcome = SyncOutcome(plan, report)
+            outcome = SyncOutcome(plan, report)
         if adoption is not None and (adoption.reads or adoption.rows):
             outcome.extra["adoption"] = adoption.to_json()
         if options.dry_run:
@@ -220,6 +221,7 @@ async def _adopted(
     plan: Plan,
     mapper: Mapper,
     options: SyncOptions,
+    report: RunReport,
     started: datetime,
     http_transport: httpx.AsyncBaseTransport | None,
     clock: Clock | None,
@@ -234,8 +236,12 @@ async def _adopted(
         )  # fmt: skip
     except VtexError as e:
         stop = stop_for(e, account, answered=False)  # refused credentials, host unreachable: stop
+        failure = stop or e
+        report.errors.append(
+            {"type": type(failure).__name__, "message": failure.user_message, "category": failure.category}
+        )
         if not options.dry_run:
-            message = (stop or e).user_message
+            message = failure.user_message
             run_id = await asyncio.to_thread(store.start_run, account, "sync", holder=_holder())
             await asyncio.to_thread(
                 store.finish_run, run_id, RunStatus.FAILED, counts={}, requests=0, errors=1, message=message
