@@ -25,6 +25,7 @@ from vtexbridge.errors import VtexbridgeError
 from vtexbridge.state.models import Action, OrderState
 from vtexbridge.state.store import StateStore
 from vtexbridge.vtex.client import VtexClient
+from vtexbridge.vtex.errors import CircuitOpen, VtexTransportError
 from vtexbridge.vtex.models.orders import Order
 
 __all__ = ["CurrentStatus", "current_status", "fetch_current", "snapshot_scope"]
@@ -89,13 +90,19 @@ async def fetch_current(
     client: VtexClient, store: StateStore, account: str, order_ids: Sequence[str]
 ) -> dict[str, CurrentStatus | str]:
     """Ask VTEX for each order's status now (a few at a time); an order VTEX could not answer for
-    maps to the reason (a string). Each answer is kept as the order's snapshot."""
+    maps to the reason (a string). Each answer is kept as the order's snapshot.
+
+    Raises:
+        VtexTransportError, CircuitOpen: VTEX could not be reached at all.
+    """
     slots = asyncio.Semaphore(FETCH_CONCURRENCY)
 
     async def one(order_id: str) -> CurrentStatus | str:
         async with slots:
             try:
                 order = await client.orders.get_order(order_id)
+            except (VtexTransportError, CircuitOpen):
+                raise  # VTEX is not reachable: no order can be answered
             except VtexbridgeError as e:
                 return e.user_message
         at = datetime.now(UTC)

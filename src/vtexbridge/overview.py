@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from vtexbridge.order_status import current_status
 from vtexbridge.orders.settings import DEFAULT_STATUSES
 from vtexbridge.state.models import Action, EntityError, OrderState, Run
 from vtexbridge.state.store import StateStore
@@ -33,6 +34,7 @@ __all__ = [
     "order_stage",
     "order_timeline",
     "pipeline_overview",
+    "publishing",
     "read_progress",
     "run_view",
 ]
@@ -210,6 +212,15 @@ class PublishingProgress:
             self.inner.advance(kind, n)
 
 
+def publishing(progress: Any, store: StateStore, account: str, run_id: int) -> PublishingProgress:
+    """``progress`` (any sync progress, or None) also publishing to ``store`` under ``run_id``, so that
+    a dashboard shows every running sync, whoever started it; a publishing one just gets the run id."""
+    if isinstance(progress, PublishingProgress):
+        progress.publisher.run_id = run_id
+        return progress
+    return PublishingProgress(ProgressPublisher(store, account, run_id), progress)
+
+
 def _kind_name(kind: Any) -> str:
     return str(getattr(kind, "value", kind))
 
@@ -262,6 +273,7 @@ class OrderRow:
     last_event: str | None
     last_error: str | None
     stage: str = ""
+    current: str = ""  # VTEX's status as best known here (vtexbridge.order_status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,7 +309,9 @@ def _row(store: StateStore, account: str, state: OrderState, now: datetime) -> O
         e = errors[-1]
         last_error = f"{e.get('step', '?')}: {e.get('message', '')}"
     age = _age(state.status_changed_at or state.first_seen_at, now)
-    return OrderRow(state, age, last_event, last_error, order_stage(store, account, state))
+    done = store.list_actions(account, order_id=state.order_id, states=["done"], limit=50)
+    current = current_status(store, account, state, done).label
+    return OrderRow(state, age, last_event, last_error, order_stage(store, account, state), current)
 
 
 def order_stage(store: StateStore, account: str, state: OrderState) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -254,3 +255,55 @@ def test_run_sends_a_marketplace_seller_order_invoice_to_the_marketplace(
     [refused] = json.loads(out)["actions"]
     assert refused["orderId"] == seller_order and refused["kind"] == "tracking"
     assert refused["state"] == "rejected" and refused["vtexStatus"] == 400
+
+
+def test_status_shows_a_partly_invoiced_order_as_such(tmp_path: Path, sandbox: Served) -> None:
+    e = env(tmp_path, sandbox)
+    with httpx.Client(base_url=sandbox.url, headers=ADMIN_HEADERS) as api:
+        api.post(
+            "/api/orders/feed/config", json=desired_feed_config(harness_settings(tmp_path).orders).body()
+        )
+        placed = api.post("/_sandbox/orders", json={"items": [{"skuId": "100", "quantity": 2}]}).json()
+    order_id, value = placed["orderId"], int(placed["value"])
+    assert run(e, "run", "--once")[0] == 0
+    half = value // 2
+    (tmp_path / "erp" / "actions" / "half.json").write_text(
+        json.dumps(
+            {
+                "type": "invoice",
+                "orderId": order_id,
+                "invoiceNumber": "NF-HALF",
+                "issuanceDate": "2024-05-01",
+                "invoiceValueCents": half,
+                "items": [{"id": "100", "priceCents": half, "quantity": 1}],
+            }
+        )
+    )
+    code, out = run(e, "run", "--once")
+    assert code == 0 and "actions: 1 delivered, 0 refused" in out, out
+
+    code, out = run({**e, "COLUMNS": "80"}, "status", order_id)
+    assert code == 0, out
+    assert f"partly invoiced ({half / 100:.2f} of {value / 100:.2f})" in " ".join(out.split()), out
+    code, out = run(e, "status", "--local")  # what VTEX said last is kept for the dashboard
+    assert "handling, partly invoiced" in out, out
+
+
+def test_run_once_stops_and_says_so_when_vtex_does_not_answer(tmp_path: Path) -> None:
+    """Under cron, `orders run --once` must end (non-zero) when VTEX is unreachable, not wait forever."""
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there
+    e = {
+        "VTEXBRIDGE_VTEX__BASE_URL": f"http://127.0.0.1:{port}",
+        "VTEXBRIDGE_VTEX__APP_KEY": ADMIN_HEADERS["X-VTEX-API-AppKey"],
+        "VTEXBRIDGE_VTEX__APP_TOKEN": ADMIN_HEADERS["X-VTEX-API-AppToken"],
+        "VTEXBRIDGE_VTEX__MAX_RETRIES": "0",
+        "VTEXBRIDGE_STATE__URL": f"sqlite:///{tmp_path / 'state.db'}",
+        "VTEXBRIDGE_ORDERS__SINK__PATH": str(tmp_path / "erp" / "orders"),
+        "VTEXBRIDGE_LOG__LEVEL": "error",
+    }
+    code, out = run(e, "run", "--once")
+    assert code != 0, out
+    assert "cannot connect" in out and "/api/orders/feed/config" in out

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,7 +18,9 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
+from typer.testing import CliRunner
 
+from vtexbridge.cli import build_app
 from vtexbridge.cli.serve import serve_forever
 from vtexbridge.marketplace.runtime import MarketplaceRuntime
 from vtexbridge.observability import Metrics
@@ -136,8 +139,8 @@ def test_serve_with_metrics_and_the_marketplace_runtime(
 
             wait_for(
                 lambda: (
-                    sample(scraped(), "vtexbridge_orders_events_total", source="feed", outcome="delivered")
-                    == 1
+                    # by the feed, or by the sweep of orders the feed has not announced yet
+                    sample(scraped(), "vtexbridge_orders_events_total", outcome="delivered") == 1
                 ),
                 "the delivery to be counted",
             )
@@ -159,3 +162,21 @@ def test_serve_with_metrics_and_the_marketplace_runtime(
     assert failures == []
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors == []
+
+
+def test_a_taken_port_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    env = {"VTEXBRIDGE_STATE__URL": f"sqlite:///{tmp_path / 'state.db'}", "VTEXBRIDGE_LOG__LEVEL": "error"}
+    env |= {"VTEXBRIDGE_VTEX__APP_KEY": "k-0000", "VTEXBRIDGE_VTEX__APP_TOKEN": "t-0000"}
+    try:
+        started = time.monotonic()
+        result = CliRunner().invoke(build_app(), ["serve", "--port", str(port)], env=env)
+    finally:
+        taken.close()
+    assert result.exit_code == 2, result.output
+    assert f"cannot listen on 127.0.0.1:{port}" in " ".join(result.output.split())
+    assert time.monotonic() - started < 60  # refused, not left waiting
+    assert not (tmp_path / "state.db").exists()  # nothing was started

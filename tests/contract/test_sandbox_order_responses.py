@@ -418,7 +418,7 @@ async def _masterdata_v2(call: Recorder) -> None:
     md = "/api/dataentities/Newsletter"
     schema = {
         "properties": {"email": {"type": "string"}, "optIn": {"type": "boolean"}},
-        "v-indexed": ["email"],
+        "v-indexed": ["email", "optIn"],
     }
     await call("PUT", f"{md}/schemas/v1", schema, expect=200)
     await call("GET", f"{md}/schemas", expect=200)

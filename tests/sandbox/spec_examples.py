@@ -25,6 +25,7 @@ from starlette.routing import Match
 from vtexbridge.sandbox.app import SandboxRouter
 from vtexbridge.sandbox.orderflow import ORDER, ORDER_CHANGE
 from vtexbridge.sandbox.routes.order_changes import CHANGE_REQUEST
+from vtexbridge.sandbox.rules.masterdata import filtered_fields
 from vtexbridge.sandbox.seed import seed
 from vtexbridge.sandbox.store import Store
 from vtexbridge.testing.openapi import ContractBook, Operation, Spec
@@ -515,7 +516,9 @@ class Seeder:
         v2 = example.spec.endswith("v2")
         if v2:
             schema_name = example.query.get("_schema") or p.get("schemaName") or "v1"
-            schema = {"properties": {"email": {"type": "string"}}}
+            # The schema indexes what the example filters and sorts by (v2 searches need v-indexed fields).
+            indexed = filtered_fields(example.query)
+            schema = {"properties": {"email": {"type": "string"}}, "v-indexed": indexed}
             await self.call(
                 "PUT", f"/api/dataentities/{entity}/schemas/{quote(schema_name, safe='')}", schema
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from starlette.applications import Starlette
@@ -184,10 +186,14 @@ class TestCli:
 
         served: dict[str, object] = {}
 
-        def fake_run(app: object, **kwargs: object) -> None:
-            served.update(kwargs, app=app)
+        class FakeServer:  # the CLI binds its socket, then hands it to uvicorn.Server(config).run
+            def __init__(self, config: Any) -> None:
+                served["app"] = config.app
 
-        monkeypatch.setattr(cli_sandbox.uvicorn, "run", fake_run)
+            def run(self, sockets: list[Any]) -> None:
+                served["host"], served["port"] = sockets[0].getsockname()[:2]
+
+        monkeypatch.setattr(cli_sandbox.uvicorn, "Server", FakeServer)
         result = CliRunner().invoke(build_app(), ["sandbox", *args])
         return result, served
 
@@ -196,18 +202,26 @@ class TestCli:
     ) -> None:
         result, served = self._run(
             monkeypatch,
-            "--port", "9999", "--account", "shop", "--app-key", "k", "--app-token", "t",
-            "--faults", "*:503=0.1", "--limits", "off",
+            "--port", "0", "--account", "shop", "--app-key", "k", "--app-token", "t",
+            "--faults", "*:503=0.1", "--limits", "off", "--masterdata", "lenient",
         )  # fmt: skip
         assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
-        assert (served["host"], served["port"]) == ("127.0.0.1", 9999)
+        assert served["host"] == "127.0.0.1"
+        assert f"http://127.0.0.1:{served['port']}" in result.output  # type: ignore[attr-defined]
         options = served["app"].state.sandbox.options  # type: ignore[attr-defined]
         assert (options.account, options.credentials, options.limits) == ("shop", {"k": "t"}, "off")
+        assert options.masterdata == "lenient"
         assert "account=shop" in result.output  # type: ignore[attr-defined]
 
     @pytest.mark.parametrize(
         "args",
-        [["--app-key", "k"], ["--limits", "sometimes"], ["--faults", "*:418=1"], ["--account", "a.b"]],
+        [
+            ["--app-key", "k"],
+            ["--limits", "sometimes"],
+            ["--faults", "*:418=1"],
+            ["--account", "a.b"],
+            ["--masterdata", "loose"],
+        ],
     )
     def test_bad_options_exit_2_without_serving(
         self, monkeypatch: pytest.MonkeyPatch, args: list[str]

@@ -151,3 +151,22 @@ async def test_seller_body_errors_name_the_field(sandbox_client: httpx.AsyncClie
     assert "SellerType" in wrong_type.json()["Message"]
     too_long = await sandbox_client.post(f"{SYS}/seller", json={**SELLER, "SellerId": "x" * 101})
     assert too_long.status_code == 400
+
+
+async def test_seller_list_includes_the_marketplaces_external_sellers_without_credentials(
+    sandbox_client: httpx.AsyncClient,
+) -> None:
+    external = {
+        "sellerId": "extseller",
+        "fulfillmentEndpoint": "https://seller.example/api/fulfillment",
+        "appKey": "vtexappkey-ext-KEY",
+        "appToken": "ext-secret-token",
+    }
+    assert (await sandbox_client.post("/_sandbox/marketplace/sellers", json=external)).status_code < 300
+    listed = await sandbox_client.get(f"{SYS}/seller/list")
+    assert [s["SellerId"] for s in listed.json()] == ["1", "extseller"]
+    assert listed.json()[1]["FulfillmentEndpoint"] == "https://seller.example/api/fulfillment"
+    assert "ext-secret-token" not in listed.text
+    one = await sandbox_client.get(f"{SYS}/seller/extseller")
+    assert one.status_code == 200
+    assert "ext-secret-token" not in one.text

@@ -92,3 +92,39 @@ class TestLenientMode:
         assert default.status_code == 200
         assert len(default.json()) == 15
         assert (await sandbox_client.get(f"{MD}/YY/search")).json() == []
+
+
+async def test_v2_search_filters_and_sorts_only_by_indexed_fields(sandbox_client: httpx.AsyncClient) -> None:
+    schema = {"properties": {"email": {"type": "string"}, "age": {"type": "integer"}}, "v-indexed": ["email"]}
+    assert (await sandbox_client.put(f"{MD}/Club/schemas/s1", json=schema)).status_code == 200
+    for n in range(3):
+        await sandbox_client.post(f"{MD}/Club/documents", json={"email": f"m{n}@example.com", "age": 20 + n})
+    url = f"{MD}/Club/search"
+    indexed = await sandbox_client.get(url, params={"_schema": "s1", "_where": "email=m1*"}, headers=RANGE)
+    assert indexed.status_code == 200, indexed.text
+    assert len(indexed.json()) == 1
+    for params in ({"_where": "age>20"}, {"age": "21"}, {"_sort": "age DESC"}):
+        refused = await sandbox_client.get(url, params={"_schema": "s1", **params}, headers=RANGE)
+        assert refused.status_code == 400, params
+        assert "'age' is not indexed" in refused.json()["Message"]
+    scroll = await sandbox_client.get(f"{MD}/Club/scroll", params={"_schema": "s1", "_sort": "age ASC"})
+    assert scroll.status_code == 400
+
+
+async def test_builtin_entities_stay_v1(sandbox_client: httpx.AsyncClient) -> None:
+    as_v2 = await sandbox_client.post("/_sandbox/masterdata/entities", json={"name": "CL", "version": 2})
+    assert as_v2.status_code == 409
+    schema = {"properties": {"email": {"type": "string"}}}
+    assert (await sandbox_client.put(f"{MD}/CL/schemas/s", json=schema)).status_code == 400
+
+
+class TestLenientModeSchemas:
+    @pytest.fixture
+    def sandbox_app(self, sandbox_store: Store) -> Starlette:
+        return create_app(SandboxOptions(masterdata="lenient"), store=sandbox_store)
+
+    async def test_schemas_still_make_v2_entities(self, sandbox_client: httpx.AsyncClient) -> None:
+        schema = {"properties": {"email": {"type": "string"}}}
+        assert (await sandbox_client.put(f"{MD}/Club/schemas/s1", json=schema)).status_code == 200
+        created = await sandbox_client.post(f"{MD}/Club/documents", json={"email": "a@example.com"})
+        assert set(created.json()) == {"Id", "Href", "DocumentId"}

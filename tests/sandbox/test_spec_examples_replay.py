@@ -104,6 +104,13 @@ NO_SPEC: dict[tuple[str, str], str] = {
         ("POST", "/api/pvt/transactions/{transactionId}/authorization-request"),
         ("GET", "/api/pvt/transactions/{transactionId}"),
     )
+} | {
+    (method, template): "the Payment Gateway's callbackUrl a provider answers later: VTEX documents it as an "
+    "opaque URL it hands the provider, with no OpenAPI operation of its own"
+    for method, template in (
+        ("POST", "/api/pvt/payment-provider/transactions/{transactionId}/payments/{paymentId}/callback"),
+        ("POST", "/api/pvt/antifraud-provider/transactions/{transactionId}/hook"),
+    )
 }
 
 

@@ -361,8 +361,9 @@ def assert_matches_erp(erp: Path, vtex: Mapping[str, Any]) -> dict[str, int]:
         check(f"SKU {s.key} PackagedWeightKg (g)", v["PackagedWeightKg"], _grams(s.packaged_weight_kg))
         check(f"SKU {s.key} ManufacturerCode", v["ManufacturerCode"], s.manufacturer_code or "")
         check(f"SKU {s.key} EANs", sorted(v["Eans"]), sorted(eans.get(s.key, [])))
-        want_files = sorted((i.url, i.label, i.label, i.position) for i in images.get(s.key, []))
-        have_files = sorted((f["Url"], f["Label"], f["Text"], f["Position"]) for f in v["Files"])
+        # an image's Text (alt text) is the label; unset, the catalog keeps it as an empty string
+        want_files = sorted((i.url, i.label, i.label or "", i.position) for i in images.get(s.key, []))
+        have_files = sorted((f["Url"], f["Label"], f["Text"] or "", f["Position"]) for f in v["Files"])
         check(f"SKU {s.key} files", have_files, want_files)
         mains = [f["Url"] for f in v["Files"] if f["IsMain"]]
         want_main = [i.url for i in images.get(s.key, []) if i.is_main]

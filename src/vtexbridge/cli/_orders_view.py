@@ -56,12 +56,13 @@ def print_list(console: Console, rows: list[dict[str, Any]], *, live: bool) -> N
     status_title = "VTEX status now" if live else "VTEX status"
     if console.width < NARROW:
         for d in rows:
-            console.print(f"[bold]{d['orderId']}[/bold]  {escape(d['current'])}", highlight=False)
+            console.print(f"[bold]{escape(d['orderId'])}[/bold]  {escape(d['current'])}", highlight=False)
             handling = short_time(d["handlingStartedAt"])
             console.print(f"  in the ERP {_erp(d)}  handling {handling}", highlight=False)
             console.print(f"  actions {escape(action_counts(d['actions']))}", highlight=False)
             if d["errors"]:
                 console.print(f"  [red]{len(d['errors'])} error(s)[/red]")
+        _unanswered(console, rows)
         return
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
     table.add_column("order", no_wrap=True)
@@ -72,22 +73,35 @@ def print_list(console: Console, rows: list[dict[str, Any]], *, live: bool) -> N
     table.add_column("err", justify="right", no_wrap=True)
     for d in rows:
         table.add_row(
-            d["orderId"],
-            d["current"],
+            escape(d["orderId"]),
+            escape(d["current"]),
             _erp(d),
             short_time(d["handlingStartedAt"]),
-            action_counts(d["actions"]),
+            escape(action_counts(d["actions"])),
             str(len(d["errors"])) if d["errors"] else "",
         )
     console.print(table)
     console.print("[dim]times in UTC (month-day hour:minute)[/dim]")
+    _unanswered(console, rows)
+
+
+def _unanswered(console: Console, rows: list[dict[str, Any]]) -> None:
+    """Why VTEX did not answer (once per reason), for the statuses marked ``(?)``."""
+    reasons: dict[str, int] = {}
+    for d in rows:
+        if d.get("vtexError"):
+            reasons[d["vtexError"]] = reasons.get(d["vtexError"], 0) + 1
+    for reason, n in reasons.items():
+        console.print(f"(?) VTEX did not answer for {n} order(s), shown as last known here: {escape(reason)}")
 
 
 def print_detail(console: Console, d: dict[str, Any]) -> None:
     """One order: facts, then lists (a line each) rather than wide tables."""
     p = console.print
-    p(f"[bold]order {d['orderId']}[/bold]")
+    p(f"[bold]order {escape(d['orderId'])}[/bold]")
     p(f"VTEX status        {escape(d['current'])}", highlight=False)
+    if d.get("vtexError"):
+        p(f"  (?) VTEX did not answer: {escape(d['vtexError'])}", highlight=False)
     p(f"last status seen   {d['lastStatus'] or '-'} ({short_time(d['statusChangedAt'], seconds=True)})")
     p(f"handling started   {short_time(d['handlingStartedAt'], seconds=True)}")
     p("delivered to the ERP" + ("" if d["deliveries"] else ": -"))

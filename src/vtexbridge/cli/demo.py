@@ -2,15 +2,19 @@
 
 Step by step, each also a command a user can run against a real store (the summary lists them):
 
-1. start the local VTEX sandbox (seeded, persisted in ``.demo/sandbox.db``) on a loopback port;
-2. write ``.demo/vtexbridge.toml`` (+ ``secrets.toml`` with the sandbox's key/token) and create the
-   SQLite state store;
+1. start the local VTEX sandbox (seeded, persisted in ``.demo/sandbox.db``) on the documented port
+   8710 when it is free, else any free loopback port (every command printed names the real one);
+2. write ``.demo/vtexbridge.toml`` (+ ``secrets.toml`` with the sandbox's key/token), create the
+   SQLite state store, and check every VTEX API area as ``vtexbridge doctor`` does;
 3. sync ``examples/erp/`` into the sandbox, with progress bars;
 4. configure the orders feed, then place a handful of orders in the sandbox (its admin API);
 5. run the order pipeline once: the orders land in ``.demo/erp/orders/`` and handling starts;
 6. drop an invoice and a tracking file per order into ``.demo/erp/actions/`` and run the actions;
 7. check in the sandbox that every order is ``invoiced`` with its tracking;
 8. serve the dashboard (and ``/metrics``, the hook receiver, the worker) until Ctrl-C.
+
+The summary ends with how to start the sandbox again after the demo exits, so that the printed
+commands (``doctor``, ``orders status``...) keep working.
 
 Running it twice is safe: the sandbox and the state store persist in ``.demo/``, so the second run
 syncs nothing (nothing changed), reuses the orders it placed (kept in ``demo-orders.json``), and

@@ -189,13 +189,17 @@ def _order_detail(store: StateStore, account: str, order_id: str) -> dict[str, A
 
 
 def _current(store: StateStore, account: str, d: dict[str, Any], live: CurrentStatus | str | None) -> str:
-    """The status column: VTEX's answer now, else the best local knowledge (and why)."""
+    """The status column: VTEX's answer now, else the best local knowledge (``?``: VTEX did not
+    answer; its reason goes to ``d["vtexError"]``)."""
     if isinstance(live, CurrentStatus):
         return live.label
     state = store.get_order_state(account, d["orderId"])
     done = store.list_actions(account, order_id=d["orderId"], states=[ActionState.DONE], limit=200)
     known = current_status(store, account, state, done)
-    return known.label if live is None else f"{known.label} (VTEX: {live})"
+    if live is None:
+        return known.label
+    d["vtexError"] = live
+    return f"{known.label} (?)"
 
 
 async def _live(
@@ -207,7 +211,11 @@ async def _live(
         update={"max_retries": 0, "timeout_s": min(vtex.timeout_s, LIVE_TIMEOUT_S), "connect_timeout_s": 5.0}
     )
     async with aclosing(VtexClient(Transport(quick))) as client:
-        return await fetch_current(client, store, settings.vtex.account, order_ids)
+        try:
+            first = await fetch_current(client, store, settings.vtex.account, order_ids[:1])
+            return first | await fetch_current(client, store, settings.vtex.account, order_ids[1:])
+        except VtexbridgeError as e:  # VTEX unreachable: said once, not waited for per order
+            return dict.fromkeys(order_ids, f"not reachable: {e.user_message}")
 
 
 def _with_status(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from vtexbridge import aio
 from vtexbridge.cli._common import PORT_MAX, ConfigOption, err_console, settings_or_exit
 from vtexbridge.cli.orders import prepare
 from vtexbridge.config import Settings
-from vtexbridge.errors import VtexbridgeError
+from vtexbridge.errors import ConfigError, VtexbridgeError
 from vtexbridge.marketplace.runtime import MarketplaceRuntime, attach, marketplace_settings
 from vtexbridge.observability import Metrics
 from vtexbridge.orders.marketplace_orders import seller_router
@@ -100,6 +101,39 @@ async def serve_forever(
         on_server: called with the uvicorn server before it starts (tests: its ``started`` flag,
             ``config.app``, and ``should_exit`` to stop it from another thread).
     """
+    sock = listen(host, port)  # first: a taken port is reported before anything starts
+    try:
+        await _build_and_serve(settings, sock, host, worker=worker, on_server=on_server)
+    finally:
+        sock.close()
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port``; raises ConfigError naming the address when it cannot be."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    except OSError as e:
+        raise ConfigError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {e.strerror or e} (choose another --port, or web.port)"
+        ) from None
+    return sock
+
+
+async def _build_and_serve(
+    settings: Settings,
+    sock: socket.socket,
+    host: str,
+    *,
+    worker: bool,
+    on_server: Callable[[uvicorn.Server], None] | None,
+) -> None:
     metrics = Metrics()
     async with OrdersService(settings, metrics=metrics) as service:
         app = create_app(
@@ -117,7 +151,7 @@ async def serve_forever(
             if runtime is not None:
                 attach(app, runtime)
                 await runtime.ready()  # the first simulation is answered from the loaded offers
-            await _serve(settings, app, service, runtime, host, port, worker=worker, on_server=on_server)
+            await _serve(settings, app, service, runtime, sock, worker=worker, on_server=on_server)
         finally:
             if runtime is not None:
                 await runtime.aclose()
@@ -130,12 +164,12 @@ async def _serve(
     app: FastAPI,
     service: OrdersService,
     runtime: MarketplaceRuntime | None,
-    host: str,
-    port: int,
+    sock: socket.socket,
     *,
     worker: bool,
     on_server: Callable[[uvicorn.Server], None] | None,
 ) -> None:
+    host, port = sock.getsockname()[:2]
     config = server_config(
         app,
         header_timeout_s=settings.web.header_timeout_s,
@@ -166,7 +200,7 @@ async def _serve(
     if settings.orders.hook.public_url:
         background.append(asyncio.create_task(_register_when_up(server, service), name="hook-register"))
     try:
-        await server.serve()
+        await server.serve(sockets=[sock])
     finally:
         stop.set()
         results = await asyncio.gather(*background, return_exceptions=True)

@@ -177,7 +177,7 @@ class FeedConsumer:
         as a slot is free (the events of lots in flight are hidden by VTEX's visibility timeout), so
         the feed keeps draining while orders of earlier lots wait on VTEX or the ERP.
         """
-        await self._ensure_config_until_ok(stop)
+        await self._ensure_config_until_ok(stop, once=once)
         lots: set[asyncio.Task[LotReport]] = set()
         try:
             while not stop.is_set():
@@ -234,13 +234,13 @@ class FeedConsumer:
             del self.reports[:50]
         return report
 
-    async def _ensure_config_until_ok(self, stop: asyncio.Event) -> None:
+    async def _ensure_config_until_ok(self, stop: asyncio.Event, *, once: bool = False) -> None:
         while not stop.is_set():
             try:
                 await self.ensure_config()
                 return
             except VtexError as e:
-                if not e.retryable:
+                if not e.retryable or once:  # once (cron): say it and stop, never wait forever (#17)
                     raise
                 _log.warning("cannot check the feed configuration yet: %s", e.user_message)
                 await sleep_or_stop(self.clock, self.settings.feed.error_backoff_s, stop)

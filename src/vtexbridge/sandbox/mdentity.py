@@ -40,33 +40,39 @@ class Entity:
         return {"name": self.name, "version": self.version, "schemas": self.schemas}
 
 
-def find_entity(ctx: SandboxContext, name: str) -> Entity | None:
-    """The entity ``name``, or ``None`` when it was never created."""
+def _known(ctx: SandboxContext, name: str) -> Entity | None:
+    """The entity as it really exists: registered, built in (CL, AD), or holding documents."""
     doc = ctx.table(ENTITY).get(name)
     if doc is not None:
         return Entity(name, int(doc["version"]), dict(doc.get("schemas") or {}))
-    if ctx.options.masterdata == "lenient" or name in BUILTIN_V1 or len(ctx.table(f"document:{name}")):
+    if name in BUILTIN_V1 or len(ctx.table(f"document:{name}")):
         return Entity(name, 1)
     return None
 
 
+def find_entity(ctx: SandboxContext, name: str) -> Entity | None:
+    """The entity ``name``, or ``None`` when it was never created (lenient mode: a v1 entity)."""
+    known = _known(ctx, name)
+    if known is None and ctx.options.masterdata == "lenient":
+        return Entity(name, 1)
+    return known
+
+
 def create_entity(ctx: SandboxContext, name: str, version: int) -> Entity:
     """Register ``name`` (no-op when it exists with that version; 409 when it exists as the other one)."""
-    current = find_entity(ctx, name)
+    current = _known(ctx, name)
+    if current is not None and current.version != version:
+        raise RuleError(409, f"Data entity {name} already exists as a Master Data v{current.version} entity")
     if current is not None and ctx.table(ENTITY).get(name) is not None:
-        if current.version != version:
-            raise RuleError(
-                409, f"Data entity {name} already exists as a Master Data v{current.version} entity"
-            )
         return current
-    entity = Entity(name, version)
+    entity = current or Entity(name, version)
     ctx.table(ENTITY)[name] = entity.to_json()
     return entity
 
 
 def put_schema(ctx: SandboxContext, name: str, schema_name: str, schema: dict[str, Any]) -> Entity:
     """Create or replace a v2 schema (creating the v2 entity when needed; 400 for a v1 entity)."""
-    current = find_entity(ctx, name)
+    current = _known(ctx, name)
     if current is not None and not current.v2:
         raise RuleError(400, f"Data entity {name} is a Master Data v1 entity: schemas are a v2 feature")
     entity = current or create_entity(ctx, name, 2)

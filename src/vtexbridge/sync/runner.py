@@ -28,6 +28,7 @@ from vtexbridge.erp.readers import Reader, open_reader
 from vtexbridge.erp.records import Entity
 from vtexbridge.errors import ConfigError, DependencyBlocked, StateLocked, VtexbridgeError
 from vtexbridge.observability import Metrics, log_record_errors
+from vtexbridge.overview import publishing
 from vtexbridge.state.models import RunStatus
 from vtexbridge.state.store import StateStore
 from vtexbridge.sync.adopt import Adoption, adopt_before_sync
@@ -281,6 +282,7 @@ async def _apply(
     account = settings.vtex.account
     run_id = await asyncio.to_thread(store.start_run, account, "sync", holder=_holder())
     report.run_id = run_id
+    live = publishing(progress, store, account, run_id)  # h8 #17: every sync's progress, for the dashboard
     await asyncio.to_thread(_record_plan_errors, store, account, plan, run_id)
     if metrics is not None:
         for kind, settled, n in _plan_outcomes(plan):
@@ -309,7 +311,7 @@ async def _apply(
             settings=settings.sync,
             batch_size=settings.state.batch_size,
             run_id=run_id,
-            progress=progress,
+            progress=live,
             clock=clock,
             metrics=metrics.sync if metrics is not None else None,
             reach=reach,
@@ -330,6 +332,7 @@ async def _apply(
         report.requests = client.transport.sent  # this run's own, whoever else shares the metrics
         report.status = status.value
         await client.aclose()
+        await asyncio.to_thread(live.publisher.finish)
         await asyncio.to_thread(
             store.finish_run,
             run_id,

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from vtexbridge.order_status import current_status
 from vtexbridge.overview import (
+    RunView,
     order_timeline,
     pipeline_overview,
     read_progress,
@@ -27,8 +30,10 @@ __all__ = [
     "order_page",
     "pipeline_panel",
     "progress_panel",
+    "run_changes",
     "run_page",
     "runs_panel",
+    "short_source",
     "summary_panel",
 ]
 
@@ -46,6 +51,47 @@ class PanelSource:
     account: str
     statuses: list[str]
     stuck_after_s: float = 300.0
+    erp_root: Path | None = None  # error sources are shown relative to it
+
+
+def short_source(source: str | None, erp_root: Path | None) -> str:
+    """An error's source (``/srv/erp/in/skus.csv:14``) relative to the ERP folder (``skus.csv:14``);
+    another absolute path keeps its last two parts (``…/in/skus.csv:14``)."""
+    if not source:
+        return ""
+    if erp_root is not None:
+        root = str(erp_root).rstrip("/") + "/"
+        if source.startswith(root):
+            return source[len(root) :]
+    if source.startswith("/"):
+        parts = source.split("/")
+        return "…/" + "/".join(parts[-2:]) if len(parts) > 3 else source
+    return source
+
+
+CHANGE_WORDS = (
+    ("create", "new"),
+    ("update", "updated"),
+    ("activate", "activated"),
+    ("deactivate", "deactivated"),
+    ("link", "linked"),
+    ("unlink", "unlinked"),
+    ("failed", "failed"),
+    ("blocked", "held back"),
+)
+
+
+def run_changes(view: RunView) -> list[dict[str, Any]]:
+    """Per entity kind, what the run changed (``sku``: ``150 new, 2 failed``); kinds where nothing
+    changed are left out."""
+    out = []
+    for k in view.kinds:
+        said = [f"{k.counts[o]} {word}" for o, word in CHANGE_WORDS if k.counts.get(o)]
+        if said:
+            title = ", ".join(f"{o} {n}" for o, n in k.counts.items())
+            bad = bool(k.counts.get("failed") or k.counts.get("blocked"))
+            out.append({"kind": k.kind, "text": ", ".join(said), "title": title, "bad": bad})
+    return out
 
 
 def runs_panel(src: PanelSource, *, limit: int = RUNS_SHOWN) -> dict[str, Any]:
@@ -74,7 +120,8 @@ def progress_panel(src: PanelSource) -> dict[str, Any]:
 def errors_panel(src: PanelSource, *, kind: str | None = None, limit: int = ERRORS_SHOWN) -> dict[str, Any]:
     counts = src.store.count_errors(src.account)
     errors = src.store.list_errors(src.account, kind, limit=limit)
-    return {"errors": errors, "error_counts": counts, "error_total": sum(counts.values()), "kind": kind}
+    rows = [{"e": e, "source": short_source(e.source, src.erp_root)} for e in errors]
+    return {"rows": rows, "error_counts": counts, "error_total": sum(counts.values()), "kind": kind}
 
 
 def pipeline_panel(src: PanelSource) -> dict[str, Any]:
@@ -123,7 +170,9 @@ def order_page(src: PanelSource, order_id: str) -> dict[str, Any] | None:
         return None
     actions = src.store.list_actions(src.account, order_id=order_id, limit=200)
     deliveries = src.store.list_deliveries(src.account, order_id)
+    done = [a for a in actions if a.state == "done"]
     return {
+        "current": current_status(src.store, src.account, state, done),
         "order_id": order_id,
         "state": state,
         "timeline": timeline,

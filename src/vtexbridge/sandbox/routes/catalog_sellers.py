@@ -1,7 +1,9 @@
 """Catalog sellers (``VTEX - Catalog API``): the marketplace's list of sellers, one seller, create, update.
 
 - ``GET /api/catalog_system/pvt/seller/list?sc=&sellerType=&isBetterScope=``: every seller, main seller
-  ``"1"`` (the account itself) first; ``sellerType`` (1 regular, 2 white label), ``isBetterScope`` and
+  ``"1"`` (the account itself) first, then the catalog's sellers and the external sellers registered
+  with the sandbox marketplace (``POST /_sandbox/marketplace/sellers``, never their credentials);
+  ``sellerType`` (1 regular, 2 white label), ``isBetterScope`` and
   ``sc`` (trade policy the seller sells in) filter it.
 - ``GET /api/catalog_system/pvt/seller/{sellerId}`` and ``GET .../pvt/sellers/{sellerId}``: one seller,
   404 ``{"Message"}`` when unknown.
@@ -25,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from vtexbridge.sandbox.context import SandboxContext, read_json, sandbox
+from vtexbridge.sandbox.marketplace_seller import EXT_SELLER
 from vtexbridge.sandbox.routes.catalog import _catalog
 from vtexbridge.sandbox.routes.seller_register import SELLER, main_seller
 from vtexbridge.sandbox.rules import RuleError
@@ -83,9 +86,25 @@ def catalog_view(doc: Doc) -> Doc:
 
 
 def _sellers(ctx: SandboxContext) -> dict[str, Doc]:
-    stored = dict(ctx.table(SELLER).items())
+    """Main seller ``1``, the catalog's sellers, and the external sellers registered with the
+    marketplace (``POST /_sandbox/marketplace/sellers``; their credentials are never answered)."""
+    stored = {
+        str(d["sellerId"]): _external_seller(d) for d in ctx.table(EXT_SELLER).values() if d.get("sellerId")
+    }
+    stored.update(ctx.table(SELLER).items())
     stored.setdefault("1", main_seller(ctx.account))
     return stored
+
+
+def _external_seller(doc: Doc) -> Doc:
+    return {
+        "id": str(doc["sellerId"]),
+        "name": str(doc.get("name") or doc["sellerId"]),
+        "isActive": True,
+        "isBetterScope": False,
+        "sellerType": 1,
+        "fulfillmentEndpoint": str(doc.get("fulfillmentEndpoint") or ""),
+    }
 
 
 def _register_fields(seller_id: str, fields: Doc, current: Doc | None) -> Doc:

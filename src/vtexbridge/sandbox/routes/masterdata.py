@@ -7,7 +7,8 @@ default ``masterdata="strict"`` option: a read (GET, search, scroll) of an entit
 404 ``{"Message"}``; the first write to one creates a v2 entity, as the v2 spec says of ``POST
 .../documents``; a search without the spec-required ``REST-Range`` header answers 400. A v2 entity answers
 the v2 shapes (``POST`` 201 and ``PATCH`` of the collection 200, both ``{Id, Href, DocumentId}``) and
-requires ``_schema`` with ``_where`` or ``_fields`` (400; an unknown ``_schema`` is 400 too). With
+requires ``_schema`` with ``_where`` or ``_fields`` (400; an unknown ``_schema`` is 400 too); a v2
+search or scroll filters and sorts only by the schema's ``v-indexed`` fields (400 naming the field). With
 ``masterdata="lenient"`` every entity exists with v1 rules and a search without ``REST-Range`` answers
 the first 15 documents.
 
@@ -250,6 +251,20 @@ async def delete_document(request: Request) -> Response:
     return Response(status_code=204)
 
 
+def _check_indexed(entity: Entity, request: Request) -> None:
+    """v2: a search or scroll may filter and sort only by the schema's ``v-indexed`` fields."""
+    schema_name = request.query_params.get("_schema")
+    if not entity.v2 or not schema_name:
+        return
+    schema = entity.schemas.get(schema_name) or {}
+    indexed = {*(schema.get("v-indexed") or []), *rules.SYSTEM_FIELDS}
+    missing = [f for f in rules.filtered_fields(request.query_params) if f not in indexed]
+    if missing:
+        raise RuleError(
+            400, f"Field '{missing[0]}' is not indexed by schema {schema_name}: add it to its v-indexed"
+        )
+
+
 def _matching(request: Request, acronym: str) -> list[dict[str, Any]]:
     ctx = sandbox(request)
     where = rules.parse_where(request.query_params.get("_where"))
@@ -263,7 +278,7 @@ def _matching(request: Request, acronym: str) -> list[dict[str, Any]]:
 async def search(request: Request) -> Response:
     ctx = sandbox(request)
     acronym = request.path_params["acronym"]
-    _reading(ctx, request)
+    _check_indexed(_reading(ctx, request), request)
     required = ctx.options.masterdata == "strict"
     start, end = rules.parse_range(request.headers.get("rest-range"), required=required)
     fields = rules.parse_fields(request.query_params.get("_fields"))
@@ -279,7 +294,7 @@ async def search(request: Request) -> Response:
 async def scroll(request: Request) -> Response:
     ctx = sandbox(request)
     acronym = request.path_params["acronym"]
-    _reading(ctx, request)
+    _check_indexed(_reading(ctx, request), request)
     scrolls = orders_runtime(ctx.runtime).scrolls
     now = ctx.clock.now().timestamp()
     token = request.query_params.get("_token")

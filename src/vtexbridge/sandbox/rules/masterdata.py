@@ -42,6 +42,7 @@ __all__ = [
     "ScrollCursor",
     "account_id",
     "content_range",
+    "filtered_fields",
     "matches_params",
     "merge_document",
     "new_document",
@@ -131,6 +132,7 @@ class _WhereParser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
+        self.fields: list[str] = []  # every field the expression names, in order
 
     def fail(self, what: str) -> MasterDataError:
         return MasterDataError(400, f"_where: {what} at position {self.pos} of {self.text!r}")
@@ -189,6 +191,7 @@ class _WhereParser:
         if m is None:
             raise self.fail("expected a field name")
         field = m.group(0)
+        self.fields.append(field)
         self.pos = m.end()
         if self.keyword("is"):
             negate = self.keyword("not")
@@ -237,6 +240,21 @@ def parse_where(text: str | None) -> Predicate:
     if text is None or not text.strip():
         return lambda _doc: True
     return _WhereParser(text).parse()
+
+
+def filtered_fields(params: Mapping[str, str]) -> list[str]:
+    """The fields a search or scroll filters or sorts by: ``_where``'s, equality filters', ``_sort``'s."""
+    fields: list[str] = []
+    where = params.get("_where")
+    if where and where.strip():
+        parser = _WhereParser(where)
+        parser.parse()
+        fields += parser.fields
+    fields += [k for k in params if not k.startswith("_") and k != "an"]
+    sort = parse_sort(params.get("_sort"))
+    if sort is not None:
+        fields.append(sort[0])
+    return list(dict.fromkeys(fields))
 
 
 def matches_params(params: Mapping[str, str]) -> Predicate:

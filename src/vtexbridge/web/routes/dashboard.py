@@ -7,8 +7,11 @@ Pages (all under ``/dashboard``; ``/`` redirects there):
   entities in error (ERP key, field, source, VTEX's message) with retry buttons, and the order
   pipeline: orders per status, stuck orders, recent orders with their last event, actions VTEX
   rejected with a retry button. Panels refresh themselves (``data-poll``).
-- ``/dashboard/runs/{id}`` — one run: counts per entity kind and outcome.
-- ``/dashboard/errors[?kind=]`` — every entity in error.
+- ``/dashboard/runs[?q=&offset=]`` — every sync run, paged, searchable (status, holder, id).
+- ``/dashboard/runs/{id}`` — one run: counts per entity kind and outcome, the errors it recorded.
+- ``/dashboard/errors[?kind=&q=&offset=]`` — every entity in error, paged, searchable.
+- ``/dashboard/orders[?q=&offset=]`` — every order, paged, searchable (id, status), with its VTEX
+  status as best known here.
 - ``/dashboard/orders/{orderId}`` — one order's timeline.
 - ``POST /dashboard/errors/retry`` (form ``kind``, ``key``; none for all) — runs a sync now, which
   sends every entity in error again (and anything else that changed, nothing more). The app's
@@ -16,7 +19,9 @@ Pages (all under ``/dashboard``; ``/`` redirects there):
   :class:`~vtexbridge.web.sync_runs.BackgroundSync` when ``[erp]`` is configured.
 - ``POST /dashboard/actions/{id}/retry`` — sends a rejected or failed action again.
 
-Every page goes through :func:`vtexbridge.web.auth.protected`.
+Every page goes through :func:`vtexbridge.web.auth.protected`. No page has inline script or style
+(the content security policy forbids them): behaviour is in ``static/dashboard.js``, looks in
+``static/dashboard.css``.
 """
 
 from __future__ import annotations
@@ -38,8 +43,9 @@ from starlette.staticfiles import StaticFiles
 from vtexbridge.config import Settings
 from vtexbridge.errors import VtexbridgeError
 from vtexbridge.orders.pipeline import in_thread
+from vtexbridge.orders.service import resolve_path
 from vtexbridge.untrusted import UntrustedInput, check_id
-from vtexbridge.web import panels
+from vtexbridge.web import lists, panels
 from vtexbridge.web.auth import protected
 from vtexbridge.web.deps import row_id, services
 
@@ -85,6 +91,17 @@ def _when(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "-"
 
 
+def _short_when(moment: datetime | None) -> str:
+    """``12-07 22:12`` (UTC; the full time in the cell's title)."""
+    return moment.astimezone(UTC).strftime("%m-%d %H:%M") if moment else "-"
+
+
+def _page_url(path: str, query: lists.ListQuery, offset: int) -> str:
+    params = {"q": query.search, "kind": query.kind or "", "offset": str(offset) if offset else ""}
+    encoded = urlencode({k: v for k, v in params.items() if v})
+    return f"{path}?{encoded}" if encoded else path
+
+
 @functools.cache
 def _environment() -> Environment:
     """The templates (built on first use, then shared: they are read-only)."""
@@ -96,6 +113,9 @@ def _environment() -> Environment:
     )
     env.filters["duration"] = _duration
     env.filters["when"] = _when
+    env.filters["short_when"] = _short_when
+    env.filters["changes"] = panels.run_changes
+    env.globals["page_url"] = _page_url
     env.filters["urlpart"] = lambda s: quote(str(s), safe="")
     env.globals["prefix"] = PREFIX
     return env
@@ -103,8 +123,13 @@ def _environment() -> Environment:
 
 def _source(request: Request) -> panels.PanelSource:
     svc = services(request)
-    web = svc.settings.web
-    return panels.PanelSource(svc.store, svc.account, list(svc.settings.orders.statuses), web.stuck_after_s)
+    web, erp = svc.settings.web, svc.settings.erp
+    root = (
+        resolve_path(svc.settings, erp.path).resolve() if erp is not None and erp.path is not None else None
+    )
+    return panels.PanelSource(
+        svc.store, svc.account, list(svc.settings.orders.statuses), web.stuck_after_s, erp_root=root
+    )
 
 
 def _render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
@@ -145,17 +170,38 @@ async def run_detail(request: Request) -> Response:
     raw = request.path_params["run_id"]
     src = _source(request)
     number = row_id(raw)
-    return await _page(
-        request, "run.html", lambda: panels.run_page(src, number) if number is not None else None
-    )
+
+    def build() -> dict[str, Any] | None:
+        page = panels.run_page(src, number) if number is not None else None
+        return (
+            None
+            if page is None or number is None
+            else {**page, **lists.run_errors(src, number, src.erp_root)}
+        )
+
+    return await _page(request, "run.html", build)
+
+
+async def runs_page(request: Request) -> Response:
+    src, query = _source(request), lists.ListQuery.of(request.query_params)
+    return await _page(request, "runs.html", lambda: lists.runs_list(src, query))
+
+
+async def orders_page(request: Request) -> Response:
+    src, query = _source(request), lists.ListQuery.of(request.query_params)
+    return await _page(request, "orders.html", lambda: lists.orders_list(src, query))
 
 
 async def errors_page(request: Request) -> Response:
-    kind = request.query_params.get("kind") or None
-    if kind is not None and not _valid_id(kind):
+    query = lists.ListQuery.of(request.query_params)
+    if query.kind is not None and not _valid_id(query.kind):
         return _render(request, "not_found.html", {"path": request.url.path}, status=404)
     src = _source(request)
-    return await _page(request, "errors.html", lambda: panels.errors_panel(src, kind=kind, limit=500))
+    return await _page(request, "errors.html", lambda: lists.errors_list(src, query, src.erp_root))
+
+
+async def favicon(request: Request) -> Response:
+    return RedirectResponse(f"{PREFIX}/static/favicon.svg", status_code=308)
 
 
 def _valid_id(raw: str | None) -> bool:
@@ -245,8 +291,11 @@ def routes(settings: Settings) -> Sequence[BaseRoute]:
         Route("/", root, methods=["GET"]),
         Route(PREFIX, root, methods=["GET"]),
         _route(f"{PREFIX}/", index, ["GET"]),
+        Route("/favicon.ico", favicon, methods=["GET"]),
         _route(f"{PREFIX}/partials/{{name}}", partial, ["GET"]),
+        _route(f"{PREFIX}/runs", runs_page, ["GET"]),
         _route(f"{PREFIX}/runs/{{run_id}}", run_detail, ["GET"]),
+        _route(f"{PREFIX}/orders", orders_page, ["GET"]),
         _route(f"{PREFIX}/errors", errors_page, ["GET"]),
         _route(f"{PREFIX}/errors/retry", retry_errors, ["POST"]),
         _route(f"{PREFIX}/orders/{{order_id}}", order_detail, ["GET"]),
