@@ -62,7 +62,7 @@ def test_bad_fields_are_reported_with_file_row_key_and_field(tmp_path: Path) -> 
         "skus.csv",
         f"{SKU_HEADER}\n"
         "S1,P1,Jacket,10,30,20,0.8\n"
-        'S2,P1,"Jacket,\nwith a newline",10,30,20,"0,8"\n'
+        'S2,P1,"Jacket,\nwith a newline",10,30,20,"0,8 kg"\n'
         "S3,P1,,0,30,20,1\n"
         "S4,P1,Boot,10,30,20,1.2\n",
     )
@@ -73,7 +73,7 @@ def test_bad_fields_are_reported_with_file_row_key_and_field(tmp_path: Path) -> 
             "S2",
             3,
             "packaged_weight_kg",
-            "not a decimal number: '0,8' (use '.' as the decimal separator and no thousands separator)",
+            "not a decimal number: '0,8 kg'",
         ),
         ("S3", 5, "name", "required, but empty"),
         ("S3", 5, "packaged_height", "must be greater than 0, got 0"),
