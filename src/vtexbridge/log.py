@@ -66,15 +66,17 @@ def register_secret(value: str | None) -> None:
             _secret_re = re.compile("|".join(re.escape(s) for s in _ordered))
 
 
-def redact(text: str) -> str:
-    """``text`` with every registered secret, auth header value, URL password and credential query
-    parameter replaced by ``***`` (substring tests first: most text has nothing to redact)."""
+def redact(text: str, *, queries: bool = True) -> str:
+    """``text`` with every registered secret, auth header value, URL password and (with ``queries``)
+    credential query parameter replaced by ``***`` (substring tests first: most text has nothing to
+    redact). Stored data goes without ``queries``: a carrier's tracking URL may well carry
+    ``?key=``, and is data to keep, not a secret of ours (ours are registered)."""
     pattern = _secret_re
     if pattern is not None and any(s in text for s in _ordered):
         text = pattern.sub(REDACTED, text)
     if "://" in text:
         text = _URL_RE.sub(_KEEP, text)
-    if "=" in text:
+    if queries and "=" in text:
         text = _QUERY_RE.sub(_KEEP, text)
     if ":" in text or "=" in text:
         low = text.lower()
@@ -83,15 +85,15 @@ def redact(text: str) -> str:
     return text
 
 
-def redact_value(value: Any) -> Any:
-    """``value`` (a string, or JSON-like nesting of dicts, lists and tuples) with every string redacted;
-    other values are returned as they are."""
+def redact_value(value: Any, *, queries: bool = True) -> Any:
+    """``value`` (a string, or JSON-like nesting of dicts, lists and tuples) with every string redacted
+    (see :func:`redact`); other values are returned as they are."""
     if isinstance(value, str):
-        return redact(value)
+        return redact(value, queries=queries)
     if isinstance(value, dict):
-        return {redact_value(k): redact_value(v) for k, v in value.items()}
+        return {redact_value(k, queries=queries): redact_value(v, queries=queries) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(redact_value(v) for v in value)
+        return type(value)(redact_value(v, queries=queries) for v in value)
     return value
 
 

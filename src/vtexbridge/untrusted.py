@@ -34,6 +34,7 @@ __all__ = [
     "check_id",
     "check_value",
     "parse_json",
+    "printable",
 ]
 
 MAX_DEPTH = 32
@@ -158,6 +159,12 @@ def check_value(value: Any, where: str = "") -> None:
 def _digits(number: int) -> str:
     text = str(number)
     return text if len(text) <= 20 else f"a {len(text)}-digit number"
+
+
+def printable(text: str) -> str:
+    """``text`` without NUL and other control characters (tab/CR/LF kept) nor lone surrogates: for
+    free text (a search) that is used rather than refused."""
+    return _BAD_CHARS.sub("", text)
 
 
 def check_id(value: Any, field: str, *, max_length: int = MAX_ID) -> str:

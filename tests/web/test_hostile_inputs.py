@@ -303,3 +303,21 @@ async def test_the_longest_marketplace_order_id_still_fits(bridge: httpx.AsyncCl
     assert r.status_code == 200, r.text[:300]
     r = await bridge.post("/marketplace/seller/pvt/orders", json=placement(fits + "2"), headers=VTEX)
     _check_answer(r, "marketplaceOrderId")
+
+
+async def test_dashboard_queries_never_fail(bridge: httpx.AsyncClient) -> None:
+    """Searches and offsets of the list pages: used or ignored, never a 5xx (PostgreSQL refuses NUL)."""
+    problems = []
+    for page in ["/dashboard/orders", "/dashboard/runs", "/dashboard/errors"]:
+        for query in [
+            "q=%00",
+            "q=a%00b",
+            "q=%ED%A0%80",
+            "q=" + "x" * 5000,
+            "offset=%C2%B2",
+            "offset=" + "9" * 30,
+        ]:
+            r = await bridge.get(f"{page}?{query}")
+            if r.status_code >= 500 or any(w in r.text.lower() for w in INTERNALS):
+                problems.append(f"{page}?{query[:30]}: {r.status_code}")
+    assert not problems, problems

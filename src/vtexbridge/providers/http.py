@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from vtexbridge.providers.errors import BadRequest, ProviderError, Unauthorized
+from vtexbridge.untrusted import UntrustedInput, parse_json
 
 __all__ = ["MAX_BODY", "check_credentials", "guarded", "json_response", "read_body"]
 
@@ -69,9 +70,9 @@ async def read_body(request: Request, *, required: bool = True) -> Any:
             raise BadRequest("a JSON body is required")
         return None
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("the body is not valid JSON") from None
+        body = parse_json(raw)  # bounded: depth, ±2^53, no NaN/NUL/lone surrogate (names the field)
+    except UntrustedInput as e:
+        raise BadRequest(str(e)) from None
     if _depth(body) > MAX_DEPTH:
         raise BadRequest(f"the body is nested deeper than {MAX_DEPTH} levels")
     return body

@@ -1124,10 +1124,10 @@ class StateStore:
 
 def _redact_param(value: Any) -> Any:
     if isinstance(value, str):
-        return redact_value(value)
+        return redact_value(value, queries=False)  # query parameters of stored URLs are data
     wrapped = getattr(value, "obj", None)  # psycopg's Json/Jsonb wrappers
     if wrapped is not None and isinstance(wrapped, dict | list | str):
-        value.obj = redact_value(wrapped)
+        value.obj = redact_value(wrapped, queries=False)
     return value
 
 
@@ -1139,10 +1139,26 @@ def _redact_params(params: Any) -> Any:
     return params
 
 
+# tables of keys, hashes and times only (the sync's bulk writes): nothing there to redact
+_KEYS_ONLY = frozenset({"entity_map", "entity_in_flight", "feed_event_seen", "lease"})
+
+
+def _target(statement: str) -> str | None:
+    """The table an INSERT or UPDATE writes (None for any other statement)."""
+    words = statement[:120].split(None, 3)
+    verb = words[0].upper() if words else ""
+    if verb == "INSERT" and len(words) > 2:
+        return words[2].strip('"').split("(", 1)[0]
+    if verb == "UPDATE" and len(words) > 1:
+        return words[1].strip('"')
+    return None
+
+
 def _before_execute(
     conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
 ) -> tuple[str, Any]:
-    if statement[:6].upper() not in ("INSERT", "UPDATE"):
+    table = _target(statement)
+    if table is None or table in _KEYS_ONLY:
         return statement, parameters
     if executemany:
         return statement, [_redact_params(p) for p in parameters]

@@ -16,7 +16,8 @@ budget gets a learned gate that only blocks); each success adds back a fiftieth 
 are waited for at the rate.
 
 With ``vtex.shared_limits_url`` the budgets are also shared with the account's other processes
-(:mod:`vtexbridge.vtex.shared`); the local buckets stay the fast path.
+(:mod:`vtexbridge.vtex.shared`); the local buckets stay the fast path (``Ratelimit-Remaining`` then
+only starts a probing bucket: the shared bucket coordinates the processes).
 
 The bucket is hand-written rather than aiolimiter's: aiolimiter schedules wake-ups on the event loop's
 own timer, so it cannot be driven by the injected :class:`~vtexbridge.clock.Clock` (tests assert waits
@@ -259,7 +260,11 @@ class Limiter:
             reset = _number(headers.get("ratelimit-reset"))
             now = self._clock.monotonic()
             for bucket in plan.buckets:
-                bucket.quota(now, remaining, reset)
+                # With shared budgets the processes' spending is coordinated in the shared bucket:
+                # VTEX's count then only sets a probing bucket's start. Capping every process by it
+                # as well would make each one wait for the others' in-flight requests.
+                if self.shared is None or bucket.calibrating:
+                    bucket.quota(now, remaining, reset)
 
     def _add_gate(self, plan: RoutePlan) -> None:
         """A route without a budget was throttled: give it a gate that honours ``Retry-After``."""

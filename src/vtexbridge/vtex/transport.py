@@ -150,19 +150,6 @@ class Transport:
         # connection on each request, so a pool per area keeps that scan to the area's connections.
         self._clients: dict[Api, httpx.AsyncClient] = {}
 
-    def derive(self, http_transport: httpx.AsyncBaseTransport | None = None) -> Transport:
-        """A transport of the same account over another network (tests), sharing this one's limits,
-        breakers and metrics."""
-        return Transport(
-            self.settings,
-            http_transport=http_transport,
-            clock=self.clock,
-            metrics=self.metrics,
-            limiter=self.limiter,
-            retry_policy=self.retry_policy,
-            breakers=self.breakers,
-        )
-
     def _client(self, api: Api) -> httpx.AsyncClient:
         client = self._clients.get(api)
         if client is None:

@@ -18,6 +18,7 @@ from vtexbridge.order_status import current_status
 from vtexbridge.overview import journal_of, order_stage, run_view
 from vtexbridge.state.browse import MAX_SEARCH, page_errors, page_orders, page_runs
 from vtexbridge.state.models import EntityError, OrderState
+from vtexbridge.untrusted import printable
 from vtexbridge.web.panels import PanelSource, short_source
 
 __all__ = [
@@ -48,9 +49,10 @@ class ListQuery:
     @classmethod
     def of(cls, params: Mapping[str, str]) -> ListQuery:
         raw = params.get("offset", "0")
-        offset = int(raw) if raw.isdigit() and len(raw) < 9 else 0
+        offset = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 9 else 0
         kind = (params.get("kind") or "")[:64] or None
-        return cls((params.get("q") or "")[:MAX_SEARCH].strip(), min(offset, MAX_OFFSET), kind)
+        search = printable(params.get("q") or "")[:MAX_SEARCH].strip()  # no NUL: PostgreSQL refuses it
+        return cls(search, min(offset, MAX_OFFSET), kind)
 
 
 def _error_rows(errors: list[EntityError], erp_root: Path | None) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from vtexbridge.config import Settings
 from vtexbridge.providers.antifraud.service import AntifraudProvider
 from vtexbridge.providers.errors import ProviderError
 from vtexbridge.providers.giftcard.service import GiftCardProvider
-from vtexbridge.providers.http import check_credentials, guarded, json_response, read_body
+from vtexbridge.providers.http import MAX_BODY, check_credentials, guarded, json_response, read_body
 from vtexbridge.providers.payment.service import PaymentProvider
 from vtexbridge.providers.runtime import runtime_of
 from vtexbridge.providers.settings import (
@@ -307,6 +307,13 @@ def provider_routes(providers: ProvidersSettings) -> list[BaseRoute]:
     if providers.antifraud is not None:
         out += antifraud_routes(providers.antifraud)
     return out
+
+
+def body_limits(settings: Settings) -> dict[str, int]:
+    """The largest body under each configured protocol's path (enforced by :mod:`vtexbridge.web.edge`
+    before any credential check)."""
+    sections = (settings.providers.giftcard, settings.providers.payment, settings.providers.antifraud)
+    return {s.path: MAX_BODY for s in sections if s is not None}
 
 
 def routes(settings: Settings) -> Sequence[BaseRoute]:
