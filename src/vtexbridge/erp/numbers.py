@@ -31,7 +31,7 @@ from typing import Literal
 __all__ = ["AUTO", "DecimalSeparator", "NumberError", "NumberFormat", "ThousandsSeparator", "parse_decimal"]
 
 DecimalSeparator = Literal["auto", ".", ","]
-ThousandsSeparator = Literal["", ".", ",", " ", "'"]
+ThousandsSeparator = Literal["", ".", ",", " "]
 
 MAX_LENGTH = 64
 """Longer number texts are refused before any parsing (no value the formats carry needs more)."""
