@@ -135,3 +135,15 @@ def test_detection_finds_a_brazilian_export() -> None:
     assert found.header == ["sku_key", "base_price", "list_price"]
     plain = detect(b"sku_key,base_price\nS1,19.90\nS2,5\n", Price)
     assert plain.dialect == Dialect()
+
+
+def test_the_rows_of_a_planner_error_are_found_in_a_file_with_its_own_dialect(tmp_path: Path) -> None:
+    from vtexbridge.sync.locate import rows_of
+
+    path = tmp_path / "prices.csv"
+    path.write_bytes(BR_PRICES_FILE)
+    assert rows_of(path, Entity.PRICES, {"CAFÉ-2"}, delimiter=";", encoding="cp1252") == {"CAFÉ-2": 3}
+    assert rows_of(path, Entity.PRICES, {"CAFÉ-2"}) == {}  # read with the defaults it is not found
+
+
+BR_PRICES_FILE = "sku_key;base_price\nCAFÉ-1;1.234,50\nCAFÉ-2;19,90\n".encode("cp1252")
