@@ -31,6 +31,15 @@ from vtexbridge.erp.sinks.sql import SqlSink
 SINK_KINDS = ("folder", "sql", "http", "plugin")
 
 
+async def accepted_per_order(admin: httpx.AsyncClient, route: str, method: str) -> Counter[str]:
+    """How many ``method route`` requests the sandbox answered 2xx, per order (its request log).
+
+    Fails when the log's ring dropped entries (the counts would be partial)."""
+    log = (await admin.get("/_sandbox/requests", params={"route": route, "method": method})).json()
+    assert log["cursor"] <= 10_000, "the sandbox's request log dropped entries: counts would be partial"
+    return Counter(e["path"].split("/")[5] for e in log["entries"] if 200 <= e["status"] < 300)
+
+
 class HttpErp:
     """An ERP's HTTP endpoint (ASGI): records every POST per ``Idempotency-Key``; 201 the first
     time, 409 after (as the HTTP sink expects)."""

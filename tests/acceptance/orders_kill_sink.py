@@ -1,7 +1,13 @@
 """A sink plugin for the crash tests (loaded by ``vtexbridge orders run`` in a subprocess, through
-``orders.sink.plugin = "orders_kill_sink:KillableSink"``): a folder sink that logs every real write
-and can block forever right after its n-th write, so the test can SIGKILL the process between the
-ERP's acceptance and the state store's record / the feed commit."""
+``orders.sink.plugin = "orders_kill_sink:KillableSink"``): a folder sink that logs every delivery
+handed to it and accepted, and can block forever right after its n-th acceptance, so the test can
+SIGKILL the process between the ERP's acceptance and the state store's record / the feed commit.
+
+Each log line (fsynced before ``deliver`` returns) is ``<key> <wrote|existing> <pid> <t0> <t1>``:
+the delivery's key, whether the folder had it already, the process, and when the hand-off started
+and was accepted (``time.time()``), so that a test can tell a redelivery after a kill from a
+duplicate, and concurrent hand-offs of two workers apart.
+"""
 
 from __future__ import annotations
 
@@ -24,10 +30,12 @@ class KillableSink:
         self.lock = threading.Lock()
 
     def deliver(self, delivery: OrderDelivery) -> SinkResult:
+        started = time.time()
         result = self.folder.write(delivery)
         with self.lock:
             with self.log.open("a") as fh:
-                fh.write(f"{delivery.key} {'wrote' if result.written else 'existing'}\n")
+                what = "wrote" if result.written else "existing"
+                fh.write(f"{delivery.key} {what} {os.getpid()} {started:.6f} {time.time():.6f}\n")
                 fh.flush()
                 os.fsync(fh.fileno())
             self.count += 1

@@ -74,7 +74,7 @@ async def test_an_invoice_before_handling_started_waits_for_it(tmp_path: Path) -
         )
         await drain(h)
         a = h.state.get_action(inv)
-        assert a is not None and a.state == "pending" and "ready-for-handling" in (a.vtex_message or "")
+        assert a is not None and a.state == "pending" and "not handling yet" in (a.vtex_message or "")
         await h.service.pipeline.process(OrderEvent(oid, "ready-for-handling", None, "feed", oid))
         await asyncio.sleep(0.3)  # its retry delay
         await drain(h)
@@ -82,3 +82,32 @@ async def test_an_invoice_before_handling_started_waits_for_it(tmp_path: Path) -
         assert a is not None and a.state == "done", a and a.vtex_message
         answers = await posted_invoices(h)
         assert answers[-1] == 200 and set(answers[:-1]) == {409}  # refused until started, then once
+
+
+async def test_an_invoice_refused_just_before_handling_started_is_retried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """VTEX refused the invoice (ready-for-handling), and handling started before we read the order
+    (seen in a kill run): retried, not rejected."""
+    async with OrdersHarness(tmp_path) as h:
+        [oid] = await h.place(1)
+        [inv] = queue(
+            h, {"type": "invoice", "orderId": oid, "invoiceNumber": "NF-7", "issuanceDate": "2024-05-01"}
+        )
+        real = h.service.client.orders.invoice_order
+
+        async def refused_then_started(order_id: str, invoice: Any, **kw: Any) -> Any:
+            try:
+                return await real(order_id, invoice, **kw)
+            finally:  # the pipeline starts handling the order meanwhile
+                await h.service.pipeline.process(OrderEvent(oid, "ready-for-handling", None, "feed", oid))
+
+        monkeypatch.setattr(h.service.client.orders, "invoice_order", refused_then_started)
+        action = await h.service.actions.claim()
+        assert action is not None and action.id == inv
+        assert await h.service.actions.run_action(action) is None  # retried later
+        monkeypatch.setattr(h.service.client.orders, "invoice_order", real)
+        await asyncio.sleep(0.3)
+        await drain(h)
+        a = h.state.get_action(inv)
+        assert a is not None and a.state == "done", a and a.vtex_message

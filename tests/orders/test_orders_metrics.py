@@ -3,6 +3,7 @@ lag, actions by final state with their lag, and the worker's VTEX calls, against
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import httpx
@@ -31,6 +32,7 @@ def total(samples: Samples, name: str, **labels: str) -> float:
 
 
 async def test_the_order_flow_is_counted(tmp_path: Path) -> None:
+    started = time.monotonic()
     async with OrdersHarness(tmp_path) as h:
         metrics = Metrics()
         async with OrdersService(
@@ -71,7 +73,8 @@ async def test_the_order_flow_is_counted(tmp_path: Path) -> None:
         lag = "vtexbridge_orders_pipeline_lag_seconds"
         assert total(s, f"{lag}_count", stage="delivery") == 2
         assert total(s, f"{lag}_bucket", stage="delivery", le="+Inf") == 2
-        assert total(s, f"{lag}_sum", stage="delivery") >= 0
+        # two lags, each from the order's placement to the ERP's acceptance: within the test's duration
+        assert 0 < total(s, f"{lag}_sum", stage="delivery") <= 2 * (time.monotonic() - started)
         actions = "vtexbridge_orders_actions_total"
         assert total(s, actions, kind="invoice", state="done") == 1
         assert total(s, actions, kind="invoice", state="rejected") == 1  # VTEX: no such order

@@ -444,3 +444,14 @@ def test_vtex_text_limits_are_checked_per_record_before_anything_is_sent() -> No
     assert sku.field == "name" and "at most 200 characters, this one has 201" in sku.message
     assert not [s for s in p.steps if s.key in ("P1", "P2-1")]
     assert by(p.steps, Kind.SKU, "P2-2", Action.CREATE)
+
+
+def test_customer_fields_over_master_datas_lengths_are_refused_before_sending() -> None:
+    store = small_store()
+    store.replace(Entity.CUSTOMERS, "c1", first_name="A" * 301, price_tables=("t" * 30, "u" * 30))
+    p = plan(store)
+    fields = {e.error.field for e in p.errors if e.kind is Kind.CUSTOMER}  # type: ignore[attr-defined]
+    assert fields == {"first_name", "price_tables"}
+    assert {e.kind for e in p.errors} == {Kind.CUSTOMER, Kind.ADDRESS}, "its address is held back"
+    store.replace(Entity.CUSTOMERS, "c1", first_name="A" * 300, price_tables=("t" * 25, "u" * 24))
+    assert plan(store).errors == []

@@ -406,3 +406,63 @@ async def test_the_hook_answers_while_a_dashboard_sync_is_still_planning(
     assert seen["released_by_the_hook"], "the hook answered while the plan was still being computed"
     assert seen["collector_on"]
     assert outcome is not None and outcome.report.errors == []
+
+
+async def test_a_syncs_progress_is_published_to_the_state_store_off_the_event_loop(
+    sandbox: Sandbox, state_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from vtexbridge.overview import ProgressPublisher, read_progress
+    from vtexbridge.web.sync_runs import BackgroundSync
+
+    loop_thread = threading.current_thread()
+    writers: list[threading.Thread] = []
+    real = ProgressPublisher.publish
+
+    def publish(self: ProgressPublisher, *, finished: bool = False) -> None:
+        writers.append(threading.current_thread())
+        real(self, finished=finished)
+
+    monkeypatch.setattr(ProgressPublisher, "publish", publish)
+    with StateStore(state_url) as store:
+        trigger = BackgroundSync(
+            settings_for(EXAMPLE_ERP, state_url, reports=tmp_path),
+            store,
+            http_transport=sandbox.transport,
+            clock=sandbox.clock,
+        )
+        await trigger(None)
+        outcome = await trigger.wait()
+        progress = read_progress(store, ACCOUNT)
+    assert outcome is not None and outcome.report.errors == []
+    assert writers and loop_thread not in writers, "every progress write happened off the event loop"
+    assert progress is not None and progress.finished
+    assert progress.kinds["sku"]["done"] == progress.kinds["sku"]["total"] > 0
+
+
+def test_the_progress_relay_hands_over_every_count_in_order() -> None:
+    from vtexbridge.sync.graph import Kind
+    from vtexbridge.sync.relay import ProgressRelay
+
+    calls: list[tuple[str, Any]] = []
+
+    class Inner:
+        def start(self, totals: dict[Kind, int]) -> None:
+            calls.append(("start", dict(totals)))
+
+        def advance(self, kind: Kind, n: int = 1) -> None:
+            calls.append(("advance", (kind, n)))
+
+    relay = ProgressRelay(Inner(), interval_s=0.01)
+    relay.start({Kind.SKU: 1000, Kind.PRICE: 10})
+    for _ in range(1000):
+        relay.advance(Kind.SKU)
+    relay.advance(Kind.PRICE, 10)
+    relay.close()
+    assert calls[0] == ("start", {Kind.SKU: 1000, Kind.PRICE: 10})
+    done: dict[Kind, int] = {}
+    for what, (kind, n) in (c for c in calls[1:]):
+        assert what == "advance"
+        done[kind] = done.get(kind, 0) + n
+    assert done == {Kind.SKU: 1000, Kind.PRICE: 10}

@@ -208,6 +208,9 @@ def _invoice(order: Order | None, payload: dict[str, Any]) -> Invoice:
     return Invoice.model_validate({**fields, "invoiceValue": value, "items": items})
 
 
+_WAITING_FOR_INVOICE = frozenset({"ready-for-handling", "start-handling", "handling", "ready-for-invoicing"})
+
+
 class _NotYet(Exception):
     """VTEX cannot take the action yet (an invoice of an order whose handling has not started)."""
 
@@ -368,10 +371,13 @@ class ActionRunner:
         try:
             receipt = await self.client.orders.invoice_order(action.order_id, _invoice(order, payload))
         except Conflict:
+            # Refused while the pipeline had not started handling the order yet (it may have by now):
+            # try again later rather than reject.
             status = (await self.client.orders.get_order(action.order_id)).status
-            if status == "ready-for-handling":  # the pipeline has not started handling it yet
+            if status in _WAITING_FOR_INVOICE:
                 raise _NotYet(
-                    f"order {action.order_id} is still ready-for-handling; retried once handling started"
+                    f"VTEX refused the invoice while order {action.order_id} was not handling yet "
+                    f"(now {status}); retried once handling started"
                 ) from None
             raise
         return f"invoice {number} accepted (receipt {receipt.receipt})"

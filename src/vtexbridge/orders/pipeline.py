@@ -19,7 +19,9 @@ Rules, each enforced here:
   between the sink's acceptance and ``record_delivery`` makes the next attempt find the ERP's copy
   and write nothing) and the delivery is recorded. Events of one order are processed one at a time
   in this process (a lock per order), so the hook and the feed cannot deliver the same order twice
-  concurrently.
+  concurrently; workers sharing a PostgreSQL store also claim (order, status) in the store (a lease
+  that expires after ``orders.delivery_claim_s``) before the sink, and check the record again under
+  the claim, so that the feed of one and the sweep or hook of another never hand it over together.
 - **Get Order is never a burst**: at most ``orders.get_order_concurrency`` calls are in flight (and
   as many start-handling calls).
 - **Start handling once**, and only for an order whose real status is ``ready-for-handling``, after
@@ -54,7 +56,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, ParamSpec, TypeVar
 
@@ -237,6 +239,7 @@ class Pipeline:
         store: the state store; client: the VTEX client; sink: where orders go.
         clock: time for the journal and the lag.
         metrics: counts events and deliveries (optional).
+        worker: this worker's name (the holder of its delivery claims).
     """
 
     def __init__(
@@ -249,8 +252,13 @@ class Pipeline:
         sink: Sink,
         clock: Clock,
         metrics: OrderMetrics | None = None,
+        worker: str = "pipeline",
     ) -> None:
         self.account = account
+        self.worker = worker
+        # Workers of one shared (PostgreSQL) store claim a delivery before the sink; one process on
+        # SQLite needs no claim: its per-order lock already serialises its deliveries.
+        self._claims = store.engine.dialect.name != "sqlite"
         self.clock = clock
         self.metrics = metrics
         self.settings = settings
@@ -367,10 +375,36 @@ class Pipeline:
             delivered = await state_call(self.store.get_delivery, self.account, order.orderId, status)
         if delivered is not None:
             return Outcome.ALREADY_DELIVERED, delivered.erp_ref, False
-        sink_result = await self._sink(order, status, replay=False)
-        first = await self._record(order.orderId, status, sink_result.erp_ref)
+        async with self._claim(order.orderId, status) as recorded:
+            if recorded is not None:  # another worker delivered it while we read the order
+                return Outcome.ALREADY_DELIVERED, recorded.erp_ref, False
+            sink_result = await self._sink(order, status, replay=False)
+            first = await self._record(order.orderId, status, sink_result.erp_ref)
         self._delivered(status, parse_time(order.lastChange) or event.changed_at)
         return Outcome.DELIVERED, sink_result.erp_ref, first
+
+    @asynccontextmanager
+    async def _claim(self, order_id: str, status: str) -> AsyncIterator[Delivery | None]:
+        """Hold the delivery claim of (order, status) across workers of a shared store; yields the
+        delivery recorded meanwhile by another worker (None: ours to deliver).
+
+        Raises:
+            ProcessingError: another worker holds the claim (it is delivering the order now).
+        """
+        if not self._claims:
+            yield None
+            return
+        name = f"orders.delivery:{self.account}:{order_id}:{status}"
+        ttl = timedelta(seconds=self.settings.delivery_claim_s)
+        if not await state_call(self.store.acquire_lease, name, self.worker, ttl):
+            raise ProcessingError(
+                f"another worker is delivering order {order_id} ({status}) now; tried again later",
+                step="sink",
+            )
+        try:
+            yield await state_call(self.store.get_delivery, self.account, order_id, status)
+        finally:
+            await state_call(self.store.release_lease, name, self.worker)
 
     async def _record(self, order_id: str, status: str, erp_ref: str | None) -> bool:
         """Record the sink's acceptance (True the first time)."""

@@ -197,6 +197,7 @@ class OrdersService:
             sink=sink,
             clock=self.clock,
             metrics=order_metrics,
+            worker=self.worker,
         )
         self.consumer = FeedConsumer(
             pipeline=self.pipeline,

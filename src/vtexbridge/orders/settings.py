@@ -232,6 +232,13 @@ class OrdersSettings(_Section):
     prune_interval_s: float = Field(
         default=3_600.0, gt=0, description="How often the order worker prunes (and once per `run --once`)."
     )
+    delivery_claim_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="Workers sharing a PostgreSQL state store claim an (order, status) before handing it "
+        "to the ERP sink, so that two never deliver it at once; a claim of a worker that died expires "
+        "after this many seconds. Keep it above the sink's longest delivery (HTTP attempts x timeout).",
+    )
     # --- the order sweep (h7, #12: orders/sweep.py) ---
     sweep_every_s: float = Field(
         default=600.0,

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol, TypeVar, cast
 
-from vtexbridge.erp.errors import ReadIncomplete, UnknownColumn, makes_incomplete
+from vtexbridge.erp.errors import UnknownColumn, makes_incomplete
 from vtexbridge.erp.records import (
     KEY_SEPARATOR,
     Entity,
@@ -23,8 +23,9 @@ from vtexbridge.erp.records import (
 )
 from vtexbridge.errors import DependencyBlocked, RecordError, RecordInvalid, RecordRef
 from vtexbridge.state.models import IndexEntry
-from vtexbridge.sync.graph import ENTITIES_OF, KIND_ORDER, KIND_PARENTS, Kind, kind_of, kinds_of
+from vtexbridge.sync.graph import ENTITIES_OF, KIND_ORDER, KIND_PARENTS, Kind, kinds_of
 from vtexbridge.sync.mapping import Mapper, Values, link_hash
+from vtexbridge.sync.plan_order import dependency_order, incomplete_warnings
 from vtexbridge.sync.steps import WRITES, Action, Parent, Plan, PlanError, Step
 from vtexbridge.sync.validate import state_key
 
@@ -493,7 +494,7 @@ class PlannerBase:
                 if not child.dead:
                     self._kill(child, parent.kind.value, parent.key)
                     queue.append(child)
-        live = _dependency_order([s for s in steps if not s.dead])
+        live = dependency_order([s for s in steps if not s.dead])
         for i, step in enumerate(live):
             step.index = i
             step.deps = [d for d in step.deps if not d.dead]
@@ -508,23 +509,7 @@ class PlannerBase:
 
     def _warn_incomplete(self) -> None:
         """A warning per entity whose read was incomplete: what it kept from being deactivated."""
-        for entity in sorted(self.plan.incomplete, key=list(Entity).index):
-            kind = kind_of(entity)
-            kept = sum(n for k, n in self.kept_absent.items() if entity in ENTITIES_OF[k])
-            what = (
-                f"{kept} record(s) of {kind.value} absent from it were NOT deactivated or removed"
-                if kept
-                else "nothing absent from it was deactivated or removed"
-            )
-            source = self.sources.get(entity, entity.value)
-            message = (
-                f"{source}: some rows could not be read at all, so the read of {entity.value} is "
-                f"incomplete and {what} this run (they may be among the unreadable rows); fix the "
-                "unreadable rows listed with the errors"
-            )
-            self.plan.warnings.append(
-                PlanError(kind, None, ReadIncomplete(message, record=RecordRef(entity.value, None, source)))
-            )
+        self.plan.warnings.extend(incomplete_warnings(self.plan.incomplete, self.kept_absent, self.sources))
 
     def _clear_stale_errors(self) -> None:
         """The recorded errors that are gone (:attr:`Plan.cleared`): row errors of earlier runs (recorded
@@ -583,41 +568,6 @@ def _held_back(
     )
     error.root = root  # type: ignore[attr-defined]
     return error
-
-
-_POSITION = {k: i for i, k in enumerate(KIND_ORDER)}
-_ACTIVATION_POSITION = _POSITION[Kind.EAN]
-"""A SKU's activation is listed after the last kind it waits for (specifications, images, EANs)."""
-
-
-def _dependency_order(steps: list[Step]) -> list[Step]:
-    """``steps`` kind by kind (:data:`KIND_ORDER`; a SKU's activation after the EANs), every step
-    after the steps it waits for: a step whose dependency would come later is moved after it."""
-
-    def position(s: Step) -> tuple[int, int]:
-        if s.action is Action.ACTIVATE:
-            return (_ACTIVATION_POSITION, 1)
-        return (_POSITION[s.kind], 0)
-
-    ranked = sorted(steps, key=position)
-    out: list[Step] = []
-    placed: set[int] = set()
-    for first in ranked:
-        stack: list[tuple[Step, int]] = [(first, 0)]
-        while stack:  # depth first: a step's live dependencies are placed before it
-            step, i = stack.pop()
-            if id(step) in placed:
-                continue
-            deps = step.deps
-            while i < len(deps) and (deps[i].dead or id(deps[i]) in placed):
-                i += 1
-            if i < len(deps):
-                stack.append((step, i + 1))
-                stack.append((deps[i], 0))
-                continue
-            placed.add(id(step))
-            out.append(step)
-    return out
 
 
 def _deps(parents: tuple[Parent, ...]) -> list[Step]:

@@ -394,11 +394,7 @@ class CatalogPasses(PlannerBase):
             if parents is None:
                 continue
             if self.required:
-                category = self.product_category.get(r.product_key)
-                if category is not None:
-                    sku_fields, _product_fields = self._required_of(category)
-                    if sku_fields:
-                        self.pending_sku_specs[key] = set(sku_fields)
+                self._expect_sku_specs(key, r.product_key)
             values = self._mapped(kind, entity, key, km.values, r)
             if values is None:
                 continue
@@ -446,6 +442,14 @@ class CatalogPasses(PlannerBase):
                 )  # fmt: skip
                 self._keep(step)
         self._deactivate_missing(kind, index)
+
+    def _expect_sku_specs(self, sku_key: str, product_key: str) -> None:
+        """Note the required SKU fields of the product's category: the SKU must give each one."""
+        category = self.product_category.get(product_key)
+        if category is not None:
+            sku_fields, _product_fields = self._required_of(category)
+            if sku_fields:
+                self.pending_sku_specs[sku_key] = set(sku_fields)
 
     def _activation(
         self,

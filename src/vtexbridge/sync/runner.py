@@ -37,6 +37,7 @@ from vtexbridge.sync.graph import ENTITIES_OF, Kind
 from vtexbridge.sync.locate import add_rows
 from vtexbridge.sync.mapping import Mapper, Ref
 from vtexbridge.sync.plan import make_plan
+from vtexbridge.sync.relay import ProgressRelay
 from vtexbridge.sync.report import RunReport, write_report
 from vtexbridge.sync.stateview import StoreView
 from vtexbridge.sync.steps import Action, Plan, Step
@@ -227,6 +228,7 @@ async def _apply(
     run_id = await asyncio.to_thread(store.start_run, account, "sync", holder=_holder())
     report.run_id = run_id
     live = publishing(progress, store, account, run_id)  # h8 #17: every sync's progress, for the dashboard
+    relay = ProgressRelay(live)  # publishing writes to the state store: not on the event loop
     await asyncio.to_thread(_record_plan_errors, store, account, plan, run_id)
     if metrics is not None:
         for kind, settled, n in _plan_outcomes(plan):
@@ -255,7 +257,7 @@ async def _apply(
             settings=settings.sync,
             batch_size=settings.state.batch_size,
             run_id=run_id,
-            progress=live,
+            progress=relay,
             clock=clock,
             metrics=metrics.sync if metrics is not None else None,
             reach=reach,
@@ -276,6 +278,7 @@ async def _apply(
         report.requests = client.transport.sent  # this run's own, whoever else shares the metrics
         report.status = status.value
         await client.aclose()
+        await asyncio.to_thread(relay.close)
         await asyncio.to_thread(live.publisher.finish)
         await asyncio.to_thread(
             store.finish_run,

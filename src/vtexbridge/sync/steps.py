@@ -122,7 +122,9 @@ class Plan:
     """What a sync will do: the steps in dependency order, counts per kind and action, the errors.
 
     Attributes:
-        steps: every write to make, in the order the plan is printed (kind by kind).
+        steps: every write to make, in dependency order (every step after the steps it waits
+            for): kind by kind, a SKU's activation after the specifications, images and EANs it
+            waits for (:func:`~vtexbridge.sync.plan_order.dependency_order`).
         counts: ``{kind: {action: n}}`` of *records*, including ``unchanged`` and ``blocked``: a
             record is counted once whatever number of steps it takes (a new SKU is a ``create``;
             its activation is a step, not another record), so that a run and the no-change run

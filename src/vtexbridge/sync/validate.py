@@ -19,6 +19,7 @@ from typing import Any, get_args
 
 from vtexbridge.erp.records import (
     KEY_SEPARATOR,
+    Customer,
     Dock,
     Entity,
     FixedPrice,
@@ -132,10 +133,27 @@ TEXT_LIMITS: dict[Entity, tuple[tuple[str, str, int], ...]] = {
     Entity.SKUS: (("name", "Name", 200),),
     Entity.SPECIFICATION_FIELDS: (("name", "Name", 100),),
     Entity.PRODUCT_SPECIFICATIONS: (("value_text", "Text", 3500),),
+    Entity.CUSTOMERS: tuple(
+        (name, vtex, 300)
+        for name, vtex in (
+            ("email", "email"),
+            ("first_name", "firstName"),
+            ("last_name", "lastName"),
+            ("document_type", "documentType"),
+            ("document", "document"),
+            ("corporate_name", "corporateName"),
+            ("trade_name", "tradeName"),
+            ("corporate_document", "corporateDocument"),
+            ("state_registration", "stateRegistration"),
+        )
+    ),
 }
-"""``entity -> (field, VTEX field, most characters)``: the lengths VTEX's Catalog API documents
-(contracts/vtex-openapi, "Limited to N characters" / ``maxLength``), checked on every record before
-anything is sent, so that the error names the file and row instead of surfacing from VTEX."""
+"""``entity -> (field, VTEX field, most characters)``: the lengths VTEX documents (contracts/
+vtex-openapi: the Catalog API's "Limited to N characters", Master Data's customer profile
+``maxLength``), checked on every record before anything is sent, so that the error names the file
+and row instead of surfacing from VTEX."""
+PRICE_TABLES_MAX = 50
+"""Master Data's ``priceTables`` (the customer's price tables, comma-separated) ``maxLength``."""
 
 
 def _too_long(record: Any, limits: tuple[tuple[str, str, int], ...]) -> list[Problem]:
@@ -234,6 +252,19 @@ def _warehouse(w: Warehouse, weight_unit: str) -> tuple[Problem, ...]:
     return NO_PROBLEMS
 
 
+def _customer(c: Customer, weight_unit: str) -> tuple[Problem, ...]:
+    joined = ",".join(c.price_tables)
+    if len(joined) > PRICE_TABLES_MAX:
+        return (
+            (
+                "price_tables",
+                f"VTEX's priceTables takes at most {PRICE_TABLES_MAX} characters (the tables joined by "
+                f"','), these make {len(joined)}",
+            ),
+        )
+    return NO_PROBLEMS
+
+
 def _none(record: Any, weight_unit: str) -> tuple[Problem, ...]:
     return NO_PROBLEMS
 
@@ -246,6 +277,7 @@ _RULES: dict[Entity, Callable[[Any, str], tuple[Problem, ...]]] = {
     Entity.FIXED_PRICES: _fixed_price,
     Entity.DOCKS: _dock,
     Entity.WAREHOUSES: _warehouse,
+    Entity.CUSTOMERS: _customer,
 }
 
 
