@@ -41,11 +41,12 @@ def test_a_brazilian_export_is_detected_and_the_settings_to_read_it_are_printed(
     assert "detected:   delimiter ';', cp1252, decimal ',' thousands '.'" in out
     assert "it looks ';'-separated; set csv_delimiter = ';'" in out
     assert (
-        '[erp.files.prices]\n    csv_delimiter = ";"\n    encoding = "cp1252"\n    decimal_separator = ","\n'
-        '    thousands_separator = "."'
+        '[erp.files.prices]\n    csv_delimiter = ";"\n    decimal_separator = ","\n'
+        '    thousands_separator = "."\n'
     ) in out
     assert "brands.csv: 1 record(s) read, 1 error(s)" in out
-    assert '[erp.files.brands]\n    encoding = "cp1252"' in out
+    assert "[erp.files.brands]\n" not in out
+    assert out.endswith('add to [erp]:\n    encoding = "cp1252"\n')
     assert _tree(brazilian.parent) == before  # nothing written, in the folder or where it ran
 
 
@@ -91,3 +92,13 @@ def test_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
     code, out = _run(str(tmp_path / "nope"))
     assert code == 2
     assert "does not exist" in out
+
+
+def test_what_every_file_needs_is_suggested_once_for_the_folder(tmp_path: Path) -> None:
+    (tmp_path / "prices.csv").write_bytes(BR_PRICES)
+    (tmp_path / "brands.csv").write_bytes("key;name\nb1;Café\nb2;Serra\n".encode("cp1252"))
+    code, out = _run(str(tmp_path))
+    assert code == 1
+    assert "[erp.files.brands]\n" not in out
+    assert '[erp.files.prices]\n    decimal_separator = ","\n    thousands_separator = "."\n' in out
+    assert 'add to [erp]:\n    csv_delimiter = ";"\n    encoding = "cp1252"\n' in out

@@ -147,3 +147,23 @@ def test_the_rows_of_a_planner_error_are_found_in_a_file_with_its_own_dialect(tm
 
 
 BR_PRICES_FILE = "sku_key;base_price\nCAFÉ-1;1.234,50\nCAFÉ-2;19,90\n".encode("cp1252")
+
+
+def test_dialect_settings_that_cannot_work_are_refused_with_where_they_are() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=r"\[erp\]: thousands_separator '\.' needs an explicit"):
+        ErpSettings(path=Path("x"), thousands_separator=".")
+    with pytest.raises(ValidationError, match=r"\[erp.files.prices\]: thousands_separator"):
+        ErpSettings(path=Path("x"), files={Entity.PRICES: {"thousands_separator": "."}})
+    with pytest.raises(ValidationError, match="the decimal and thousands separators are both ','"):
+        ErpSettings(path=Path("x"), decimal_separator=",", thousands_separator=",")
+    with pytest.raises(ValidationError, match="unknown text encoding 'cp-1252'"):
+        ErpSettings(path=Path("x"), files={Entity.PRICES: {"encoding": "cp-1252"}})
+    with pytest.raises(ValidationError, match="not a usable CSV delimiter"):
+        ErpSettings(path=Path("x"), csv_delimiter=";;")
+    ok = ErpSettings(
+        path=Path("x"), decimal_separator=",", files={Entity.PRICES: {"thousands_separator": "."}}
+    )
+    assert ok.dialect(Entity.PRICES).number == BR

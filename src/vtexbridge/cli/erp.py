@@ -34,7 +34,7 @@ def _toml(value: str) -> str:
     return json.dumps(value)  # a TOML basic string is a JSON string for these values
 
 
-def _render(check: FileCheck) -> None:
+def _render(check: FileCheck, common: dict[str, str]) -> None:
     name = check.path.name
     count = f"{check.records} record(s) read, {check.error_count} error(s)"
     colour = "red" if check.error_count else "green"
@@ -57,7 +57,7 @@ def _render(check: FileCheck) -> None:
         console.print(f"  [red]{type(e).__name__}[/red] {escape(message)}", soft_wrap=True, highlight=False)
     if check.error_count > len(check.errors):
         console.print(f"  ... and {check.error_count - len(check.errors)} more error(s)")
-    suggestion = check.suggestion()
+    suggestion = {k: v for k, v in check.suggestion().items() if common.get(k) != v}
     if suggestion:
         console.print("  to read it as detected, add to the config file:")
         console.print(f"    [erp.files.{check.entity.value}]", highlight=False, markup=False)
@@ -79,6 +79,14 @@ def _as_json(check: FileCheck) -> dict[str, Any]:
         ],
         "suggestion": check.suggestion(),
     }
+
+
+def _common_suggestion(checks: list[FileCheck]) -> dict[str, str]:
+    """The settings every CSV file needs alike (when there are several files): one for [erp]."""
+    wanted = [c.suggestion() for c in checks if c.detected is not None]
+    if len(wanted) < 2:
+        return {}
+    return {k: v for k, v in wanted[0].items() if all(w.get(k) == v for w in wanted[1:])}
 
 
 def _settings(folder: Path | None, config: Path | None) -> tuple[ErpSettings, Path | None]:
@@ -125,8 +133,13 @@ def register(app: typer.Typer) -> None:
                 console.print(
                     "no ERP file found (expected <entity>.csv or <entity>.jsonl, see docs/erp-format.md)"
                 )
+            common = _common_suggestion(checks)
             for c in checks:
-                _render(c)
+                _render(c, common)
+            if common:
+                console.print("every file needs these; to read them as detected, add to [erp]:", markup=False)
+                for key, value in common.items():
+                    console.print(f"    {key} = {_toml(value)}", highlight=False, markup=False)
         raise typer.Exit(1 if any(c.error_count for c in checks) else 0)
 
     app.add_typer(erp_app, name="erp")

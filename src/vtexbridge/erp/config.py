@@ -121,10 +121,16 @@ class ErpSettings(BaseModel):
         thousands = self.thousands_separator
         if own is not None and own.thousands_separator is not None:
             thousands = own.thousands_separator
+        if decimal == "auto" and thousands:
+            where = f"[erp.files.{entity.value}]" if entity is not None else "[erp]"
+            raise ValueError(
+                f"{where}: thousands_separator {thousands!r} needs an explicit decimal_separator "
+                "('.' or ','); 'auto' reads the thousands separator from each value"
+            )
         return Dialect(
             delimiter=(own and own.csv_delimiter) or self.csv_delimiter,
             encoding=(own and own.encoding) or self.encoding,
-            number=NumberFormat(decimal, "" if decimal == "auto" else thousands),
+            number=NumberFormat(decimal, thousands),
         )
 
     @field_validator("queries")
@@ -138,7 +144,7 @@ class ErpSettings(BaseModel):
     @model_validator(mode="after")
     def _kind_has_what_it_needs(self) -> ErpSettings:
         for entity in (None, *self.files):
-            self.dialect(entity)  # the same separator for decimals and thousands is refused here
+            self.dialect(entity)  # refuses one separator for both, and thousands without a decimal
         if self.kind == "folder" and self.path is None:
             raise ValueError("kind 'folder' needs path (the directory of the CSV/JSONL files)")
         if self.kind == "sql":
