@@ -102,3 +102,20 @@ def test_what_every_file_needs_is_suggested_once_for_the_folder(tmp_path: Path) 
     assert "[erp.files.brands]\n" not in out
     assert '[erp.files.prices]\n    decimal_separator = ","\n    thousands_separator = "."\n' in out
     assert 'add to [erp]:\n    csv_delimiter = ";"\n    encoding = "cp1252"\n' in out
+
+
+def test_without_arguments_the_folder_of_the_config_file_is_checked(brazilian: Path) -> None:
+    (brazilian.parent / "vtexbridge.toml").write_text('[erp]\nkind = "folder"\npath = "export"\n')
+    code, out = _run()
+    assert code == 1
+    assert "prices.csv: 0 record(s) read, 1 error(s)" in out
+
+
+def test_a_config_without_a_folder_source_needs_the_folder_argument(tmp_path: Path) -> None:
+    config = tmp_path / "vtexbridge.toml"
+    config.write_text('[erp]\nkind = "plugin"\nplugin = "acme"\n')
+    code, out = _run("-c", str(config))
+    assert code == 2
+    assert "erp check reads a folder" in out
+    code, out = _run(str(EXAMPLES), "-c", str(config))
+    assert code == 0, out
