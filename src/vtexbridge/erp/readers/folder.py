@@ -53,6 +53,7 @@ _BOM = "\ufeff"
 _JSON = json.JSONDecoder(parse_float=Decimal)
 _WHOLE = re.compile(r"-?\d[\d.]*")
 _FRACTION = re.compile(r"\d{1,3}")
+_PLAIN_COMMA = re.compile(r"-?\d{1,15}(?:,\d{1,15})?")
 SHOWN_REPEATS = 3
 """Rows with the same dialect problem reported one by one per file; the rest are summarised."""
 
@@ -252,13 +253,17 @@ class _Numbers:
         self.format = dialect.number
         wanted = numeric_columns(builder.record_type)
         self.cells = [(i, c) for i, c in enumerate(builder.columns or ()) if c in wanted]
+        self.plain = _PLAIN_COMMA.fullmatch if self.format.decimal == "," else None
 
     def apply(self, row: list[str]) -> dict[str, str]:
         """Rewrite ``row``'s numeric cells in place; return the cells that could not be read."""
         bad = {}
+        plain = self.plain
         for i, name in self.cells:
             cell = row[i].strip()
-            if cell:
+            if plain is not None and plain(cell):  # the common case, 19,90: no parsing twice
+                row[i] = cell.replace(",", ".")
+            elif cell:
                 try:
                     row[i] = str(parse_decimal(cell, self.format))
                 except NumberError as e:
