@@ -38,6 +38,7 @@ SECTION_TITLES = {
     "state": "State store",
     "log": "Logs",
     "erp": "ERP source",
+    "erp.files.<kind>": "One entity's file written otherwise than the folder (keys as in `[erp]`)",
     "sync": "Sync",
     "sync.concurrency": "Sync concurrency",
     "sync.mapping.<kind>": "Sync mapping overrides (one table per entity kind)",

@@ -316,6 +316,8 @@ CASES: dict[str, Invoke] = {
     "catalog.get_sku_id_by_ref_id": lambda c: c.catalog.get_sku_id_by_ref_id("ERP-SKU-1"),
     "catalog.get_sku_by_ref_id": lambda c: c.catalog.get_sku_by_ref_id("ERP-SKU-1"),
     "catalog.list_sku_ids": lambda c: c.catalog.list_sku_ids(page=1, page_size=1000),
+    "catalog.get_sku_id_by_ean": lambda c: c.catalog.get_sku_id_by_ean("7891234567895"),
+    "catalog.get_sku_ids_by_ref_ids": lambda c: c.catalog.get_sku_ids_by_ref_ids(["ERP-SKU-1", "ERP-SKU-2"]),
     "catalog.iter_sku_ids": lambda c: c.catalog.iter_sku_ids(page_size=500),
     "catalog.list_skus_of_product": lambda c: c.catalog.list_skus_of_product(42),
     "catalog.list_category_specification_fields": lambda c: c.catalog.list_category_specification_fields(7),

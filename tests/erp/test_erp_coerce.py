@@ -81,8 +81,15 @@ def test_decimal_is_exact_and_explains_commas() -> None:
     assert decimal(3) == Decimal(3)
     assert decimal(0.1) == Decimal("0.1")
     assert decimal(Decimal("2.5")) == Decimal("2.5")
-    assert message(decimal, "1,50") == (
-        "not a decimal number: '1,50' (use '.' as the decimal separator and no thousands separator)"
+    assert decimal("1,50") == Decimal("1.50")  # a decimal comma, as Brazilian ERPs write it
+    assert decimal("1.234,50") == Decimal("1234.50")
+    assert message(decimal, "1,234") == (
+        "'1,234' is ambiguous: 1.234 with a decimal comma, or 1234 with a thousands comma; "
+        "set decimal_separator for this source ('.' or ',')"
+    )
+    assert message(decimal, "12,34.5") == (
+        "not a decimal number: '12,34.5': the thousands separator ',' must group the digits by three "
+        "before the decimal separator '.' (e.g. 1,234.50)"
     )
     assert message(decimal, "NaN") == "not a decimal number: 'NaN'"
     assert message(decimal, "Infinity") == "not a decimal number: 'Infinity'"
@@ -99,7 +106,8 @@ def test_decimal_bounds() -> None:
     assert decimal_positive("0.001") == Decimal("0.001")
     assert message(decimal_positive, "0") == "must be greater than 0, got 0"
     assert message(decimal_positive, "-2") == "must be greater than 0, got -2"
-    assert message(decimal_positive, "1,2").startswith("not a decimal number")
+    assert decimal_positive("1,2") == Decimal("1.2")
+    assert message(decimal_positive, "1,2 kg").startswith("not a decimal number")
 
 
 @pytest.mark.parametrize(

@@ -62,7 +62,7 @@ def test_bad_fields_are_reported_with_file_row_key_and_field(tmp_path: Path) -> 
         "skus.csv",
         f"{SKU_HEADER}\n"
         "S1,P1,Jacket,10,30,20,0.8\n"
-        'S2,P1,"Jacket,\nwith a newline",10,30,20,"0,8"\n'
+        'S2,P1,"Jacket,\nwith a newline",10,30,20,"0,8 kg"\n'
         "S3,P1,,0,30,20,1\n"
         "S4,P1,Boot,10,30,20,1.2\n",
     )
@@ -73,7 +73,7 @@ def test_bad_fields_are_reported_with_file_row_key_and_field(tmp_path: Path) -> 
             "S2",
             3,
             "packaged_weight_kg",
-            "not a decimal number: '0,8' (use '.' as the decimal separator and no thousands separator)",
+            "not a decimal number: '0,8 kg'",
         ),
         ("S3", 5, "name", "required, but empty"),
         ("S3", 5, "packaged_height", "must be greater than 0, got 0"),
@@ -121,7 +121,15 @@ def test_bytes_that_are_not_utf8_spoil_one_row(tmp_path: Path) -> None:
     write(tmp_path, "brands.csv", b"key,name\nb1,Caf\xe9 Gear\nb2,Mata Atl\xc3\xa2ntica\n")
     records, errors = read(tmp_path, "brands")
     assert records == [Brand(key="b2", name="Mata Atlântica")]
-    assert [where(e) for e in errors] == [(None, 2, None, "line 2 is not valid UTF-8; the row is skipped")]
+    assert [where(e) for e in errors] == [
+        (
+            None,
+            2,
+            None,
+            "line 2 is not valid UTF-8; the row is skipped (byte 0xe9, 'é' in cp1252: probably a Windows "
+            "export; set encoding = 'cp1252' in [erp], or in [erp.files.brands] for this file only)",
+        )
+    ]
 
 
 def test_blank_lines_and_empty_rows_are_skipped(tmp_path: Path) -> None:
@@ -157,7 +165,10 @@ def test_unknown_columns_are_reported_once_with_a_suggestion(tmp_path: Path) -> 
     [
         ("", "empty file: the first line must be the header row"),
         ("key,name,KEY\n", "column(s) 'key' appear more than once in the header"),
-        (b"key,n\xffame\n", "the header row is not valid UTF-8"),
+        (
+            b"key,n\x8fame\n",
+            "line 1 is not valid UTF-8; the header row cannot be read (byte 0x8f)",
+        ),
     ],
 )
 def test_unusable_headers(tmp_path: Path, content: str | bytes, message: str) -> None:

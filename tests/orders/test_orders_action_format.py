@@ -31,6 +31,8 @@ INVOICE: dict[str, Any] = {
         (Decimal("0.01"), 1),
         (5, 500),
         ("12,5", 1250),
+        ("1.234,50", 123450),  # refused before: the ERP reader and the actions share one parser
+        ("1,234.50", 123450),
         ("0", 0),
     ],
 )
@@ -44,6 +46,7 @@ def test_to_cents(value: Any, cents: int) -> None:
         ("19.999", "more than two decimal places"),
         ("-1", "negative"),
         ("abc", "decimal amount"),
+        ("1,234", "ambiguous"),
         (True, "decimal amount"),
     ],
 )
@@ -235,3 +238,10 @@ def test_invalid_json_file(tmp_path: Path) -> None:
     path.write_text("[]")
     with pytest.raises(Problems, match="no action"):
         read_action_file(path)
+
+
+@pytest.mark.parametrize("text", ["19,90", "1.234,50", "1,234.50", "0,46", "19.90"])
+def test_an_action_and_an_erp_price_read_the_same_text_the_same_way(text: str) -> None:
+    from vtexbridge.erp.coerce import decimal
+
+    assert Decimal(to_cents(text)) / 100 == decimal(text)

@@ -44,6 +44,13 @@ async def test_search_get_and_create_follow_the_spec(served: Served_, book: Cont
         check_response(book, GIFTCARD_SPEC, "post", "/giftcards/_search", r)
         assert [card["id"] for card in r.json()] == ["2"]  # the shopper's card (email/document/code)
         assert r.json()[0]["balance"] == 100.0
+        assert r.headers["rest-content-range"] == "resources 0-0/1"
+        paged = await c.post(
+            f"{P}/giftcards/_search", json=body, headers={**h, "REST-Range": "resources=1-5"}
+        )
+        assert paged.json() == [] and paged.headers["rest-content-range"] == "resources */1"
+        bad = await c.post(f"{P}/giftcards/_search", json=body, headers={**h, "REST-Range": "rows=5"})
+        assert bad.status_code == 400 and "REST-Range" in bad.text
         r = await c.get(f"{P}/giftcards/2", headers=h)
         assert r.status_code == 200, r.text
         check_response(book, GIFTCARD_SPEC, "get", "/giftcards/2", r)

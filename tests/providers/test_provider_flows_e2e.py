@@ -232,3 +232,17 @@ def giftcard_body_problems(book: ContractBook, method: str, path: str, body: Any
     assert op is not None, path
     media = "application~1vnd.vtex.giftcards.v1+json"
     return spec.validate(f"{op.pointer}/requestBody/content/{media}/schema", body, direction="request")
+
+
+async def test_the_retry_callback_makes_the_gateway_ask_again(world: World) -> None:
+    provider = world.runtime.payment
+    assert provider is not None
+    provider.settings = provider.settings.model_copy(update={"callback_mode": "retry"})
+    order = await world.order(buyer={**BUYER, "document": "REVIEW-1"}, giftCard=None, value=30.0)
+    assert order["status"] == "payment-pending"
+    world.erp.decide(order["payment"]["paymentId"], "approved", "credit committee")
+    before = [c for c in await world.calls() if c["url"].endswith("/payments") and c["method"] == "POST"]
+    assert await provider.follow_up() == 1  # an empty POST to the callbackUrl ...
+    after = [c for c in await world.calls() if c["url"].endswith("/payments") and c["method"] == "POST"]
+    assert len(after) == len(before) + 1  # ... and the gateway called POST /payments again
+    assert (await world.get(order["orderId"]))["status"] == "authorized"

@@ -26,3 +26,11 @@ def settings_or_exit(config: Path | None) -> Settings:
     except VtexbridgeError as e:
         err_console.print(f"[red]error:[/red] {e.user_message}")
         raise typer.Exit(e.exit_code) from None
+
+
+def with_state(settings: Settings, state: str | None) -> Settings:
+    """``settings`` with ``--state`` (a SQLite file or a database URL) as ``state.url``, when given."""
+    if not state:
+        return settings
+    url = state if "://" in state else f"sqlite:///{Path(state).resolve()}"
+    return settings.model_copy(update={"state": settings.state.model_copy(update={"url": url})})

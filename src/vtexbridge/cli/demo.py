@@ -47,6 +47,7 @@ from vtexbridge.log import setup_logging
 from vtexbridge.observability import Metrics
 from vtexbridge.orders.service import OrdersService
 from vtexbridge.overview import ProgressPublisher, PublishingProgress
+from vtexbridge.providers import demo as providers_demo
 from vtexbridge.sandbox.app import create_app as create_sandbox
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, SandboxOptions
 from vtexbridge.sandbox.options import DEFAULT_PORT as SANDBOX_PORT
@@ -58,6 +59,7 @@ from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.transport import Transport
 from vtexbridge.web.app import create_app as create_web_app
 from vtexbridge.web.auth import set_policy
+from vtexbridge.web.routes.providers import provider_routes
 from vtexbridge.web.settings import DEFAULT_PORT
 from vtexbridge.web.sync_runs import BackgroundSync
 
@@ -179,7 +181,7 @@ min_age_s = 0.0
 [web]
 host = "127.0.0.1"              # loopback: the dashboard needs no token
 port = {web_port}
-"""
+""" + providers_demo.config_text()
 
 
 SECRETS_TEXT = f"""\
@@ -187,7 +189,7 @@ SECRETS_TEXT = f"""\
 [vtex]
 app_key = "{DEFAULT_APP_KEY}"
 app_token = "{DEFAULT_APP_TOKEN}"
-"""
+""" + providers_demo.secrets_text()
 
 
 def _write(path: Path, text: str) -> None:
@@ -203,6 +205,7 @@ def _fresh_start(directory: Path) -> None:
         for path in directory.glob("*.db*"):
             path.unlink()
         (directory / ORDERS_FILE).unlink(missing_ok=True)
+        (directory / "demo-provider-orders.json").unlink(missing_ok=True)
 
 
 # --- the steps ------------------------------------------------------------------------------------
@@ -497,6 +500,32 @@ async def _steps(
             f"vtexbridge orders status ORDER_ID -c {cfg}",
         ):
             await verify(state, admin, store)
+    await _provider_step(state, settings, store, sandbox, directory)
+
+
+async def _provider_step(
+    state: DemoState, settings: Settings, store: StateStore, sandbox: Served, directory: Path
+) -> None:
+    """Step 8 (the provider protocols, docs/providers.md): gift card + ERP credit line at checkout."""
+    with step(
+        state,
+        8,
+        "Pay an order with a gift card and the ERP credit line (provider protocols)",
+        f"curl -X POST {sandbox.url}/_sandbox/providers/orders -d '{{...giftCard, payment...}}'",
+        f"curl -X POST {sandbox.url}/_sandbox/providers/orders/ORDER_ID/invoice",
+    ):
+        providers_demo.write_demo_erp(directory / "erp" / "providers")
+        record = directory / "demo-provider-orders.json"
+        result = await providers_demo.run_provider_order(
+            settings, store, sandbox.url, record, routes=provider_routes
+        )
+        console.print(
+            f"  {result.invoiced['orderId']}: 20.00 on gift card + 100.00 on the company's credit line, "
+            f"analysed, captured on invoice; {result.cancelled['orderId']}: cancelled, released"
+        )
+        console.print(
+            f"  ERP: gift card balance {result.card_balance:.2f}, credit line used {result.credit_used:.2f}"
+        )
 
 
 def _summary(state: DemoState, total_s: float) -> None:

@@ -144,9 +144,9 @@ async def _build_and_serve(
         set_policy(app.state, host, token, settings.web.allowed_hosts)
         check_affiliate_exposure(settings.marketplace.affiliate, host)
         runtime = marketplace_runtime(settings, service)
-        providers = attach_if_configured(
-            app, settings, service.store, metrics.registry
-        )  # gift card/payment/antifraud
+        providers = attach_if_configured(  # gift card/payment/antifraud
+            app, settings, service.store, metrics.registry, metrics.transport
+        )
         try:
             if runtime is not None:
                 attach(app, runtime)

@@ -4,6 +4,7 @@
     vtexbridge sync --dry-run             # print the plan (counts per kind and action), send nothing
     vtexbridge sync --dry-run --show SKU-1   # and the field-by-field change for one key
     vtexbridge sync --only prices --only inventory --json
+    vtexbridge sync --dry-run --adopt     # match what VTEX already holds first (see `vtexbridge adopt`)
 
 Exit codes: 0 every record went through; 1 some record failed or was held back (listed, and in the
 report file); 2 a configuration problem (no ``[erp]``, bad overrides, missing credentials); 3 the run
@@ -23,7 +24,7 @@ import typer
 from rich.markup import escape
 
 from vtexbridge import aio
-from vtexbridge.cli._common import ConfigOption, console, err_console, settings_or_exit
+from vtexbridge.cli._common import ConfigOption, console, err_console, settings_or_exit, with_state
 from vtexbridge.errors import VtexbridgeError
 from vtexbridge.log import setup_logging
 from vtexbridge.sync.report import RichProgress, RunReport, render
@@ -69,6 +70,11 @@ def register(app: typer.Typer) -> None:
             None, "--show", help="With --dry-run: the field-by-field change planned for this ERP key."
         ),
         as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON (no progress bars)."),
+        adopt: bool = typer.Option(
+            False,
+            "--adopt",
+            help="With --dry-run: match the creates with what VTEX holds first (reads VTEX).",
+        ),
         report: Path | None = typer.Option(None, "--report", help="Write the run report to this file."),
         state: str | None = typer.Option(
             None, "--state", help="State database: a SQLite file or a database URL (overrides state.url)."
@@ -78,9 +84,7 @@ def register(app: typer.Typer) -> None:
         """Sync catalog, prices, stock and customers from the ERP to VTEX (only what changed)."""
         settings = settings_or_exit(config)
         setup_logging(settings.log.level, settings.log.format)
-        if state:
-            url = state if "://" in state else f"sqlite:///{Path(state).resolve()}"
-            settings = settings.model_copy(update={"state": settings.state.model_copy(update={"url": url})})
+        settings = with_state(settings, state)
         progress = None if (as_json or dry_run) else RichProgress(console)
         try:
             options = SyncOptions(
@@ -89,6 +93,7 @@ def register(app: typer.Typer) -> None:
                 show=show,
                 report_path=report,
                 pause_collector=True,  # this process does nothing else while it plans
+                adopt=adopt or None,  # h7 (#12)
             )
             outcome = aio.run(run_sync(settings, options, progress=progress))
         except VtexbridgeError as e:
@@ -102,6 +107,8 @@ def register(app: typer.Typer) -> None:
         if as_json:
             body = outcome.report.to_json()
             body["report_file"] = str(outcome.report_file) if outcome.report_file else None
+            if "adoption" in outcome.extra:  # h7 (#12): what was found in VTEX before creating
+                body["adoption"] = outcome.extra["adoption"]
             typer.echo(json.dumps(body, indent=2, default=str))
         else:
             render(outcome.report, console)

@@ -20,6 +20,8 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any, TypeVar
 
+from vtexbridge.erp.numbers import NumberError, parse_decimal
+
 __all__ = [
     "CoerceError",
     "Converter",
@@ -246,14 +248,12 @@ def integer_at_least(minimum: int) -> Converter:
 
 
 def _decimal_from_str(s: str, what: str = "a decimal number") -> Decimal:
+    """``s`` read by the number parser shared with the actions files (``19,90`` and ``1.234,50`` too)."""
     try:
-        d = Decimal(s)
-    except InvalidOperation:
-        hint = " (use '.' as the decimal separator and no thousands separator)" if "," in s else ""
-        raise CoerceError(f"not {what}: {_show(s)}{hint}") from None
-    if not d.is_finite():
-        raise CoerceError(f"not {what}: {_show(s)}")
-    return d
+        return parse_decimal(s)
+    except NumberError as e:
+        message = e.message.removeprefix("not a number: ")
+        raise CoerceError(f"not {what}: {message}" if message != e.message else message) from None
 
 
 def decimal(value: Any) -> Decimal:

@@ -5,7 +5,13 @@ Meant to be mounted as ``Settings.erp``; it validates on its own too::
     [erp]
     kind = "folder"                 # or "sql", "plugin"
     path = "examples/erp"           # folder: where <entity>.csv / <entity>.jsonl live
+    csv_delimiter = ";"             # folder: how the files are written (defaults: ",", utf-8, auto)
+    encoding = "cp1252"
+    decimal_separator = ","
+    thousands_separator = "."
+    [erp.files.prices]              # one entity's file written otherwise
     csv_delimiter = ","
+    decimal_separator = "."
 
     [erp]
     kind = "sql"
@@ -27,9 +33,39 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from vtexbridge.erp.dialect import Dialect, usable_encoding
+from vtexbridge.erp.numbers import DecimalSeparator, NumberFormat, ThousandsSeparator
 from vtexbridge.erp.records import Entity
 
-__all__ = ["ErpSettings"]
+__all__ = ["ErpSettings", "FileDialect"]
+
+
+def _delimiter(v: str | None) -> str | None:
+    if v is None:
+        return v
+    if v == "\\t":
+        v = "\t"
+    if len(v) != 1 or v in '"\r\n':
+        raise ValueError(f"{v!r} is not a usable CSV delimiter (one character, not a quote or newline)")
+    return v
+
+
+def _encoding(v: str | None) -> str | None:
+    return None if v is None else usable_encoding(v)
+
+
+class FileDialect(BaseModel):
+    """How one entity's file is written, where it differs from the folder's settings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    csv_delimiter: str | None = Field(default=None, description="The CSV field delimiter.")
+    encoding: str | None = Field(default=None, description="The text encoding.")
+    decimal_separator: DecimalSeparator | None = Field(default=None, description="'.', ',' or 'auto'.")
+    thousands_separator: ThousandsSeparator | None = Field(default=None, description="'', '.', ',' or ' '.")
+
+    _check_delimiter = field_validator("csv_delimiter")(_delimiter)
+    _check_encoding = field_validator("encoding")(_encoding)
 
 
 class ErpSettings(BaseModel):
@@ -42,6 +78,23 @@ class ErpSettings(BaseModel):
         default=None, description="folder: the directory holding <entity>.csv / <entity>.jsonl files."
     )
     csv_delimiter: str = Field(default=",", description="folder: the CSV field delimiter (one character).")
+    encoding: str = Field(
+        default="utf-8",
+        description="folder: the files' text encoding (e.g. 'cp1252', 'latin-1' for Windows exports).",
+    )
+    decimal_separator: DecimalSeparator = Field(
+        default="auto",
+        description="folder: '.', ',' or 'auto' (19.90, 19,90, 1.234,50 and 1,234.50 read; 1,234 refused).",
+    )
+    thousands_separator: ThousandsSeparator = Field(
+        default="",
+        description="folder: with an explicit decimal_separator, the thousands separator ('' = none).",
+    )
+    files: dict[Entity, FileDialect] = Field(
+        default_factory=dict,
+        description="folder: per entity's file, the settings above where that file differs "
+        "([erp.files.prices] csv_delimiter = ',').",
+    )
     url: SecretStr | None = Field(
         default=None, description="sql: a SQLAlchemy URL; set it in the environment when it has a password."
     )
@@ -58,14 +111,27 @@ class ErpSettings(BaseModel):
         default_factory=dict, description="plugin: keyword arguments for the plugin's factory."
     )
 
-    @field_validator("csv_delimiter")
-    @classmethod
-    def _one_character(cls, v: str) -> str:
-        if v == "\\t":
-            v = "\t"
-        if len(v) != 1 or v in '"\r\n':
-            raise ValueError(f"{v!r} is not a usable CSV delimiter (one character, not a quote or newline)")
-        return v
+    _check_delimiter = field_validator("csv_delimiter")(_delimiter)
+    _check_encoding = field_validator("encoding")(_encoding)
+
+    def dialect(self, entity: Entity | None = None) -> Dialect:
+        """How ``entity``'s file is written (the folder's settings when ``entity`` is None)."""
+        own = self.files.get(entity) if entity is not None else None
+        decimal = (own and own.decimal_separator) or self.decimal_separator
+        thousands = self.thousands_separator
+        if own is not None and own.thousands_separator is not None:
+            thousands = own.thousands_separator
+        if decimal == "auto" and thousands:
+            where = f"[erp.files.{entity.value}]" if entity is not None else "[erp]"
+            raise ValueError(
+                f"{where}: thousands_separator {thousands!r} needs an explicit decimal_separator "
+                "('.' or ','); 'auto' reads the thousands separator from each value"
+            )
+        return Dialect(
+            delimiter=(own and own.csv_delimiter) or self.csv_delimiter,
+            encoding=(own and own.encoding) or self.encoding,
+            number=NumberFormat(decimal, thousands),
+        )
 
     @field_validator("queries")
     @classmethod
@@ -77,6 +143,8 @@ class ErpSettings(BaseModel):
 
     @model_validator(mode="after")
     def _kind_has_what_it_needs(self) -> ErpSettings:
+        for entity in (None, *self.files):
+            self.dialect(entity)  # refuses one separator for both, and thousands without a decimal
         if self.kind == "folder" and self.path is None:
             raise ValueError("kind 'folder' needs path (the directory of the CSV/JSONL files)")
         if self.kind == "sql":

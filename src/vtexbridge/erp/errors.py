@@ -24,7 +24,14 @@ from __future__ import annotations
 
 from vtexbridge.errors import RecordError, RecordInvalid
 
-__all__ = ["ReadIncomplete", "RowUnreadable", "SourceUnreadable", "UnknownColumn", "makes_incomplete"]
+__all__ = [
+    "ReadIncomplete",
+    "RowUnreadable",
+    "SourceUnreadable",
+    "UnknownColumn",
+    "cause_rank",
+    "makes_incomplete",
+]
 
 
 class RowUnreadable(RecordInvalid):
@@ -56,3 +63,18 @@ def makes_incomplete(error: RecordError) -> bool:
     if isinstance(error, RowUnreadable | SourceUnreadable):
         return True
     return error.record is None or error.record.key is None
+
+
+# --- root causes first (h10, #17) -----------------------------------------------------------------
+
+_CAUSE_RANK = {"SourceUnreadable": 0, "UnknownColumn": 1, "RowUnreadable": 2, "RecordInvalid": 3}
+
+
+def cause_rank(type_name: str) -> int:
+    """Where an error of type ``type_name`` goes in a list shown to people: root causes first.
+
+    An unreadable file (0) explains every record of it that is missing; a header problem (1) every
+    value of a column; an unreadable line (2) one row; a bad field (3) one record; anything else
+    (VTEX refusals, records held back by a bad dependency, 4) follows from its own record.
+    """
+    return _CAUSE_RANK.get(type_name, 4)

@@ -19,11 +19,12 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
 
+from vtexbridge.erp.numbers import NumberError, parse_decimal
 from vtexbridge.errors import RecordInvalid, RecordRef
 from vtexbridge.state import ActionKind
 from vtexbridge.vtex.models.orders import OrderChange
@@ -211,7 +212,10 @@ def _whole(value: Any) -> Any:
         digits = text.lstrip("-")
         if digits.isdigit() and len(digits) <= _MAX_DIGITS:
             return int(text)
-        return value
+        try:
+            value = parse_decimal(text)  # as the ERP reader reads a whole number: "2.0", "1.000,00"
+        except NumberError:
+            return value
     finite = isinstance(value, Decimal) and value.is_finite() and value.adjusted() < _MAX_DIGITS
     if finite and value == value.to_integral_value():
         return int(value)
@@ -244,13 +248,10 @@ def to_cents(value: Any) -> int:
     if isinstance(value, int):
         value = Decimal(value)
     if isinstance(value, str):
-        text = value.strip()
-        if "," in text and "." not in text:
-            text = text.replace(",", ".")
         try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise ValueError(f"must be a decimal amount (e.g. 199.90), got {value!r}") from None
+            value = parse_decimal(value)  # the ERP reader's parser: 19,90 and 1.234,50 read the same
+        except NumberError as e:
+            raise ValueError(f"must be a decimal amount (e.g. 199.90): {e.message}") from None
     if not isinstance(value, Decimal) or not value.is_finite():
         raise ValueError(f"must be a decimal amount (e.g. 199.90), got {_show(value)}")
     if value < 0:

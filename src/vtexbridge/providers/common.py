@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -25,6 +26,7 @@ __all__ = [
     "MAX_CENTS",
     "MAX_ID",
     "cents",
+    "claim_once",
     "derived_id",
     "erp_call",
     "insert_once",
@@ -104,12 +106,15 @@ def iso(moment: datetime | None = None) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-async def erp_call(what: str, call: Awaitable[T], timeout_s: float) -> T:
-    """Await an ERP adapter call within ``timeout_s``.
+async def erp_call(
+    what: str, call: Awaitable[T], timeout_s: float, observe: Callable[[float], None] | None = None
+) -> T:
+    """Await an ERP adapter call within ``timeout_s`` (``observe`` gets its duration in seconds).
 
     Raises:
         ErpUnavailable: it took longer or failed (the message names the call, never its data).
     """
+    started = time.perf_counter()
     try:
         return await asyncio.wait_for(call, timeout_s)
     except TimeoutError:
@@ -118,6 +123,9 @@ async def erp_call(what: str, call: Awaitable[T], timeout_s: float) -> T:
         raise
     except Exception as e:
         raise ErpUnavailable(f"the ERP failed on {what}: {type(e).__name__}") from e
+    finally:
+        if observe is not None:
+            observe(time.perf_counter() - started)
 
 
 async def write(engine: Engine, fn: Callable[[Connection], T]) -> T:
@@ -161,3 +169,28 @@ def insert_once(
             pass
         row = conn.execute(sa.select(table).where(key)).mappings().one()
     return row
+
+
+def claim_once(
+    conn: Connection,
+    table: sa.Table,
+    key: sa.ColumnElement[bool],
+    values: Mapping[str, Any],
+    take: Callable[[], bool],
+) -> RowMapping | None:
+    """The operation row ``key`` selects; when absent it is inserted and ``take()`` moves the counters
+    it needs (a conditional update), in this transaction. Returns None (and no row) when ``take()``
+    refuses. A concurrent identical request (the same VTEX ids) waits on the first one's row and gets
+    it, instead of taking the amount a second time."""
+    row = conn.execute(sa.select(table).where(key)).mappings().first()
+    if row is not None:
+        return row
+    try:
+        with conn.begin_nested():
+            conn.execute(sa.insert(table).values(**values))
+    except IntegrityError:
+        return conn.execute(sa.select(table).where(key)).mappings().one()
+    if not take():
+        conn.execute(sa.delete(table).where(key))
+        return None
+    return conn.execute(sa.select(table).where(key)).mappings().one()

@@ -4,8 +4,8 @@ Route modules stay one line per endpoint. VTEX authenticates with the pair confi
 provider, as ``X-VTEX-API-AppKey``/``X-VTEX-API-AppToken`` (payment and antifraud specs) or
 ``X-PROVIDER-API-AppKey``/``X-PROVIDER-API-AppToken`` (gift card hub); comparisons are constant-time
 and no credential reaches a log line. Bodies are JSON whatever the declared media type (VTEX sends
-``application/vnd.vtex.giftcards.v1+json``), at most :data:`MAX_BODY` bytes, nested at most
-:data:`MAX_DEPTH` deep.
+``application/vnd.vtex.giftcards.v1+json``), at most :data:`MAX_BODY` bytes, checked like every
+untrusted body (:mod:`vtexbridge.untrusted`).
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ from pydantic import SecretStr
 from starlette.requests import Request
 from starlette.responses import Response
 
+from vtexbridge.errors import VtexbridgeError
 from vtexbridge.providers.errors import BadRequest, ProviderError, Unauthorized
-from vtexbridge.untrusted import UntrustedInput, parse_json
+from vtexbridge.untrusted import UntrustedInput, check_id, parse_json
 
-__all__ = ["MAX_BODY", "check_credentials", "guarded", "json_response", "read_body"]
+__all__ = ["MAX_BODY", "check_credentials", "guarded", "json_response", "path_id", "read_body"]
 
 MAX_BODY = 256 * 1024
-MAX_DEPTH = 16
 Handler = Callable[[Request], Awaitable[Response]]
 _log = logging.getLogger(__name__)
 
@@ -46,21 +46,12 @@ def check_credentials(headers: Mapping[str, str], key: SecretStr | None, token: 
         raise Unauthorized("the app key or app token is not the one configured")
 
 
-def _depth(value: Any, level: int = 0) -> int:
-    if level > MAX_DEPTH:
-        return level
-    if isinstance(value, dict):
-        return max((_depth(v, level + 1) for v in value.values()), default=level)
-    if isinstance(value, list):
-        return max((_depth(v, level + 1) for v in value), default=level)
-    return level
-
-
 async def read_body(request: Request, *, required: bool = True) -> Any:
-    """The JSON body (None when empty and not required).
+    """The JSON body (None when empty and not required), checked by :func:`vtexbridge.untrusted.parse_json`
+    (depth, number range, strings); the app's edge already refused a body over :data:`MAX_BODY`.
 
     Raises:
-        BadRequest: too large, too deep, not JSON, or missing.
+        BadRequest: too large, not JSON, out of bounds (naming the field), or missing.
     """
     raw = await request.body()
     if len(raw) > MAX_BODY:
@@ -70,12 +61,21 @@ async def read_body(request: Request, *, required: bool = True) -> Any:
             raise BadRequest("a JSON body is required")
         return None
     try:
-        body = parse_json(raw)  # bounded: depth, ±2^53, no NaN/NUL/lone surrogate (names the field)
+        return parse_json(raw)
     except UntrustedInput as e:
         raise BadRequest(str(e)) from None
-    if _depth(body) > MAX_DEPTH:
-        raise BadRequest(f"the body is nested deeper than {MAX_DEPTH} levels")
-    return body
+
+
+def path_id(request: Request, name: str) -> str:
+    """The path parameter ``name`` as an identifier (:func:`vtexbridge.untrusted.check_id`, up to 128).
+
+    Raises:
+        BadRequest: empty, too long, or not an identifier.
+    """
+    try:
+        return check_id(request.path_params.get(name), name, max_length=128)
+    except UntrustedInput as e:
+        raise BadRequest(str(e)) from None
 
 
 def json_response(data: Any, status: int = 200) -> Response:
@@ -87,7 +87,9 @@ def json_response(data: Any, status: int = 200) -> Response:
 
 
 def guarded(fn: Handler) -> Handler:
-    """Protocol errors become their status and ``{"error": {"code", "message"}}``; anything else a 500."""
+    """Protocol errors become their status and ``{"error": {"code", "message"}}``; another vtexbridge
+    error (the state database busy or unreachable) a 503 VTEX retries (500 when not transient), with a
+    fixed message: the detail is logged, never answered."""
 
     @wraps(fn)
     async def wrapper(request: Request) -> Response:
@@ -95,9 +97,11 @@ def guarded(fn: Handler) -> Handler:
             return await fn(request)
         except ProviderError as e:
             if e.status >= 500:
-                _log.warning(
-                    "%s %s: %s", request.method, request.scope.get("route_name", "provider"), e.message
-                )
+                _log.warning("%s provider call: %s", request.method, e.message)
             return json_response({"error": {"code": e.code, "message": e.message}}, e.status)
+        except VtexbridgeError as e:
+            _log.error("%s provider call failed: %s", request.method, e.user_message)
+            body = {"error": {"code": "unavailable", "message": "the provider is unavailable; retry"}}
+            return json_response(body, 503 if e.retryable else 500)
 
     return wrapper

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 __all__ = ["ProviderMetrics"]
@@ -32,12 +34,13 @@ class ProviderMetrics:
             "erp_seconds", "Time the ERP adapter took to answer.", ["protocol"],
             namespace=namespace, subsystem="providers", registry=reg, buckets=_BUCKETS,
         )  # fmt: skip
-        self.counts: dict[tuple[str, str, str], int] = {}
 
     def transaction(self, protocol: str, operation: str, outcome: str) -> None:
         self.transactions_total.labels(protocol, operation, outcome).inc()
-        key = (protocol, operation, outcome)
-        self.counts[key] = self.counts.get(key, 0) + 1
+
+    def erp_observer(self, protocol: str) -> Callable[[float], None]:
+        """What :func:`~vtexbridge.providers.common.erp_call` reports each ERP call's duration to."""
+        return self.erp_seconds.labels(protocol).observe
 
     def set_pending(self, protocol: str, n: int) -> None:
         self.pending.labels(protocol).set(n)

@@ -35,6 +35,7 @@ from vtexbridge.providers.payment.ledger import PaymentLedger
 from vtexbridge.providers.payment.service import PaymentProvider
 from vtexbridge.providers.settings import ProvidersSettings
 from vtexbridge.state import StateStore
+from vtexbridge.vtex.metrics import TransportMetrics
 
 __all__ = ["ProvidersRuntime", "attach", "attach_if_configured", "runtime_of"]
 
@@ -60,6 +61,7 @@ class ProvidersRuntime:
         adapters: dict[str, Any] | None = None,
         clock: Clock | None = None,
         http_transport: httpx.AsyncBaseTransport | None = None,
+        transport_metrics: TransportMetrics | None = None,
     ) -> ProvidersRuntime:
         """Build what ``providers`` (default ``settings.providers``) configures; ``adapters`` (by
         protocol name) replace the ones the settings describe.
@@ -76,7 +78,7 @@ class ProvidersRuntime:
         def adapter(name: str, section: Any) -> Any:
             if name in given:
                 return given[name]
-            built = build_adapter(section.adapter, name, base_dir=base)  # type: ignore[arg-type]
+            built = build_adapter(section.adapter, name, base_dir=base, metrics=transport_metrics)  # type: ignore[arg-type]
             runtime.owned.append(built)
             return built
 
@@ -90,7 +92,7 @@ class ProvidersRuntime:
             )
         sandbox_host = [urlsplit(settings.vtex.base_url).hostname or ""] if settings.vtex.base_url else []
         if cfg.payment is not None or cfg.antifraud is not None:
-            callbacks = CallbackSender(settings.vtex, transport=http_transport)
+            callbacks = CallbackSender(settings.vtex, transport=http_transport, metrics=transport_metrics)
             runtime.owned.append(callbacks)
         if cfg.antifraud is not None:
             runtime.antifraud = AntifraudProvider(
@@ -162,14 +164,20 @@ def attach(app: FastAPI, runtime: ProvidersRuntime) -> None:
 
 
 def attach_if_configured(
-    app: FastAPI, settings: Settings, state: StateStore, registry: CollectorRegistry | None
+    app: FastAPI,
+    settings: Settings,
+    state: StateStore,
+    registry: CollectorRegistry | None,
+    transport_metrics: TransportMetrics | None = None,
 ) -> ProvidersRuntime | None:
     """``serve``: build the runtime of the configured protocols over ``state`` and attach it (None when
     no protocol is configured)."""
     p = settings.providers
     if p.giftcard is None and p.payment is None and p.antifraud is None:
         return None
-    runtime = ProvidersRuntime.build(settings, state=state, registry=registry)
+    runtime = ProvidersRuntime.build(
+        settings, state=state, registry=registry, transport_metrics=transport_metrics
+    )
     attach(app, runtime)
     return runtime
 
@@ -182,7 +190,10 @@ def runtime_of(app: Any) -> ProvidersRuntime:
     services = app.state.services
     metrics = getattr(app.state, "metrics", None)
     runtime = ProvidersRuntime.build(
-        services.settings, state=services.store, registry=getattr(metrics, "registry", None)
+        services.settings,
+        state=services.store,
+        registry=getattr(metrics, "registry", None),
+        transport_metrics=getattr(metrics, "transport", None),
     )
     app.state.providers = runtime
     return runtime

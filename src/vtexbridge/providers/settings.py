@@ -54,7 +54,9 @@ class _Section(BaseModel):
 class AdapterSettings(_Section):
     """Where a protocol's ERP side is: the reference SQLite folder, SQL, an HTTP API or a plugin."""
 
-    kind: AdapterKind = "local"
+    kind: AdapterKind = Field(
+        default="local", description="local (a SQLite folder), sql, http (the ERP's JSON API) or plugin."
+    )
     path: Path = Field(
         default=Path("erp/providers"),
         description="local: the folder holding providers.db (created, and seeded from its JSON files).",
@@ -94,7 +96,7 @@ class AdapterSettings(_Section):
 
 
 class _Provider(_Section):
-    path: str
+    path: str = Field(description="Route prefix of the protocol's endpoints (VTEX's provider URL).")
     app_key: SecretStr | None = Field(
         default=None, description="The app key VTEX presents (environment or secrets file only)."
     )
@@ -119,24 +121,30 @@ class _Provider(_Section):
 class GiftCardProviderSettings(_Provider):
     """The Gift Card Provider Protocol: the ERP's (or CRM's) gift cards and loyalty balances."""
 
-    path: str = "/providers/giftcard"
-    provider_name: str = Field(default="vtexbridge", min_length=1, max_length=64)
+    path: str = Field(
+        default="/providers/giftcard", description="Route prefix (the Giftcard Hub's serviceUrl)."
+    )
+    provider_name: str = Field(
+        default="vtexbridge", min_length=1, max_length=64, description="Answered as each card's provider."
+    )
     allow_create: bool = Field(
         default=False, description="Answer VTEX's 'create a gift card' (else 403: cards come from the ERP)."
     )
-    currency: str = Field(default="BRL", pattern=r"^[A-Z]{3}$")
+    currency: str = Field(
+        default="BRL", pattern=r"^[A-Z]{3}$", description="Currency of cards created without one (ISO 4217)."
+    )
 
 
 class PaymentProviderSettings(_Provider):
     """The Payment Provider Protocol: payment on the customer's ERP credit line / store credit."""
 
-    path: str = "/providers/payment"
+    path: str = Field(default="/providers/payment", description="Route prefix of the connector's endpoints.")
     payment_methods: list[str] = Field(
         default_factory=lambda: ["Promissories"],
         min_length=1,
         description="The manifest's payment methods (VTEX's names, e.g. 'Promissories', 'Cobranded').",
     )
-    acquirer: str = Field(default="vtexbridge-erp", max_length=64)
+    acquirer: str = Field(default="vtexbridge-erp", max_length=64, description="Answered as the acquirer.")
     delay_to_auto_settle_s: int = Field(
         default=7 * 24 * 3600,
         ge=0,
@@ -146,7 +154,7 @@ class PaymentProviderSettings(_Provider):
     )
     delay_to_cancel_s: int = Field(
         default=7 * 24 * 3600,
-        ge=60,
+        ge=600,
         le=30 * 24 * 3600,
         description="How long VTEX waits for a pending ERP decision before it cancels the payment.",
     )
@@ -168,7 +176,9 @@ class PaymentProviderSettings(_Provider):
     callback_attempts: int = Field(
         default=8, ge=1, le=50, description="Tries of the callbackUrl notification."
     )
-    callback_backoff_s: float = Field(default=1.0, gt=0, le=600)
+    callback_backoff_s: float = Field(
+        default=1.0, gt=0, le=600, description="First wait before a failed callback is sent again (doubles)."
+    )
     decision_poll_s: float = Field(
         default=5.0, gt=0, le=3600, description="How often serve asks the ERP about pending payments."
     )
@@ -177,8 +187,10 @@ class PaymentProviderSettings(_Provider):
 class AntifraudProviderSettings(_Provider):
     """The Antifraud Provider Protocol: the ERP's fraud rules (blocked documents, holds, value limits)."""
 
-    path: str = "/providers/antifraud"
-    decision_poll_s: float = Field(default=5.0, gt=0, le=3600)
+    path: str = Field(default="/providers/antifraud", description="Route prefix of the provider's endpoints.")
+    decision_poll_s: float = Field(
+        default=5.0, gt=0, le=3600, description="How often serve asks the ERP about undecided analyses."
+    )
     payment_methods: list[str] = Field(
         default_factory=lambda: ["CreditCard", "DebitCard", "GiftCard", "Promissory"],
         min_length=1,
@@ -189,8 +201,10 @@ class AntifraudProviderSettings(_Provider):
         description="Hosts the request's hook URL may point at (a later decision is POSTed there; it "
         "carries vtex.app_key/app_token). vtex.base_url's host is added.",
     )
-    hook_attempts: int = Field(default=8, ge=1, le=50)
-    hook_backoff_s: float = Field(default=1.0, gt=0, le=600)
+    hook_attempts: int = Field(default=8, ge=1, le=50, description="Tries of the hook notification.")
+    hook_backoff_s: float = Field(
+        default=1.0, gt=0, le=600, description="First wait before a failed hook is sent again (doubles)."
+    )
     onboarding: bool = Field(default=False, description="Answer the configuration flow (see payment).")
 
 

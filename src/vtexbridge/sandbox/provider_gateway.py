@@ -311,9 +311,9 @@ class ProviderGateway:
         if pay is not None and pay.get("status") != "approved":
             order["status"] = "payment-pending"
             return order
-        fraud = order.setdefault("antifraud", {})
-        if fraud.get("status") is None:
+        if order.setdefault("antifraud", {}).get("status") is None:
             await self._send_antifraud(order, base_url)
+        fraud = order["antifraud"]
         if fraud.get("status") == "approved":
             order["status"] = "authorized"
         elif fraud.get("status") == "denied":
@@ -426,34 +426,40 @@ class ProviderGateway:
             if status == 200:
                 pay["status"] = "cancelled"
 
+    async def _gift_card_op(self, order: dict[str, Any], kind: str, tag: str) -> None:
+        """A settlement or cancellation (refund) of the order's gift card transaction, if any."""
+        gift = order.get("giftCard")
+        if gift is None:
+            return
+        path = f"/giftcards/{gift['cardId']}/transactions/{gift['transactionId']}/{kind}"
+        body = {"value": gift["value"], "requestId": f"{order['orderId']}-gc-{tag}"}
+        status, _ = await self.call("giftcard", "POST", path, body)
+        if status != 200:
+            raise GatewayError(f"the gift card {kind} answered HTTP {status}")
+        gift["status"] = "settled" if kind == "settlements" else "refunded"
+
+    async def _payment_op(self, order: dict[str, Any], kind: str, body: dict[str, Any]) -> None:
+        """A settlement or refund of the order's credit-line payment, if any."""
+        pay = order.get("payment")
+        if pay is None:
+            return
+        status, _ = await self.call("payment", "POST", f"/payments/{pay['paymentId']}/{kind}", body)
+        if status != 200:
+            raise GatewayError(f"the payment {kind} answered HTTP {status}")
+        pay["status"] = "settled" if kind == "settlements" else "refunded"
+
     async def invoice(self, order: dict[str, Any]) -> dict[str, Any]:
         """The order is invoiced: settle every payment (capture on invoice)."""
         if order["status"] != "authorized":
             raise GatewayError(f"order {order['orderId']} is {order['status']}, not authorized")
-        gift, pay = order.get("giftCard"), order.get("payment")
-        if gift is not None:
-            path = f"/giftcards/{gift['cardId']}/transactions/{gift['transactionId']}/settlements"
-            status, _ = await self.call(
-                "giftcard",
-                "POST",
-                path,
-                {"value": gift["value"], "requestId": f"{order['orderId']}-gc-settle"},
-            )
-            if status != 200:
-                raise GatewayError(f"the gift card settlement answered HTTP {status}")
-            gift["status"] = "settled"
-        if pay is not None:
-            body = {
-                "transactionId": pay["transactionId"],
-                "requestId": f"{order['orderId']}-settle",
-                "paymentId": pay["paymentId"],
-                "value": pay["value"],
-                "authorizationId": pay.get("authorizationId") or "",
-            }
-            status, _ = await self.call("payment", "POST", f"/payments/{pay['paymentId']}/settlements", body)
-            if status != 200:
-                raise GatewayError(f"the payment settlement answered HTTP {status}")
-            pay["status"] = "settled"
+        await self._gift_card_op(order, "settlements", "settle")
+        pay = order.get("payment") or {}
+        body = {
+            "transactionId": pay.get("transactionId"), "requestId": f"{order['orderId']}-settle",
+            "paymentId": pay.get("paymentId"), "value": pay.get("value"),
+            "authorizationId": pay.get("authorizationId") or "",
+        }  # fmt: skip
+        await self._payment_op(order, "settlements", body)
         order["status"] = "invoiced"
         return order
 
@@ -465,30 +471,13 @@ class ProviderGateway:
             await self._cancel_authorizations(order)
             order["status"] = "canceled"
             return order
-        gift, pay = order.get("giftCard"), order.get("payment")
-        if gift is not None:
-            path = f"/giftcards/{gift['cardId']}/transactions/{gift['transactionId']}/cancellations"
-            status, _ = await self.call(
-                "giftcard",
-                "POST",
-                path,
-                {"value": gift["value"], "requestId": f"{order['orderId']}-gc-refund"},
-            )
-            if status != 200:
-                raise GatewayError(f"the gift card refund answered HTTP {status}")
-            gift["status"] = "refunded"
-        if pay is not None:
-            body = {
-                "requestId": f"{order['orderId']}-refund",
-                "settleId": pay["paymentId"],
-                "paymentId": pay["paymentId"],
-                "tid": pay["paymentId"],
-                "value": pay["value"],
-                "transactionId": pay["transactionId"],
-            }
-            status, _ = await self.call("payment", "POST", f"/payments/{pay['paymentId']}/refunds", body)
-            if status != 200:
-                raise GatewayError(f"the payment refund answered HTTP {status}")
-            pay["status"] = "refunded"
+        await self._gift_card_op(order, "cancellations", "refund")
+        pay = order.get("payment") or {}
+        body = {
+            "requestId": f"{order['orderId']}-refund", "settleId": pay.get("paymentId"),
+            "paymentId": pay.get("paymentId"), "tid": pay.get("paymentId"), "value": pay.get("value"),
+            "transactionId": pay.get("transactionId"),
+        }  # fmt: skip
+        await self._payment_op(order, "refunds", body)
         order["status"] = "refunded"
         return order

@@ -48,14 +48,21 @@ def add_rows(reader: Any, errors: Iterable[PlanError]) -> int:
             continue
         wanted.setdefault(Entity(ref.entity), []).append(e.error)
     delimiter = getattr(reader, "delimiter", ",")
+    dialect_of = getattr(reader, "dialect_of", None)  # each file's own dialect (h10, #17)
     n = 0
     for entity, errs in wanted.items():
         path = file_of(entity)
         if path is None:
             continue
         keys = {err.record.key for err in errs if err.record is not None and err.record.key is not None}
+        dialect = dialect_of(entity) if dialect_of is not None else None
         try:
-            rows = rows_of(Path(path), entity, keys, delimiter=delimiter)
+            if dialect is not None:
+                rows = rows_of(
+                    Path(path), entity, keys, delimiter=dialect.delimiter, encoding=dialect.encoding
+                )
+            else:
+                rows = rows_of(Path(path), entity, keys, delimiter=delimiter)
         except (OSError, EOFError, UnicodeDecodeError, csv.Error, ValueError):
             continue  # the file changed or broke since it was read: the errors keep their file
         for err in errs:
@@ -72,12 +79,14 @@ def _with_row(ref: RecordRef, row: int) -> RecordRef:
     return dataclasses.replace(ref, row=row)
 
 
-def rows_of(path: Path, entity: Entity, keys: set[str], *, delimiter: str = ",") -> dict[str, int]:
+def rows_of(
+    path: Path, entity: Entity, keys: set[str], *, delimiter: str = ",", encoding: str = "utf-8"
+) -> dict[str, int]:
     """``key -> row`` (the first row giving it) for the ``keys`` found in the file of ``entity``."""
     out: dict[str, int] = {}
     if not keys:
         return out
-    with _open(path) as fh:
+    with _open(path, encoding) as fh:
         rows = (
             _csv_rows(fh, entity, str(path), delimiter)
             if ".csv" in path.name
@@ -91,9 +100,10 @@ def rows_of(path: Path, entity: Entity, keys: set[str], *, delimiter: str = ",")
     return out
 
 
-def _open(path: Path) -> io.TextIOBase:
+def _open(path: Path, encoding: str = "utf-8") -> io.TextIOBase:
     raw: Any = gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb")  # noqa: SIM115
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+    encoding = "utf-8-sig" if encoding == "utf-8" else encoding
+    return io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
 
 
 class _Counted:

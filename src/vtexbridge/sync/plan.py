@@ -327,7 +327,8 @@ class _Planner(CatalogPasses):
             if values is None:
                 continue
             step = self._diff(kind, key, entry, values, (), entity, key)
-            doc_id = self.mapper.customer_id(key)
+            # h7 (#12): an adopted profile keeps the id VTEX gave it; ours is derived from the key
+            doc_id = entry.vtex_id if entry is not None and entry.vtex_id else self.mapper.customer_id(key)
             self.known[kind][key] = doc_id
             if step is not None:
                 step.vtex_id = doc_id
@@ -345,5 +346,7 @@ class _Planner(CatalogPasses):
             if parents is None or values is None:
                 continue
             step = self._diff(kind, key, entry, values, parents, entity, key, parent_key=r.customer_key)
-            if step is not None:
-                step.vtex_id = self.mapper.address_id(key)
+            if step is not None:  # h7 (#12): an adopted address keeps VTEX's id
+                step.vtex_id = (
+                    entry.vtex_id if entry is not None and entry.vtex_id else self.mapper.address_id(key)
+                )

@@ -32,6 +32,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from vtexbridge.erp.errors import cause_rank
 from vtexbridge.errors import VtexbridgeError
 from vtexbridge.sync.graph import KIND_ORDER, Kind
 from vtexbridge.sync.steps import WRITES, Action, Plan, PlanError
@@ -218,7 +219,8 @@ def render(report: RunReport, console: Console, *, errors_shown: int = SHOWN_ERR
         console.print(f"[yellow]warning:[/yellow] {escape(w['message'])}", soft_wrap=True)
     if report.errors:
         console.print(f"[red]{len(report.errors)} record(s) not synced:[/red]")
-        for e in report.errors[:errors_shown]:
+        root_causes_first = sorted(report.errors, key=lambda e: cause_rank(e["type"]))  # stable
+        for e in root_causes_first[:errors_shown]:
             console.print(f"  [red]{e['type']}[/red] {escape(e['message'])}", soft_wrap=True, highlight=False)
         if len(report.errors) > errors_shown:
             console.print(f"  ... and {len(report.errors) - errors_shown} more (see the report file)")

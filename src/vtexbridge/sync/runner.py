@@ -31,6 +31,7 @@ from vtexbridge.observability import Metrics, log_record_errors
 from vtexbridge.overview import publishing
 from vtexbridge.state.models import RunStatus
 from vtexbridge.state.store import StateStore
+from vtexbridge.sync.adopt import Adoption, adopt_before_sync
 from vtexbridge.sync.apply import ApplyResult, Executor, Progress, error_row
 from vtexbridge.sync.calls import Calls, read_current
 from vtexbridge.sync.graph import ENTITIES_OF, Kind
@@ -41,7 +42,7 @@ from vtexbridge.sync.relay import ProgressRelay
 from vtexbridge.sync.report import RunReport, write_report
 from vtexbridge.sync.stateview import StoreView
 from vtexbridge.sync.steps import Action, Plan, Step
-from vtexbridge.sync.stop import FailFastRetry, Reach
+from vtexbridge.sync.stop import FailFastRetry, Reach, stop_for
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.errors import VtexError
 from vtexbridge.vtex.metrics import TransportMetrics
@@ -71,6 +72,8 @@ class SyncOptions:
     pause_collector: bool = False
     """Pause the cycle collector while planning (see :func:`~vtexbridge.sync.plan.make_plan`): only
     in a process that does nothing else meanwhile (``vtexbridge sync``), never in a server."""
+    adopt: bool | None = None
+    """h7 (#12): look VTEX up before creating (sync/adopt.py). None: a live run does, a dry run does not."""
 
 
 @dataclass(repr=False)
@@ -165,6 +168,15 @@ async def run_sync(
             lease = await asyncio.to_thread(_Lease, store, lease_name(account), settings.sync.lease_ttl_s)
         plan, report = await asyncio.to_thread(_plan, reader, store, mapper, account, options, started)
         outcome = SyncOutcome(plan, report)
+        adoption = None
+        if options.adopt if options.adopt is not None else not options.dry_run:
+            # h7 (#12): match the creates with what VTEX holds, record the matches, plan again
+            plan, report, adoption = await _adopted(
+                settings, store, reader, plan, mapper, options, report, started, http_transport, clock
+            )
+            outcome = SyncOutcome(plan, report)
+        if adoption is not None and (adoption.reads or adoption.rows):
+            outcome.extra["adoption"] = adoption.to_json()
         if options.dry_run:
             if options.show:
                 report.diffs = await _diffs(settings, plan, options.show, mapper, http_transport, clock)
@@ -202,6 +214,50 @@ def _plan(
     if plan.errors:
         add_rows(reader, plan.errors)  # the planner's errors name the file; this adds the row
     return plan, RunReport.of_plan(plan, account=account, dry_run=options.dry_run, started_at=started)
+
+
+async def _adopted(
+    settings: Settings,
+    store: StateStore,
+    reader: Reader,
+    plan: Plan,
+    mapper: Mapper,
+    options: SyncOptions,
+    report: RunReport,
+    started: datetime,
+    http_transport: httpx.AsyncBaseTransport | None,
+    clock: Clock | None,
+) -> tuple[Plan, RunReport, Adoption]:
+    """h7 (#12): :func:`~vtexbridge.sync.adopt.adopt_before_sync`, and the report of the new plan; a
+    failure to read VTEX is recorded as a failed run (nothing was sent)."""
+    account = settings.vtex.account
+    try:
+        plan, adoption = await adopt_before_sync(
+            settings, store, reader, plan, mapper=mapper, only=options.only or None, sources=_sources(reader),
+            record=not options.dry_run, http_transport=http_transport, clock=clock,
+        )  # fmt: skip
+    except VtexError as e:
+        stop = stop_for(e, account, answered=False)  # refused credentials, host unreachable: stop
+        failure = stop or e
+        report.errors.append(
+            {"type": type(failure).__name__, "message": failure.user_message, "category": failure.category}
+        )
+        if not options.dry_run:
+            message = failure.user_message
+            run_id = await asyncio.to_thread(store.start_run, account, "sync", holder=_holder())
+            await asyncio.to_thread(
+                store.finish_run, run_id, RunStatus.FAILED, counts={}, requests=0, errors=1, message=message
+            )
+        if stop is not None:
+            raise stop from e
+        raise
+    if plan.errors:
+        await asyncio.to_thread(add_rows, reader, plan.errors)
+    return (
+        plan,
+        RunReport.of_plan(plan, account=account, dry_run=options.dry_run, started_at=started),
+        adoption,
+    )
 
 
 def _close(lease: _Lease | None, store: StateStore) -> None:

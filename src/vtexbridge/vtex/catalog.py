@@ -86,6 +86,8 @@ SKUS = "/api/catalog/pvt/stockkeepingunit"
 SKU = "/api/catalog/pvt/stockkeepingunit/{skuId}"
 SKU_ID_BY_REF_ID = "/api/catalog_system/pvt/sku/stockkeepingunitidbyrefid/{refId}"
 SKU_IDS = "/api/catalog_system/pvt/sku/stockkeepingunitids"
+SKU_IDS_BY_REF_IDS = "/api/catalog_system/pub/sku/stockkeepingunitidsbyrefids"
+SKU_BY_EAN = "/api/catalog_system/pvt/sku/stockkeepingunitbyean/{ean}"
 SKUS_OF_PRODUCT = "/api/catalog_system/pvt/sku/stockkeepingunitByProductId/{productId}"
 SKU_SPECIFICATIONS = "/api/catalog/pvt/stockkeepingunit/{skuId}/specification"
 SKU_SPECIFICATION = "/api/catalog/pvt/stockkeepingunit/{skuId}/specification/{specificationId}"
@@ -97,6 +99,9 @@ SELLER_SKU_CHANGE = "/api/catalog_system/pvt/skuseller/changenotification/{selle
 SKU_CHANGE = "/api/catalog_system/pvt/skuseller/changenotification/{skuId}"
 
 SKU_IDS_PAGE_MAX = 1000
+REF_IDS_PER_LOOKUP = 50
+"""RefIds per ``stockkeepingunitidsbyrefids`` request (VTEX publishes no maximum: kept small)."""
+_REF_ID_MAP = TypeAdapter(dict[str, str | int | None])
 
 _TREE = TypeAdapter(list[CategoryTreeNode])
 _GROUPS = TypeAdapter(list[SpecificationGroup])
@@ -448,6 +453,27 @@ class CatalogAPI:
             return None
         data = r.json() if r.content else None
         return Sku.model_validate(data) if data else None
+
+    async def get_sku_ids_by_ref_ids(
+        self, ref_ids: list[str], *, record: RecordRef | None = None
+    ) -> dict[str, int]:
+        """``RefId -> SKU id`` of the given RefIds that VTEX knows (at most :data:`REF_IDS_PER_LOOKUP`,
+        no repeats: VTEX answers 500 to a repeated RefId)."""
+        if not 1 <= len(ref_ids) <= REF_IDS_PER_LOOKUP or len(set(ref_ids)) != len(ref_ids):
+            raise ValueError(f"give 1..{REF_IDS_PER_LOOKUP} distinct RefIds")
+        r = await self._t.request(Api.CATALOG, "POST", SKU_IDS_BY_REF_IDS, json=ref_ids, record=record)
+        data = _REF_ID_MAP.validate_python(r.json() or {})
+        return {ref: int(sku) for ref, sku in data.items() if sku not in (None, "") and str(sku).isdigit()}
+
+    async def get_sku_id_by_ean(self, ean: str, *, record: RecordRef | None = None) -> int | None:
+        """The id of the SKU that has the EAN ``ean``, or None when no SKU has it."""
+        try:
+            r = await self._t.request(Api.CATALOG, "GET", SKU_BY_EAN, path={"ean": ean}, record=record)
+        except NotFound:
+            return None
+        data = r.json() if r.content else None
+        sku_id = data.get("Id") if isinstance(data, dict) else None
+        return sku_id if isinstance(sku_id, int) and not isinstance(sku_id, bool) else None
 
     async def list_sku_ids(
         self, *, page: int = 1, page_size: int = SKU_IDS_PAGE_MAX, record: RecordRef | None = None

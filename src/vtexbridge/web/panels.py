@@ -20,6 +20,7 @@ from vtexbridge.overview import (
     read_progress,
     run_view,
 )
+from vtexbridge.providers.overview import providers_overview
 from vtexbridge.state.models import RunStatus
 from vtexbridge.state.store import StateStore
 
@@ -30,6 +31,7 @@ __all__ = [
     "order_page",
     "pipeline_panel",
     "progress_panel",
+    "providers_panel",
     "run_changes",
     "run_page",
     "runs_panel",
@@ -131,6 +133,11 @@ def pipeline_panel(src: PanelSource) -> dict[str, Any]:
     return {"pipeline": overview}
 
 
+def providers_panel(src: PanelSource) -> dict[str, Any]:
+    """The provider protocols (#14): transactions by outcome, decisions the ERP still owes."""
+    return {"providers": providers_overview(src.store.engine)}
+
+
 def summary_panel(src: PanelSource) -> dict[str, Any]:
     """The cards: the catalog VTEX accepted, errors, orders, actions."""
     entities = src.store.count_entities(src.account)
@@ -153,6 +160,7 @@ def home(src: PanelSource) -> dict[str, Any]:
         **progress_panel(src),
         **errors_panel(src),
         **pipeline_panel(src),
+        **providers_panel(src),
     }
 
 

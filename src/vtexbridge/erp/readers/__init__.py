@@ -60,7 +60,8 @@ def open_reader(settings: ErpSettings, *, base_dir: Path | None = None) -> Reade
 
         assert settings.path is not None  # checked by ErpSettings
         path = settings.path if base_dir is None or settings.path.is_absolute() else base_dir / settings.path
-        return FolderReader(path, delimiter=settings.csv_delimiter)
+        dialects = {entity: settings.dialect(entity) for entity in settings.files}
+        return FolderReader(path, dialect=settings.dialect(), files=dialects)
     if settings.kind == "sql":
         from vtexbridge.erp.readers.sql import SqlReader
 

@@ -1,7 +1,9 @@
 """The folder reader: one file per entity, ``<entity>.csv`` or ``<entity>.jsonl`` (optionally ``.gz``).
 
-CSV: UTF-8 (a BOM is tolerated), a header row naming the columns (any order, any case; columns
-starting with ``_`` are ignored), one record per row, list values ``;``-separated. JSON Lines: one
+CSV: UTF-8 (a BOM is tolerated) unless the file's dialect says otherwise (:mod:`vtexbridge.erp.dialect`:
+delimiter, encoding, number format, per folder and per file), a header row naming the columns (any
+order, any case; columns starting with ``_`` are ignored), one record per row, list values
+``;``-separated. JSON Lines: one
 JSON object per line, keys = column names, lists as arrays, numbers exact (parsed as ``Decimal``).
 The format is documented column by column in ``docs/erp-format.md``.
 
@@ -13,6 +15,11 @@ bytes that are not UTF-8, a JSON line that is not an object. A quote opened and 
 the CSV parser swallow the following lines into one field; when that happens the record is reported
 at the line where it started, and the lines it swallowed are read again, so one stray quote costs one
 row, not the rest of the file.
+
+When the dialect is probably wrong (a header read as one column holding ``;``, bytes that are not
+UTF-8, a decimal comma splitting an unquoted number), the error says what was probably meant and
+which setting reads it; the first few rows with the same problem are reported one by one, the rest
+in one summary error per file (every one of them is still refused).
 """
 
 from __future__ import annotations
@@ -20,18 +27,22 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 import json
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from vtexbridge.erp.coerce import CoerceError
+from vtexbridge.erp.dialect import DEFAULT, Dialect, looks_like, numeric_columns
 from vtexbridge.erp.errors import RowUnreadable, SourceUnreadable
+from vtexbridge.erp.numbers import AUTO, NumberError, parse_decimal
 from vtexbridge.erp.records import Entity, Record
 from vtexbridge.erp.rows import RowBuilder, normalise_column
-from vtexbridge.errors import ConfigError, RecordError, RecordRef
+from vtexbridge.errors import ConfigError, RecordError, RecordInvalid, RecordRef
 
 __all__ = ["FolderReader"]
 
@@ -40,6 +51,11 @@ log = logging.getLogger(__name__)
 _SUFFIXES = (".csv", ".jsonl", ".csv.gz", ".jsonl.gz")
 _BOM = "\ufeff"
 _JSON = json.JSONDecoder(parse_float=Decimal)
+_WHOLE = re.compile(r"-?\d[\d.]*")
+_FRACTION = re.compile(r"\d{1,3}")
+_PLAIN_COMMA = re.compile(r"-?\d{1,15}(?:,\d{1,15})?")
+SHOWN_REPEATS = 3
+"""Rows with the same dialect problem reported one by one per file; the rest are summarised."""
 
 
 class FolderReader:
@@ -47,16 +63,27 @@ class FolderReader:
 
     Args:
         path: the directory.
-        delimiter: the CSV field delimiter.
+        delimiter: the CSV field delimiter (when ``dialect`` is not given).
+        dialect: how the files are written (delimiter, encoding, number format).
+        files: per entity, the dialect of a file written otherwise.
 
     Raises:
         ConfigError: ``path`` is not a directory, or an entity has more than one file
             (``skus.csv`` and ``skus.jsonl``).
     """
 
-    def __init__(self, path: str | Path, *, delimiter: str = ",") -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        delimiter: str = ",",
+        dialect: Dialect | None = None,
+        files: dict[Entity, Dialect] | None = None,
+    ) -> None:
         self.path = Path(path)
-        self.delimiter = delimiter
+        self.dialect = dialect if dialect is not None else Dialect(delimiter=delimiter)
+        self.delimiter = self.dialect.delimiter
+        self._dialects = dict(files or {})
         if not self.path.is_dir():
             raise ConfigError(f"ERP folder {str(self.path)!r} does not exist or is not a directory")
         self._files: dict[Entity, Path] = {}
@@ -87,6 +114,10 @@ class FolderReader:
         """The file read for ``entity``, if any."""
         return self._files.get(entity)
 
+    def dialect_of(self, entity: Entity) -> Dialect:
+        """How ``entity``'s file is read."""
+        return self._dialects.get(Entity(entity), self.dialect)
+
     def read(self, entity: Entity) -> Iterator[Record | RecordError]:
         entity = Entity(entity)
         path = self._files.get(entity)
@@ -99,7 +130,11 @@ class FolderReader:
             yield SourceUnreadable(f"cannot open the file: {e.strerror or e}", record=_ref(entity, source))
             return
         with fh:
-            reading = self._csv(entity, source, fh) if ".csv" in path.name else _jsonl(entity, source, fh)
+            dialect = self.dialect_of(entity)
+            if ".csv" in path.name:
+                reading = _CsvFile(entity, source, dialect).read(fh)
+            else:
+                reading = _jsonl(entity, source, fh, dialect.encoding)
             try:
                 yield from reading
             except (OSError, EOFError) as e:
@@ -108,10 +143,24 @@ class FolderReader:
                     record=_ref(entity, source),
                 )
 
-    # --- CSV --------------------------------------------------------------------------------------
 
-    def _csv(self, entity: Entity, source: str, fh: Iterable[bytes]) -> Iterator[Record | RecordError]:
-        lines = _Lines(fh)
+class _CsvFile:
+    """One CSV file read with its dialect."""
+
+    def __init__(self, entity: Entity, source: str, dialect: Dialect) -> None:
+        self.entity = entity
+        self.source = source
+        self.dialect = dialect
+        self.delimiter = dialect.delimiter
+        self.repeats = _Repeats(entity, source)
+
+    def read(self, fh: Iterable[bytes]) -> Iterator[Record | RecordError]:
+        yield from self._csv(fh)
+        yield from self.repeats.summaries()
+
+    def _csv(self, fh: Iterable[bytes]) -> Iterator[Record | RecordError]:
+        entity, source = self.entity, self.source
+        lines = _Lines(fh, self.dialect)
         try:
             header = next(csv.reader(lines, delimiter=self.delimiter))
         except StopIteration:
@@ -123,7 +172,8 @@ class FolderReader:
             yield SourceUnreadable(f"the header row is not valid CSV: {e}", record=_ref(entity, source, 1))
             return
         if lines.bad_lines:
-            yield SourceUnreadable("the header row is not valid UTF-8", record=_ref(entity, source, 1))
+            message = lines.not_decodable(1, entity, "the header row cannot be read")
+            yield SourceUnreadable(message, record=_ref(entity, source, 1))
             return
         header_row = lines.lineno - len(lines.buf) + 1
         lines.buf.clear()
@@ -139,15 +189,27 @@ class FolderReader:
         if builder.missing_required:
             yield SourceUnreadable(
                 f"required column(s) missing from the header: {', '.join(builder.missing_required)}; "
-                "no row of this file can be read",
+                f"no row of this file can be read{self._delimiter_hint(header)}",
                 record=_ref(entity, source, header_row),
                 field=builder.missing_required[0],
             )
             return
         yield from builder.unknown_column_errors(header_row)
-        yield from self._csv_rows(lines, builder, len(columns))
+        numbers = _Numbers(builder, self.dialect) if self.dialect.number != AUTO else None
+        yield from self._csv_rows(lines, builder, len(columns), numbers)
 
-    def _csv_rows(self, lines: _Lines, builder: RowBuilder, ncols: int) -> Iterator[Record | RecordError]:
+    def _delimiter_hint(self, header: list[str]) -> str:
+        meant = looks_like(header, self.delimiter)
+        if meant is None:
+            return ""
+        return (
+            f" (the header was read as one column: it looks {meant!r}-separated; set "
+            f"csv_delimiter = {meant!r} in [erp], or in [erp.files.{self.entity.value}] for this file only)"
+        )
+
+    def _csv_rows(
+        self, lines: _Lines, builder: RowBuilder, ncols: int, numbers: _Numbers | None
+    ) -> Iterator[Record | RecordError]:
         build = builder.build
         buf = lines.buf
         while True:
@@ -160,8 +222,13 @@ class FolderReader:
                             continue
                         error = lines.malformed(row, ncols, builder)
                         if error is not None:
-                            yield error
+                            yield from self.repeats.keep(error, lines.kind)
                             continue
+                    if numbers is not None and (bad := numbers.apply(row)):
+                        start = lines.lineno - len(buf) + 1
+                        buf.clear()
+                        yield from numbers.errors(row, start, bad)
+                        continue
                     try:
                         record = build(row)
                     except CoerceError:
@@ -178,6 +245,75 @@ class FolderReader:
             return
 
 
+class _Numbers:
+    """The numeric cells of a row, read with the file's explicit number format into ``1234.50``."""
+
+    def __init__(self, builder: RowBuilder, dialect: Dialect) -> None:
+        self.builder = builder
+        self.format = dialect.number
+        wanted = numeric_columns(builder.record_type)
+        self.cells = [(i, c) for i, c in enumerate(builder.columns or ()) if c in wanted]
+        self.plain = _PLAIN_COMMA.fullmatch if self.format.decimal == "," else None
+
+    def apply(self, row: list[str]) -> dict[str, str]:
+        """Rewrite ``row``'s numeric cells in place; return the cells that could not be read."""
+        bad = {}
+        plain = self.plain
+        for i, name in self.cells:
+            cell = row[i].strip()
+            if plain is not None and plain(cell):  # the common case, 19,90: no parsing twice
+                row[i] = cell.replace(",", ".")
+            elif cell:
+                try:
+                    row[i] = str(parse_decimal(cell, self.format))
+                except NumberError as e:
+                    bad[name] = e.message
+        return bad
+
+    def errors(self, row: list[str], start: int, bad: dict[str, str]) -> list[RecordError]:
+        ref = self.builder.ref(row, start)
+        others = [e for e in self.builder.explain(row, start) if e.field not in bad]
+        mine: list[RecordError] = [RecordInvalid(m, record=ref, field=f) for f, m in bad.items()]
+        return mine + others
+
+
+class _Repeats:
+    """Dialect problems of one file: the first few reported, the rest counted into one summary."""
+
+    def __init__(self, entity: Entity, source: str) -> None:
+        self.entity = entity
+        self.source = source
+        self.seen: dict[str, list[RecordError]] = {}
+        self.lines: dict[str, list[int]] = {}
+
+    def keep(self, error: RecordError, kind: str | None) -> list[RecordError]:
+        if kind is None:
+            return [error]
+        shown = self.seen.setdefault(kind, [])
+        if len(shown) < SHOWN_REPEATS:
+            shown.append(error)
+            return [error]
+        row = error.record.row if error.record is not None else None
+        self.lines.setdefault(kind, []).append(row or 0)
+        return []
+
+    def summaries(self) -> Iterator[RecordError]:
+        for kind, rows in self.lines.items():
+            listed = ", ".join(map(str, rows[:10])) + (", ..." if len(rows) > 10 else "")
+            first = self.seen[kind][0]
+            yield RowUnreadable(
+                f"{len(rows)} more row(s) skipped for the same reason as line "
+                f"{first.record.row if first.record else '?'} (lines {listed}): {_HINTS[kind]}",
+                record=_ref(self.entity, self.source, rows[0]),
+            )
+
+
+_HINTS = {
+    "encoding": "not valid in the file's encoding; see the first error for the setting that reads it",
+    "decimal": "a decimal comma splitting an unquoted number; see the first error for the fix",
+}
+
+
 class _Lines:
     """The lines of a file, decoded one by one, counted, and kept until their row is built.
 
@@ -186,14 +322,18 @@ class _Lines:
     to be parsed again (after an unbalanced quote swallowed them).
     """
 
-    __slots__ = ("_fh", "_pending", "bad_lines", "buf", "lineno")
+    __slots__ = ("_fh", "_pending", "bad_lines", "buf", "delimiter", "encoding", "kind", "lineno")
 
-    def __init__(self, fh: Iterable[bytes]) -> None:
+    def __init__(self, fh: Iterable[bytes], dialect: Dialect = DEFAULT) -> None:
         self._fh = iter(fh)
         self._pending: list[str] = []
         self.lineno = 0
         self.buf: list[str] = []
-        self.bad_lines: set[int] = set()
+        self.bad_lines: dict[int, bytes] = {}
+        self.encoding = dialect.encoding
+        self.delimiter = dialect.delimiter
+        self.kind: str | None = None
+        """The dialect problem behind the last error of :meth:`malformed`, if it was one."""
 
     def __iter__(self) -> _Lines:
         return self
@@ -204,10 +344,10 @@ class _Lines:
         else:
             raw = next(self._fh)
             try:
-                line = raw.decode()
+                line = raw.decode(self.encoding)
             except UnicodeDecodeError:
-                line = raw.decode(errors="replace")
-                self.bad_lines.add(self.lineno + 1)
+                line = raw.decode(self.encoding, errors="replace")
+                self.bad_lines[self.lineno + 1] = raw
             if self.lineno == 0 and line.startswith(_BOM):
                 line = line[1:]
         self.lineno += 1
@@ -232,10 +372,14 @@ class _Lines:
         start, end = self._take()
         ref = RecordRef(builder.entity.value, None, builder.source, start)
         bad = sorted(n for n in self.bad_lines if start <= n <= end)
+        self.kind = None
         if bad:
-            self.bad_lines.difference_update(bad)
+            message = self.not_decodable(bad[0], builder.entity, "the row is skipped")
+            for n in bad:
+                del self.bad_lines[n]
             self.buf.clear()
-            return RowUnreadable(f"line {bad[0]} is not valid UTF-8; the row is skipped", record=ref)
+            self.kind = "encoding"
+            return RowUnreadable(message, record=ref)
         if len(row) == ncols:
             return None
         if end > start:
@@ -246,7 +390,35 @@ class _Lines:
                 record=ref,
             )
         self.buf.clear()
-        return RowUnreadable(f"{len(row)} columns where the header has {ncols}", record=ref)
+        message = f"{len(row)} columns where the header has {ncols}"
+        number = _split_decimal(row, ncols, builder) if self.delimiter == "," and len(row) > ncols else None
+        if number is not None:
+            self.kind = "decimal"
+            message += (
+                f": probably a number written with a decimal comma and not quoted ({number!r} read as two "
+                f"columns); quote it (\"{number}\"), or write the file with ';' between columns and "
+                "set csv_delimiter = ';'"
+            )
+        return RowUnreadable(message, record=ref)
+
+    def not_decodable(self, lineno: int, entity: Entity, what: str) -> str:
+        """``line N is not valid UTF-8; <what>`` and, when cp1252 reads it, the setting to use."""
+        raw = self.bad_lines.get(lineno, b"")
+        name = "UTF-8" if self.encoding == "utf-8" else self.encoding
+        message = f"line {lineno} is not valid {name}; {what}"
+        try:
+            raw.decode(self.encoding)
+        except UnicodeDecodeError as e:
+            byte = raw[e.start : e.start + 1]
+            message += f" (byte 0x{byte.hex()})"
+            if self.encoding != "cp1252":
+                meant = byte.decode("cp1252", errors="replace")
+                if meant != "\ufffd":
+                    message = (
+                        f"{message[:-1]}, {meant!r} in cp1252: probably a Windows export; set "
+                        f"encoding = 'cp1252' in [erp], or in [erp.files.{entity.value}] for this file only)"
+                    )
+        return message
 
     def unparsable(self, reason: str, builder: RowBuilder) -> RecordError:
         """The error for a record the CSV parser gave up on; the lines after its first are re-read."""
@@ -263,10 +435,42 @@ class _Lines:
         return RowUnreadable(f"not valid CSV: {reason}", record=ref)
 
 
+def _split_decimal(row: list[str], ncols: int, builder: RowBuilder) -> str | None:
+    """The first number of ``row`` that a decimal comma split in two, when joining split numbers back
+    in numeric columns gives a row that builds; else None. Tries at most ``_MAX_JOINS`` ways."""
+    numeric = numeric_columns(builder.record_type)
+    columns = builder.columns or []
+    extra = len(row) - ncols
+    cells = [c.strip() for c in row]
+    candidates = [
+        i for i in range(len(row) - 1) if _WHOLE.fullmatch(cells[i]) and _FRACTION.fullmatch(cells[i + 1])
+    ]
+    for joins in itertools.islice(itertools.combinations(candidates, extra), _MAX_JOINS):
+        if any(b - a < 2 for a, b in itertools.pairwise(joins)):
+            continue
+        merged = list(row)
+        for i in reversed(joins):
+            merged[i : i + 2] = [f"{cells[i]},{cells[i + 1]}"]
+        positions = [i - n for n, i in enumerate(joins)]
+        if not all(p < len(columns) and columns[p] in numeric for p in positions):
+            continue
+        try:
+            builder.build(merged)
+        except CoerceError:
+            continue
+        return merged[positions[0]]
+    return None
+
+
+_MAX_JOINS = 64
+
+
 # --- JSON Lines -----------------------------------------------------------------------------------
 
 
-def _jsonl(entity: Entity, source: str, fh: Iterable[bytes]) -> Iterator[Record | RecordError]:
+def _jsonl(
+    entity: Entity, source: str, fh: Iterable[bytes], encoding: str = "utf-8"
+) -> Iterator[Record | RecordError]:
     builder = RowBuilder(entity.record_type, None, source=source)
     build = builder.build
     known = builder.known
@@ -276,12 +480,12 @@ def _jsonl(entity: Entity, source: str, fh: Iterable[bytes]) -> Iterator[Record 
     for raw in fh:
         lineno += 1
         try:
-            line = raw.decode()
+            line = raw.decode(encoding)
             if lineno == 1 and line.startswith(_BOM):
                 line = line[1:]
             obj: Any = decode(line)
         except UnicodeDecodeError:
-            yield RowUnreadable("the line is not valid UTF-8", record=_ref(entity, source, lineno))
+            yield RowUnreadable(f"the line is not valid {encoding}", record=_ref(entity, source, lineno))
             continue
         except json.JSONDecodeError as e:
             if not raw.strip():

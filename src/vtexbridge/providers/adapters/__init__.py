@@ -21,6 +21,7 @@ from vtexbridge.providers.adapters.base import (
     NewCard,
 )
 from vtexbridge.providers.settings import AdapterSettings
+from vtexbridge.vtex.metrics import TransportMetrics
 
 __all__ = ["ENTRY_POINT_GROUPS", "PluginErp", "build_adapter"]
 
@@ -88,7 +89,13 @@ class PluginErp:
                 return
 
 
-def build_adapter(settings: AdapterSettings, protocol: Protocol, *, base_dir: Path | None = None) -> Any:
+def build_adapter(
+    settings: AdapterSettings,
+    protocol: Protocol,
+    *,
+    base_dir: Path | None = None,
+    metrics: TransportMetrics | None = None,
+) -> Any:
     """The adapter ``settings`` describe, for ``protocol`` (an object with that protocol's methods).
 
     Raises:
@@ -108,7 +115,7 @@ def build_adapter(settings: AdapterSettings, protocol: Protocol, *, base_dir: Pa
         from vtexbridge.providers.adapters.http import HttpErp
 
         headers = {k: v.get_secret_value() for k, v in settings.headers.items()}
-        return HttpErp(url, headers=headers, timeout_s=settings.timeout_s)
+        return HttpErp(url, headers=headers, timeout_s=settings.timeout_s, metrics=metrics)
     spec = settings.plugin or ""
     factory = load_factory(ENTRY_POINT_GROUPS[protocol], spec, f"{protocol} adapter")
     try:

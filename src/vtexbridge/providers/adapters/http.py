@@ -20,10 +20,10 @@ its first outcome)::
 A card is ``{id, balance, currency, redemptionCode, redemptionToken, emissionDate, expiringDate?,
 caption?, relationName?, ownerId?}``; amounts are in currency units (two decimals at most).
 
-The calls follow the provider side's HTTP policy: one pooled client, a hard timeout per call (the
-protocol's budget: VTEX waits seconds, not minutes), no retries inside VTEX's request (VTEX retries
-the whole request, which the ledger makes safe) and a circuit breaker that stops calling an ERP that
-keeps failing (the answer is then the protocol's error/pending at once). Errors never carry the
+The calls go through the project's one HTTP policy, :class:`~vtexbridge.vtex.transport.Transport`
+(a call naming its own URL, target ``erp-providers``: its breaker and metrics, no VTEX credentials),
+with the protocol's budget as the timeout (VTEX waits seconds, not minutes) and no retries inside
+VTEX's request (VTEX retries the whole request, which the ledger makes safe). Errors never carry the
 request body (a redemption code is a secret).
 """
 
@@ -37,6 +37,7 @@ from urllib.parse import quote
 import httpx
 
 from vtexbridge.clock import Clock, SystemClock
+from vtexbridge.config import VtexSettings
 from vtexbridge.providers.adapters.base import (
     CardQuery,
     CreditDecision,
@@ -50,9 +51,15 @@ from vtexbridge.providers.adapters.base import (
     NewCard,
 )
 from vtexbridge.providers.errors import ErpUnavailable
-from vtexbridge.vtex.breaker import Admission, CircuitBreaker
+from vtexbridge.vtex.errors import CircuitOpen, VtexError, VtexStatusError
+from vtexbridge.vtex.hosts import Api
+from vtexbridge.vtex.metrics import TransportMetrics
+from vtexbridge.vtex.transport import Call, Transport
 
-__all__ = ["HttpErp"]
+__all__ = ["TARGET", "HttpErp"]
+
+TARGET = "erp-providers"
+"""The transport target (breaker, metrics' ``api`` label) of the ERP API calls."""
 
 
 def _cents(value: Any) -> int:
@@ -109,44 +116,46 @@ class HttpErp:
         clock: Clock | None = None,
         breaker_threshold: int = 5,
         breaker_cooldown_s: float = 10.0,
+        metrics: TransportMetrics | None = None,
     ) -> None:
         self.url = url.rstrip("/")
-        self._client = httpx.AsyncClient(
-            transport=transport,
-            timeout=httpx.Timeout(timeout_s),
-            headers={"Accept": "application/json", **(headers or {})},
-            limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
+        self._headers = {"Accept": "application/json", "Content-Type": "application/json", **(headers or {})}
+        settings = VtexSettings(
+            timeout_s=timeout_s,
+            connect_timeout_s=timeout_s,
+            max_retries=0,
+            breaker_threshold=breaker_threshold,
+            breaker_cooldown_s=breaker_cooldown_s,
         )
-        self.breaker = CircuitBreaker(breaker_threshold, breaker_cooldown_s, clock or SystemClock())
+        self._transport = Transport(
+            settings, http_transport=transport, clock=clock or SystemClock(), metrics=metrics
+        )
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._transport.aclose()
 
     async def _call(
         self, method: str, path: str, *, json: Any = None, key: str | None = None, allow_404: bool = False
     ) -> Any:
-        admission = self.breaker.admit()
-        if admission is Admission.REFUSE:
-            raise ErpUnavailable("the ERP API keeps failing; not calling it until its breaker cools down")
         what = f"{method} /{path.split('/')[1]}"
-        headers = {"Idempotency-Key": key} if key else None
+        headers = {**self._headers, "Idempotency-Key": key} if key else self._headers
+        call = Call(
+            Api.EXTERNAL, method, path, json=json, headers=headers, idempotent=True, base_url=self.url,
+            target=TARGET, credentials=False, accept=frozenset({404}) if allow_404 else frozenset(),
+        )  # fmt: skip
         try:
-            response = await self._client.request(method, self.url + path, json=json, headers=headers)
-        except httpx.HTTPError as e:
-            self.breaker.record(503, admission)  # no answer from the ERP counts as a failure here
+            response = await self._transport.send(call)
+        except CircuitOpen:
+            raise ErpUnavailable(
+                "the ERP API keeps failing; not calling it until its breaker cools down"
+            ) from None
+        except VtexStatusError as e:
+            kind = "answered" if e.retryable else "refused"
+            raise ErpUnavailable(f"the ERP API {kind} {what}: HTTP {e.status}") from None
+        except VtexError as e:
             raise ErpUnavailable(f"the ERP API did not answer {what}: {type(e).__name__}") from None
-        except BaseException:
-            self.breaker.abandon(admission)
-            raise
-        status = response.status_code
-        failed = status >= 500 or status in (408, 429)
-        self.breaker.record(503 if failed else status, admission)
-        if failed:
-            raise ErpUnavailable(f"the ERP API answered HTTP {status} to {what}")
-        if status == 404 and allow_404:
+        if response.status_code == 404:
             return None
-        if status >= 400:
-            raise ErpUnavailable(f"the ERP API refused {what}: HTTP {status}")
         if not response.content:
             return None
         try:

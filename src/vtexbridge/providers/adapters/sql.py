@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.exc import IntegrityError
 
 from vtexbridge.providers.adapters.base import (
     CardQuery,
@@ -37,7 +38,7 @@ from vtexbridge.providers.adapters.base import (
     MovementResult,
     NewCard,
 )
-from vtexbridge.state.engine import create_state_engine
+from vtexbridge.state.engine import BEGIN_OPTION, create_state_engine
 
 __all__ = ["ERP_METADATA", "SqlErp"]
 
@@ -149,6 +150,7 @@ class SqlErp:
 
     def __init__(self, url: str, *, create: bool = False) -> None:
         self.engine: Engine = create_state_engine(url)
+        self._reader = self.engine.execution_options(**{BEGIN_OPTION: "DEFERRED"})
         if create:
             ERP_METADATA.create_all(self.engine)
 
@@ -167,10 +169,24 @@ class SqlErp:
     def close(self) -> None:
         self.engine.dispose()
 
-    async def _run(self, fn: Callable[[Connection], T]) -> T:
+    async def _run(self, fn: Callable[[Connection], T], *, read_only: bool = False) -> T:
+        """``fn`` in one transaction in a worker thread; a read-only one never waits for writers.
+
+        Two concurrent calls with the same id (VTEX retrying while the first call runs) can both find
+        no row and both insert it; the second insert fails and its transaction (balance change
+        included) rolls back. It is then run once more: it finds the first one's row and answers it.
+        """
+        engine = self._reader if read_only else self.engine
+
         def work() -> T:
-            with self.engine.begin() as conn:
-                return fn(conn)
+            try:
+                with engine.begin() as conn:
+                    return fn(conn)
+            except IntegrityError:
+                if read_only:
+                    raise
+                with engine.begin() as conn:
+                    return fn(conn)
 
         return await asyncio.to_thread(work)
 
@@ -217,7 +233,7 @@ class SqlErp:
         if not conditions:
             return []
         stmt = sa.select(erp_giftcard).where(c.active, sa.or_(*conditions)).order_by(c.id).limit(50)
-        return await self._run(lambda conn: [_card(r) for r in conn.execute(stmt).mappings()])
+        return await self._run(lambda conn: [_card(r) for r in conn.execute(stmt).mappings()], read_only=True)
 
     async def get_card(self, card_id: str) -> GiftCard | None:
         stmt = sa.select(erp_giftcard).where(erp_giftcard.c.id == card_id, erp_giftcard.c.active)
@@ -226,7 +242,7 @@ class SqlErp:
             row = conn.execute(stmt).mappings().first()
             return _card(row) if row else None
 
-        return await self._run(fetch)
+        return await self._run(fetch, read_only=True)
 
     async def create_card(self, new: NewCard) -> GiftCard:
         def create(conn: Connection) -> GiftCard:
@@ -353,7 +369,7 @@ class SqlErp:
             row = conn.execute(stmt).mappings().first()
             return _decision(row) if row else None
 
-        return await self._run(fetch)
+        return await self._run(fetch, read_only=True)
 
     def decide(self, payment_id: str, status: str, message: str | None = None) -> None:
         """The ERP operator's later decision on a pending payment (reference adapter, demo and tests)."""
@@ -440,7 +456,7 @@ class SqlErp:
             row = conn.execute(stmt).mappings().first()
             return _fraud(row) if row else None
 
-        return await self._run(fetch)
+        return await self._run(fetch, read_only=True)
 
     async def stop_analysis(self, tx_id: str) -> None:
         fa = erp_fraud_analysis

@@ -15,10 +15,10 @@ Card details VTEX sends (``payments[].details``: bin, last digits, holder) are n
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from vtexbridge.clock import Clock, SystemClock
 from vtexbridge.providers.adapters.base import FraudCase, FraudDecision, FraudErp
@@ -30,6 +30,7 @@ from vtexbridge.providers.onboarding import Onboarding
 from vtexbridge.providers.payment.callbacks import Notifier
 from vtexbridge.providers.settings import AntifraudProviderSettings
 
+T = TypeVar("T")
 __all__ = ["AntifraudProvider"]
 
 _log = logging.getLogger(__name__)
@@ -69,7 +70,11 @@ class AntifraudProvider:
         self.clock: Clock = clock or SystemClock()
         self.metrics = metrics or ProviderMetrics()
         self.budget = settings.adapter.timeout_s
+        self._observe = self.metrics.erp_observer("antifraud")
         self.onboarding = Onboarding(settings.onboarding, settings.app_key, settings.app_token, self.clock)
+
+    async def _erp(self, what: str, call: Awaitable[T]) -> T:
+        return await erp_call(what, call, self.budget, self._observe)
 
     def manifest(self) -> dict[str, Any]:
         return {"cardholderDocument": "optional", "allowAntifraudOnGiftCard": True, "customFields": []}
@@ -147,9 +152,9 @@ class AntifraudProvider:
     async def _decide(self, row: dict[str, Any], case: FraudCase | None, *, later: bool) -> dict[str, Any]:
         try:
             if case is not None:
-                decision = await erp_call("the fraud analysis", self.erp.analyse(case), self.budget)
+                decision = await self._erp("the fraud analysis", self.erp.analyse(case))
             else:
-                found = await erp_call("the fraud status", self.erp.fraud_status(row["erp_id"]), self.budget)
+                found = await self._erp("the fraud status", self.erp.fraud_status(row["erp_id"]))
                 if found is None:
                     return row
                 decision = found
@@ -210,7 +215,7 @@ class AntifraudProvider:
     async def stop(self, tx_id: str) -> list[dict[str, str]]:
         row = await self._row(tx_id)
         try:
-            await erp_call("the fraud analysis stop", self.erp.stop_analysis(row["erp_id"]), self.budget)
+            await self._erp("the fraud analysis stop", self.erp.stop_analysis(row["erp_id"]))
         except ErpUnavailable as e:  # stopping is advisory: the order is cancelled either way
             _log.warning("antifraud %s: the ERP was not told to stop: %s", tx_id, e.message)
         await self.ledger.update(tx_id, {"stopped": True, "updated_at": self.clock.now()})

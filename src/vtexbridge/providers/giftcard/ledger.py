@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
-from vtexbridge.providers.common import insert_once, read, write
+from vtexbridge.providers.common import claim_once, insert_once, read, write
 from vtexbridge.state.provider_tables import giftcard_op, giftcard_tx
 
 __all__ = ["GiftCardLedger", "OpRow", "TxRow"]
@@ -88,23 +88,20 @@ class GiftCardLedger:
 
         def work(conn: Connection) -> tuple[OpRow | None, TxRow]:
             t, o = giftcard_tx, giftcard_op
-            existing = conn.execute(sa.select(o).where(o.c.op_id == op["op_id"])).mappings().first()
-            if existing is None:
-                value = op["value_cents"]
-                if op["kind"] == "cancellation":
-                    guard = t.c.cancelled_cents + value <= t.c.value_cents
-                    change = {"cancelled_cents": t.c.cancelled_cents + value}
-                else:
-                    guard = t.c.settled_cents + t.c.cancelled_cents + value <= t.c.value_cents
-                    change = {"settled_cents": t.c.settled_cents + value}
-                taken = conn.execute(
-                    sa.update(t)
-                    .where(t.c.tx_id == op["tx_id"], t.c.status == "authorized", guard)
-                    .values(**change, updated_at=now)
-                ).rowcount
-                if taken == 1:
-                    conn.execute(sa.insert(o).values(**op, state="pending", created_at=now))
-                    existing = conn.execute(sa.select(o).where(o.c.op_id == op["op_id"])).mappings().one()
+            value = op["value_cents"]
+            if op["kind"] == "cancellation":
+                guard = t.c.cancelled_cents + value <= t.c.value_cents
+                change = {"cancelled_cents": t.c.cancelled_cents + value}
+            else:
+                guard = t.c.settled_cents + t.c.cancelled_cents + value <= t.c.value_cents
+                change = {"settled_cents": t.c.settled_cents + value}
+
+            def take() -> bool:
+                stmt = sa.update(t).where(t.c.tx_id == op["tx_id"], t.c.status == "authorized", guard)
+                return conn.execute(stmt.values(**change, updated_at=now)).rowcount == 1
+
+            values = {**op, "state": "pending", "created_at": now}
+            existing = claim_once(conn, o, o.c.op_id == op["op_id"], values, take)
             tx = _tx(conn.execute(sa.select(t).where(t.c.tx_id == op["tx_id"])).mappings().one())
             return (_op(existing) if existing is not None else None), tx
 

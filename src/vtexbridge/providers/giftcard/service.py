@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Mapping
-from typing import Any
+import re
+from collections.abc import Awaitable, Mapping
+from typing import Any, TypeVar
 
 from vtexbridge.clock import Clock, SystemClock
 from vtexbridge.providers.adapters.base import CardQuery, GiftCard, GiftCardErp, Movement, NewCard
@@ -37,6 +38,7 @@ from vtexbridge.providers.giftcard.ledger import GiftCardLedger, OpRow, TxRow
 from vtexbridge.providers.metrics import ProviderMetrics
 from vtexbridge.providers.settings import GiftCardProviderSettings
 
+T = TypeVar("T")
 __all__ = ["GiftCardProvider"]
 
 _log = logging.getLogger(__name__)
@@ -45,6 +47,17 @@ _OPERATIONS = {"Debit": "debit", "Credit": "credit"}
 
 def _mask(code: str) -> str:
     return "*" * max(0, len(code) - 4) + code[-4:]
+
+
+def _range(header: str | None) -> tuple[int, int]:
+    """``resources=FROM-TO`` (at most 100 cards a page); 0-49 when absent."""
+    if not header:
+        return 0, 49
+    match = re.fullmatch(r"\s*resources\s*=\s*(\d{1,6})\s*-\s*(\d{1,6})\s*", header)
+    if match is None or int(match[2]) < int(match[1]):
+        raise BadRequest(f"REST-Range must be 'resources=FROM-TO', got {header[:40]!r}")
+    first, last = int(match[1]), int(match[2])
+    return first, min(last, first + 99)
 
 
 class GiftCardProvider:
@@ -63,13 +76,20 @@ class GiftCardProvider:
         self.clock: Clock = clock or SystemClock()
         self.metrics = metrics or ProviderMetrics()
         self.budget = settings.adapter.timeout_s
+        self._observe = self.metrics.erp_observer("giftcard")
+
+    async def _erp(self, what: str, call: Awaitable[T]) -> T:
+        return await erp_call(what, call, self.budget, self._observe)
 
     def _href(self, *parts: str) -> str:
         return "/".join([self.settings.path, "giftcards", *parts])
 
     # --- cards ------------------------------------------------------------------------------------
 
-    async def search(self, body: Any) -> list[dict[str, Any]]:
+    async def search(self, body: Any, rest_range: str | None = None) -> tuple[list[dict[str, Any]], str]:
+        """The shopper's cards, the page ``REST-Range: resources=FROM-TO`` asks (default 0-49), and the
+        ``REST-Content-Range`` of the answer (``resources FROM-TO/TOTAL``)."""
+        first, last = _range(rest_range)
         if not isinstance(body, Mapping):
             raise BadRequest("the body must be an object with client and cart")
         client, cart = mapping(body, "client"), mapping(body, "cart")
@@ -79,19 +99,21 @@ class GiftCardProvider:
             document=optional_str(client, "document", limit=64),
             redemption_code=optional_str(cart, "redemptionCode", limit=128),
         )
-        cards = await erp_call("the gift card search", self.erp.search_cards(query), self.budget)
-        return [
+        cards = await self._erp("the gift card search", self.erp.search_cards(query))
+        page = [
             {
                 "id": c.id,
                 "provider": self.settings.provider_name,
                 "balance": to_units(c.balance_cents),
                 "_self": {"href": self._href(c.id)},
             }
-            for c in cards
+            for c in cards[first : last + 1]
         ]
+        shown = f"{first}-{first + len(page) - 1}" if page else "*"
+        return page, f"resources {shown}/{len(cards)}"
 
     async def _card(self, card_id: str) -> GiftCard:
-        card = await erp_call("the gift card lookup", self.erp.get_card(card_id), self.budget)
+        card = await self._erp("the gift card lookup", self.erp.get_card(card_id))
         if card is None:
             raise NotFound(f"no gift card {card_id}")
         return card
@@ -130,7 +152,7 @@ class GiftCardProvider:
             multiple_redemptions=bool(body.get("multipleRedemptions", True)),
             multiple_credits=bool(body.get("multipleCredits", True)),
         )
-        card = await erp_call("the gift card creation", self.erp.create_card(new), self.budget)
+        card = await self._erp("the gift card creation", self.erp.create_card(new))
         out: dict[str, Any] = {
             "id": card.id,
             "relationName": card.relation_name or new.relation_name,
@@ -203,7 +225,7 @@ class GiftCardProvider:
 
     async def _apply_tx(self, tx: TxRow) -> TxRow:
         movement = Movement(tx.tx_id, tx.card_id, _OPERATIONS[tx.operation], tx.value_cents)  # type: ignore[arg-type]
-        result = await erp_call("the gift card transaction", self.erp.apply_movement(movement), self.budget)
+        result = await self._erp("the gift card transaction", self.erp.apply_movement(movement))
         status = "authorized" if result.applied else "declined"
         return await self.ledger.close_tx(tx.tx_id, status, result.reason, self.clock.now())
 
@@ -277,9 +299,7 @@ class GiftCardProvider:
         if op.kind == "cancellation":  # give a debit back, take a credit back
             kind = "credit" if tx.operation == "Debit" else "debit"
             movement = Movement(op.op_id, tx.card_id, kind, op.value_cents)  # type: ignore[arg-type]
-            result = await erp_call(
-                "the gift card cancellation", self.erp.apply_movement(movement), self.budget
-            )
+            result = await self._erp("the gift card cancellation", self.erp.apply_movement(movement))
             refused = not result.applied
         await self.ledger.finish_op(op.op_id, refused=refused)
         return OpRow(

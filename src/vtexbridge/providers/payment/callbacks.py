@@ -7,7 +7,8 @@ call carries the retailer's VTEX app key and token (``vtex.app_key``/``app_token
 goes to hosts on ``callback_hosts`` (VTEX's payment hosts, and ``vtex.base_url``'s host for the
 sandbox). The URL is used exactly as VTEX gave it (its query carries VTEX's signature).
 
-One attempt per call with a hard timeout; the follow-up loop schedules the next attempt with a
+The calls go through the project's transport (its breaker, metrics and rule on where our credentials
+may go). One attempt per round with a hard timeout; the follow-up loop schedules the next one with a
 doubling delay, so a gateway that is down never holds a request or the loop.
 """
 
@@ -22,9 +23,14 @@ from urllib.parse import urlsplit
 import httpx
 
 from vtexbridge.config import VtexSettings
-from vtexbridge.vtex.transport import auth_headers
+from vtexbridge.vtex.errors import VtexError
+from vtexbridge.vtex.hosts import Api
+from vtexbridge.vtex.metrics import TransportMetrics
+from vtexbridge.vtex.transport import Call, Transport
 
-__all__ = ["CallbackSender", "Notifier", "host_allowed"]
+__all__ = ["TARGET", "CallbackSender", "Notifier", "host_allowed"]
+
+TARGET = "provider-callbacks"
 
 _log = logging.getLogger(__name__)
 
@@ -39,33 +45,36 @@ def host_allowed(url: str, patterns: list[str]) -> bool:
 
 
 class CallbackSender:
+    """Sends callbacks through the project's transport (target ``provider-callbacks``): its breaker,
+    metrics and credential rule (our VTEX credentials only to ``vtex.credential_hosts`` over https,
+    or loopback)."""
+
     def __init__(
         self,
         vtex: VtexSettings,
         *,
         timeout_s: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        metrics: TransportMetrics | None = None,
     ) -> None:
-        headers = {"Accept": "application/json", "Content-Type": "application/json", **auth_headers(vtex)}
-        self._client = httpx.AsyncClient(transport=transport, timeout=timeout_s, headers=headers)
+        settings = vtex.model_copy(update={"timeout_s": timeout_s, "max_retries": 1})
+        self._transport = Transport(settings, http_transport=transport, metrics=metrics)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._transport.aclose()
 
     async def send(self, url: str, payload: Mapping[str, Any] | None) -> bool:
-        """One attempt; True when the gateway answered 2xx."""
+        """One attempt (a connection refused is tried once more); True when the gateway answered 2xx."""
+        call = Call(
+            Api.EXTERNAL, "POST", "", json=None if payload is None else dict(payload), base_url=url,
+            target=TARGET, credentials=True, idempotent=True,
+        )  # fmt: skip
         try:
-            if payload is None:
-                response = await self._client.post(url)
-            else:
-                response = await self._client.post(url, json=dict(payload))
-        except httpx.HTTPError as e:
-            _log.warning("payment callback to %s failed: %s", urlsplit(url).hostname, type(e).__name__)
+            await self._transport.send(call)
+        except VtexError as e:
+            _log.warning("callback to %s failed: %s", urlsplit(url).hostname, type(e).__name__)
             return False
-        if 200 <= response.status_code < 300:
-            return True
-        _log.warning("payment callback to %s answered HTTP %s", urlsplit(url).hostname, response.status_code)
-        return False
+        return True
 
 
 class Notifier:

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
-from vtexbridge.providers.common import insert_once, read, write
+from vtexbridge.providers.common import claim_once, insert_once, read, write
 from vtexbridge.state.provider_tables import payment, payment_op
 
 __all__ = ["PaymentLedger"]
@@ -82,10 +82,8 @@ class PaymentLedger:
                 & (o.c.kind == op["kind"])
                 & (o.c.request_id == op["request_id"])
             )
-            existing = conn.execute(sa.select(o).where(key)).mappings().first()
-            if existing is None and _take(conn, op, now):
-                conn.execute(sa.insert(o).values(**op, state="pending", created_at=now))
-                existing = conn.execute(sa.select(o).where(key)).mappings().one()
+            values = {**op, "state": "pending", "created_at": now}
+            existing = claim_once(conn, o, key, values, lambda: _take(conn, op, now))
             row = conn.execute(sa.select(p).where(p.c.payment_id == op["payment_id"])).mappings().one()
             return _plain(existing), dict(row)
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from vtexbridge.clock import Clock, SystemClock
 from vtexbridge.providers.adapters.base import CreditDecision, CreditErp, CreditOperation, CreditRequest
@@ -36,6 +36,7 @@ from vtexbridge.providers.payment.callbacks import Notifier
 from vtexbridge.providers.payment.ledger import PaymentLedger
 from vtexbridge.providers.settings import PaymentProviderSettings
 
+T = TypeVar("T")
 __all__ = ["PaymentProvider"]
 
 _log = logging.getLogger(__name__)
@@ -76,9 +77,13 @@ class PaymentProvider:
         self.clock: Clock = clock or SystemClock()
         self.metrics = metrics or ProviderMetrics()
         self.budget = settings.adapter.timeout_s
+        self._observe = self.metrics.erp_observer("payment")
         self.onboarding = Onboarding(settings.onboarding, settings.app_key, settings.app_token, self.clock)
 
     # --- manifest ---------------------------------------------------------------------------------
+
+    async def _erp(self, what: str, call: Awaitable[T]) -> T:
+        return await erp_call(what, call, self.budget, self._observe)
 
     def manifest(self) -> dict[str, Any]:
         return {
@@ -164,8 +169,8 @@ class PaymentProvider:
         """Ask the ERP (idempotent by paymentId); record a final decision. ``callback``: VTEX has not
         seen it yet (the follow-up found it), so the callbackUrl is due."""
         try:
-            decision = await erp_call(
-                "the credit authorization", self.erp.authorize_credit(self._credit_request(row)), self.budget
+            decision = await self._erp(
+                "the credit authorization", self.erp.authorize_credit(self._credit_request(row))
             )
         except ErpUnavailable as e:
             _log.warning("payment %s stays undefined: %s", row["payment_id"], e.message)
@@ -266,7 +271,7 @@ class PaymentProvider:
         pid, rid, value = op["payment_id"], op["request_id"], op["value_cents"]
         operation = CreditOperation(op_id, pid, _ERP_KIND[kind], value)  # type: ignore[arg-type]
         try:
-            await erp_call(f"the payment {kind}", self.erp.credit_operation(operation), self.budget)
+            await self._erp(f"the payment {kind}", self.erp.credit_operation(operation))
         except ErpUnavailable as e:  # stays pending: VTEX's retry (same requestId) finishes it
             self.metrics.transaction("payment", kind, "erp-unavailable")
             return 500, self._op_failure(kind, pid, rid, "erp-unavailable", e.message)

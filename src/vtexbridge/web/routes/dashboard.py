@@ -61,6 +61,7 @@ PARTIALS: dict[str, tuple[str, Callable[[panels.PanelSource], dict[str, Any]]]] 
     "runs": ("_runs.html", panels.runs_panel),
     "errors": ("_errors.html", panels.errors_panel),
     "pipeline": ("_pipeline.html", panels.pipeline_panel),
+    "providers": ("_providers.html", panels.providers_panel),
 }
 
 

@@ -18,7 +18,7 @@ from vtexbridge.config import Settings
 from vtexbridge.providers.antifraud.service import AntifraudProvider
 from vtexbridge.providers.errors import ProviderError
 from vtexbridge.providers.giftcard.service import GiftCardProvider
-from vtexbridge.providers.http import MAX_BODY, check_credentials, guarded, json_response, read_body
+from vtexbridge.providers.http import MAX_BODY, check_credentials, guarded, json_response, path_id, read_body
 from vtexbridge.providers.payment.service import PaymentProvider
 from vtexbridge.providers.runtime import runtime_of
 from vtexbridge.providers.settings import (
@@ -28,7 +28,14 @@ from vtexbridge.providers.settings import (
     ProvidersSettings,
 )
 
-__all__ = ["antifraud_routes", "giftcard_routes", "payment_routes", "provider_routes", "routes"]
+__all__ = [
+    "antifraud_routes",
+    "body_limits",
+    "giftcard_routes",
+    "payment_routes",
+    "provider_routes",
+    "routes",
+]
 
 
 def _giftcard(request: Request) -> GiftCardProvider:
@@ -45,20 +52,21 @@ GiftCardCall = Callable[[GiftCardProvider, Request], Awaitable[Any]]
 def _gc(call: GiftCardCall) -> Callable[[Request], Awaitable[Response]]:
     @guarded
     async def handler(request: Request) -> Response:
-        return json_response(await call(_giftcard(request), request))
+        result = await call(_giftcard(request), request)
+        return result if isinstance(result, Response) else json_response(result)
 
     return handler
 
 
 def _p(request: Request, name: str) -> str:
-    value: str = request.path_params[name]
-    if len(value) > 128:
-        raise ProviderError(f"{name} is longer than 128 characters", status=400, code="bad-request")
-    return value
+    return path_id(request, name)
 
 
 async def _search(p: GiftCardProvider, r: Request) -> Any:
-    return await p.search(await read_body(r))
+    cards, content_range = await p.search(await read_body(r), r.headers.get("rest-range"))
+    response = json_response(cards)
+    response.headers["REST-Content-Range"] = content_range
+    return response
 
 
 async def _get(p: GiftCardProvider, r: Request) -> Any:
@@ -309,12 +317,11 @@ def provider_routes(providers: ProvidersSettings) -> list[BaseRoute]:
     return out
 
 
-def body_limits(settings: Settings) -> dict[str, int]:
-    """The largest body under each configured protocol's path (enforced by :mod:`vtexbridge.web.edge`
-    before any credential check)."""
-    sections = (settings.providers.giftcard, settings.providers.payment, settings.providers.antifraud)
-    return {s.path: MAX_BODY for s in sections if s is not None}
-
-
 def routes(settings: Settings) -> Sequence[BaseRoute]:
     return provider_routes(settings.providers)
+
+
+def body_limits(settings: Settings) -> dict[str, int]:
+    """The largest body of each protocol's prefix (enforced by :mod:`vtexbridge.web.edge`)."""
+    p = settings.providers
+    return {s.path: MAX_BODY for s in (p.giftcard, p.payment, p.antifraud) if s is not None}

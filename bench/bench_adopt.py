@@ -1,0 +1,208 @@
+"""Benchmark of ``vtexbridge adopt``: taking over a store that already holds the ERP's catalog.
+
+    python bench/bench_adopt.py                 # 10,000 SKUs
+    python bench/bench_adopt.py --skus 2000     # smaller
+
+1. A store is generated (``bench/generate_store.py``) and written into a sandbox store file by a sync
+   *in process*, with the sandbox's limits off (filling is not what is measured).
+2. The same store file is served by uvicorn in another process with **VTEX's real limits** (catalog
+   250/s per endpoint and 750/s per account, pricing writes 33/s).
+3. ``vtexbridge adopt --dry-run --json`` runs as a child process against it with a fresh, empty state
+   database. Measured: wall time; the requests it made, from the sandbox's request log (reads and
+   writes by route; target: no write); reads per entity found (target: at most 1, and far fewer for
+   the kinds VTEX lists in bulk); and the ratio of the wall time to the route-limit lower bound of
+   those reads, max over routes of (requests on the route / its limit) and (catalog requests / the
+   account's limit) (target: at most 1.10). Both processes share this machine's CPUs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_sync import (  # noqa: E402
+    ACCOUNT,
+    CATALOG_ACCOUNT_PER_S,
+    CATALOG_ENDPOINT_PER_S,
+    LOOPBACK,
+    VTEXBRIDGE,
+    _free_port,
+    generate,
+    say,
+    sync_env,
+)
+from vtexbridge.config import Settings, StateSettings, VtexSettings  # noqa: E402
+from vtexbridge.erp.config import ErpSettings  # noqa: E402
+from vtexbridge.sandbox.app import create_app  # noqa: E402
+from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, SandboxOptions  # noqa: E402
+from vtexbridge.sandbox.rules.catalog import default_sales_channel  # noqa: E402
+from vtexbridge.sandbox.store import Store  # noqa: E402
+from vtexbridge.state import migrations  # noqa: E402
+from vtexbridge.sync.config import SyncSettings  # noqa: E402
+from vtexbridge.sync.runner import SyncOptions, run_sync  # noqa: E402
+
+LOOKUP = "POST /api/catalog_system/pub/sku/stockkeepingunitidsbyrefids"
+"""A read VTEX serves as a POST (the RefIds travel in the body)."""
+BULK = {
+    "category": ("GET /api/catalog_system/pub/category/tree/{categoryLevels}",),
+    "brand": ("GET /api/catalog_system/pvt/brand/pagedlist",),
+    "specification_value": ("GET /api/catalog_system/pub/specification/fieldvalue/{fieldId}",),
+    "warehouse": ("GET /api/logistics/pvt/configuration/warehouses",),
+    "dock": ("GET /api/logistics/pvt/configuration/docks",),
+    "customer": ("GET /api/dataentities/{acronym}/scroll",),
+}
+"""The listing routes of the kinds VTEX lists in bulk (Master Data's scroll serves CL and AD)."""
+
+_SANDBOX = """
+import sys, uvicorn
+from vtexbridge.sandbox.app import create_app
+from vtexbridge.sandbox.options import SandboxOptions
+from vtexbridge.sandbox.store import Store
+store = Store(sys.argv[3])
+app = create_app(SandboxOptions(limits="real", account=sys.argv[2]), store=store)
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
+"""
+
+
+async def fill(erp: Path, store_file: Path, work: Path) -> tuple[float, int]:
+    """Write the ERP into a sandbox store file (in process, limits off); seconds and requests."""
+    store = Store(store_file)
+    store.table(ACCOUNT, "saleschannel")["2"] = {**default_sales_channel(), "Id": 2, "Name": "Two"}
+    app = create_app(SandboxOptions(limits="off", account=ACCOUNT), store=store)
+    url = f"sqlite:///{work / 'filler.db'}"
+    migrations.upgrade(url)
+    settings = Settings(
+        vtex=VtexSettings(
+            account=ACCOUNT,
+            base_url="http://sandbox.local",
+            app_key=DEFAULT_APP_KEY,  # type: ignore[arg-type]
+            app_token=DEFAULT_APP_TOKEN,  # type: ignore[arg-type]
+        ),
+        state=StateSettings(url=url),
+        erp=ErpSettings(kind="folder", path=erp),
+        sync=SyncSettings(report_dir=work / "reports"),
+    )
+    start = time.perf_counter()
+    outcome = await run_sync(
+        settings, SyncOptions(write_report=False), http_transport=httpx.ASGITransport(app=app)
+    )
+    if outcome.report.error_count:
+        raise SystemExit(f"filling the store failed: {outcome.report.errors[:3]}")
+    store.close()
+    return time.perf_counter() - start, outcome.report.requests or 0
+
+
+def lower_bound(counts: dict[str, int]) -> tuple[float, str]:
+    """max over routes of requests / the route's published limit (catalog: per endpoint and account)."""
+    catalog = {k: n for k, n in counts.items() if k.split(" ", 1)[1].startswith("/api/catalog")}
+    bounds = {"catalog account": sum(catalog.values()) / CATALOG_ACCOUNT_PER_S}
+    for k, n in catalog.items():
+        bounds[k] = n / CATALOG_ENDPOINT_PER_S
+    name = max(bounds, key=lambda b: bounds[b])
+    return bounds[name], name
+
+
+def run_adopt(env: dict[str, str], state: Path) -> tuple[float, dict[str, Any]]:
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [str(VTEXBRIDGE), "adopt", "--dry-run", "--json", "--state", str(state)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - start
+    try:
+        return wall, json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        raise SystemExit(f"vtexbridge adopt failed ({proc.returncode}):\n{proc.stderr[-3000:]}") from None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--skus", type=int, default=10_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-adopt-") as tmp:
+        work = Path(tmp)
+        erp = work / "erp"
+        say(f"== adoption of a {args.skus:,}-SKU store (the machine is shared: figures vary with its load)")
+        say(f"   generated the store in {generate(erp, args.skus):.1f} s")
+        store_file = work / "sandbox.db"
+        seconds, requests = asyncio.run(fill(erp, store_file, work))
+        say(f"   filled the sandbox in process (limits off): {requests:,} requests in {seconds:.1f} s")
+        port = _free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-c", _SANDBOX, str(port), ACCOUNT, str(store_file)], stderr=subprocess.DEVNULL
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            admin = httpx.Client(base_url=base, timeout=120)
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    admin.get("/_sandbox/health")
+                    break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+            cursor = admin.get("/_sandbox/requests").json()["cursor"]
+            env = {**sync_env(erp, base, work / "reports"), **LOOPBACK}
+            wall, body = run_adopt(env, work / "fresh-state.db")
+            log = admin.get("/_sandbox/requests", params={"since": cursor}).json()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        report(wall, body, {k: v for k, v in log["counts"].items() if v})
+
+
+def report(wall: float, body: dict[str, Any], counts: dict[str, int]) -> None:
+    kinds = body["kinds"]
+    matched = {k: v["matched_unchanged"] + v["matched_updated"] for k, v in kinds.items()}
+    entities = sum(matched.values())
+    writes = {k: n for k, n in counts.items() if not k.startswith("GET") and k != LOOKUP}
+    reads = sum(n for k, n in counts.items() if k not in writes)
+    bound, route = lower_bound(counts)
+    ratio = wall / bound if bound else float("inf")
+    say(
+        f"   wall {wall:.1f} s; {entities:,} entities matched; {reads:,} reads; {sum(writes.values())} writes"
+    )
+    say("   reads by route:")
+    for k, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+        say(f"     {n:>7,}  {k}")
+    say("   bulk-listed kinds (reads of their listing route / entities matched):")
+    bulk_ok = True
+    for kind, routes in BULK.items():
+        n = sum(counts.get(r, 0) for r in routes)
+        found = matched.get(kind, 0) + (matched.get("address", 0) if kind == "customer" else 0)
+        bulk_ok = bulk_ok and n <= max(1, found // 10)
+        say(f"     {kind:<22} {n:>5} read(s) / {found:,} entities")
+    per_entity = reads / entities if entities else float("inf")
+    say(f"   errors: {len(body['errors'])}; next sync writes: {body['next_sync_writes']}")
+    say(f"   writes: {sum(writes.values())} (target 0): {'met' if not writes else 'NOT met'}")
+    say(f"   reads per entity {per_entity:.2f} (target <= 1.00): {'met' if per_entity <= 1.0 else 'NOT met'}")
+    say(f"   bulk-listed kinds: at most 1 read per 10 entities: {'met' if bulk_ok else 'NOT met'}")
+    say(
+        f"   lower bound {bound:.1f} s ({route}); ratio {ratio:.2f} (target <= 1.10): "
+        f"{'met' if ratio <= 1.10 else 'NOT met'}"
+    )
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()
