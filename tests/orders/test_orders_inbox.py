@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from vtexbridge.clock import FakeClock
 from vtexbridge.erp.sinks import OrderDelivery, SinkError, SinkResult
 from vtexbridge.orders.inbox import hook_event, is_ping
+from vtexbridge.state import InboxItem
 from vtexbridge.testing.orders import OrdersHarness
 
 
@@ -73,3 +77,43 @@ async def test_a_failed_item_comes_back_after_a_backoff(tmp_path: Path) -> None:
         clock.advance(h.settings.orders.hook.retry_backoff_s + 0.01)
         [item] = h.state.claim_inbox(5, "peek", account="sandbox")
         assert item.id == item_id and item.attempts == 2 and "ERP offline" in (item.last_error or "")
+
+
+async def test_a_short_claim_waits_for_the_next_notification(tmp_path: Path) -> None:
+    """After a claim that took everything (fewer than ``inbox_batch``), the worker claims again only
+    when woken (or at the poll): no empty claim per wake-up and per batch end (h9, #15 capacity)."""
+    async with OrdersHarness(tmp_path, orders={"hook": {"inbox_poll_s": 30.0}}) as h:
+        claims: list[int] = []
+        claim = h.state.claim_inbox
+
+        def counting(*args: Any, **kwargs: Any) -> list[InboxItem]:
+            items = claim(*args, **kwargs)
+            claims.append(len(items))
+            return items
+
+        h.state.claim_inbox = counting  # type: ignore[method-assign]
+        stop, wake = asyncio.Event(), asyncio.Event()
+        worker = asyncio.create_task(h.service.inbox.run(stop, wake))
+        try:
+            await until(lambda: claims == [0], what="the first (empty) claim")
+            for oid in await h.place(3):
+                h.state.put_inbox("sandbox", note(oid))
+                wake.set()
+                await until(lambda oid=oid: f"{oid}.ready-for-handling.json" in names(h), what=oid)
+            await asyncio.sleep(0.3)  # a claim after a batch's end would come now
+        finally:
+            stop.set()
+            await worker
+        assert claims == [0, 1, 1, 1]  # one claim per notification, none coming back empty
+
+
+def names(h: OrdersHarness) -> set[str]:
+    return {p.name for p in h.order_files()}
+
+
+async def until(cond: Callable[[], bool], *, what: str) -> None:
+    for _ in range(1000):  # 10 s
+        if cond():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {what}")

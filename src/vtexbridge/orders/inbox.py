@@ -109,26 +109,35 @@ class InboxProcessor:
                         raise
                     await sleep_or_stop(self.clock, self.settings.inbox_poll_s, stop)
                     continue
+                short = bool(items)  # a claim that emptied the inbox: wait for a wake-up (see _idle)
                 if items:
                     batches.add(asyncio.create_task(self.process_items(items)))
-                    continue
-                if once:
+                    if once or len(items) >= self.settings.inbox_batch:
+                        continue  # more may be waiting: claim again at once
+                elif once:
                     if not batches:
                         return
                     await asyncio.wait(batches)
                     self._reap(batches)
                     continue
-                waiters = [
-                    asyncio.ensure_future(sleep_or_stop(self.clock, self.settings.inbox_poll_s, stop, wake))
-                ]
-                await asyncio.wait([*waiters, *batches], return_when=asyncio.FIRST_COMPLETED)
-                for w in waiters:
-                    w.cancel()
-                await asyncio.gather(*waiters, return_exceptions=True)
+                await self._idle(stop, wake, set() if short else batches)
                 self._reap(batches)
         finally:
             if batches:
                 await asyncio.gather(*batches, return_exceptions=True)
+
+    async def _idle(self, stop: asyncio.Event, wake: asyncio.Event, batches: set[asyncio.Task[int]]) -> None:
+        """Wait for a wake-up, the poll interval, ``stop`` or the end of one of ``batches``.
+
+        A notification stored after the loop's ``wake.clear()`` sets ``wake`` again, so nothing is
+        missed by waiting. After a claim that emptied the inbox the loop passes no batches: the end
+        of its batch is no reason to claim again (that claim would come back empty, one state
+        transaction per wake-up for nothing).
+        """
+        waiter = asyncio.ensure_future(sleep_or_stop(self.clock, self.settings.inbox_poll_s, stop, wake))
+        await asyncio.wait([waiter, *batches], return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        await asyncio.gather(waiter, return_exceptions=True)
 
     @staticmethod
     def _reap(batches: set[asyncio.Task[int]]) -> None:
