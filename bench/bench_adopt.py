@@ -36,8 +36,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_sync import (  # noqa: E402
     ACCOUNT,
-    CATALOG_ACCOUNT_PER_S,
-    CATALOG_ENDPOINT_PER_S,
+    LIMITS,
     LOOPBACK,
     VTEXBRIDGE,
     _free_port,
@@ -45,6 +44,10 @@ from bench_sync import (  # noqa: E402
     say,
     sync_env,
 )
+
+CATALOG_ACCOUNT_PER_S = LIMITS.catalog_account_per_minute / 60
+CATALOG_ENDPOINT_PER_S = LIMITS.catalog_endpoint_per_minute / 60
+
 from vtexbridge.config import Settings, StateSettings, VtexSettings  # noqa: E402
 from vtexbridge.erp.config import ErpSettings  # noqa: E402
 from vtexbridge.sandbox.app import create_app  # noqa: E402

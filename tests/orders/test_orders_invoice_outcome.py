@@ -111,3 +111,29 @@ async def test_an_invoice_refused_just_before_handling_started_is_retried(
         await drain(h)
         a = h.state.get_action(inv)
         assert a is not None and a.state == "done", a and a.vtex_message
+
+
+async def test_a_tracking_update_accepted_before_the_worker_died_is_not_sent_again(tmp_path: Path) -> None:
+    """Found by the random-kill acceptance (seed 396757486): a tracking number VTEX accepted just
+    before the worker died was sent a second time when its action was claimed again."""
+    async with OrdersHarness(tmp_path) as h:
+        [oid] = await h.place(1)
+        await h.service.pipeline.process(OrderEvent(oid, "ready-for-handling", None, "feed", oid))
+        [inv] = queue(
+            h, {"type": "invoice", "orderId": oid, "invoiceNumber": "NF-2", "issuanceDate": "2024-05-01"}
+        )
+        await drain(h)
+        assert (a := h.state.get_action(inv)) is not None and a.state == "done"
+        [track] = queue(
+            h, {"type": "tracking", "orderId": oid, "invoiceNumber": "NF-2", "trackingNumber": "BR2"}
+        )
+        dying = h.state.claim_next_action("a-worker-that-died", account="sandbox")
+        assert dying is not None and dying.id == track
+        await h.service.actions.send(dying)  # VTEX accepted it; the worker died before recording it
+        h.state.retry_action(dying.id, at=datetime.now(UTC))  # its claim expired
+        await drain(h)
+        t = h.state.get_action(track)
+        assert t is not None and t.state == "done" and t.attempts == 2, t and t.vtex_message
+        assert "earlier attempt" in (t.vtex_message or "")
+        r = await h.admin.get("/_sandbox/requests", params={"route": INVOICE + "/{invoiceNumber}"})
+        assert [e["method"] for e in r.json()["entries"]] == ["PATCH"]  # the tracking number, once

@@ -478,7 +478,12 @@ class ActionRunner:
         await self._check_invoice_of(action, number)
         orders = self.client.orders
         said = []
-        if payload.get("trackingNumber"):
+        if payload.get("trackingNumber") and await self._tracking_recorded(action, number, payload):
+            said.append(
+                f"tracking {payload['trackingNumber']} was already accepted by VTEX "
+                "(an earlier attempt went through)"
+            )
+        elif payload.get("trackingNumber"):
             tracking = InvoiceTracking(
                 trackingNumber=payload["trackingNumber"],
                 trackingUrl=payload.get("trackingUrl"),
@@ -496,6 +501,17 @@ class ActionRunner:
             receipt = await orders.update_tracking_status(action.order_id, number, status)
             said.append(f"tracking events accepted (receipt {receipt.receipt})")
         return "; ".join(said)
+
+    async def _tracking_recorded(self, action: Action, number: str, payload: dict[str, Any]) -> bool:
+        """A tracking update tried before (its worker may have died after VTEX accepted it): does the
+        order's invoice already carry this tracking number? A first attempt does not read the order."""
+        if action.attempts < 2:
+            return False
+        order = await self.client.orders.get_order(action.order_id)
+        packages = order.packageAttachment.packages if order.packageAttachment else []
+        return any(
+            p.invoiceNumber == number and p.trackingNumber == payload["trackingNumber"] for p in packages
+        )
 
     async def _finish(
         self, action: Action, state: ActionState, message: str, vtex_status: int | None = None
