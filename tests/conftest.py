@@ -7,8 +7,10 @@ service is absent the test is skipped with the reason, unless ``VTEXBRIDGE_REQUI
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -60,3 +62,20 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         ):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """A command run in-process (``setup_logging``) changes the root logger's level and handlers for
+    the whole process: put them back, so no later test loses its captured log lines (``caplog``) or
+    writes to a stream a finished CliRunner closed."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    chatty = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "alembic")}
+    yield
+    for h in list(root.handlers):
+        if h not in handlers and getattr(h, "_vtexbridge", False):
+            root.removeHandler(h)
+    root.setLevel(level)
+    for name, was in chatty.items():
+        logging.getLogger(name).setLevel(was)

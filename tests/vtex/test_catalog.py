@@ -418,6 +418,23 @@ CASES = [
         check=lambda r: r == 310,
     ),
     Case(
+        "get_sku_ids_by_ref_ids",
+        lambda c: c.catalog.get_sku_ids_by_ref_ids(["ERP-SKU-1", "ERP-SKU-2"]),
+        "POST",
+        "/api/catalog_system/pub/sku/stockkeepingunitidsbyrefids",
+        body=["ERP-SKU-1", "ERP-SKU-2"],
+        answer={"ERP-SKU-1": "310", "ERP-SKU-2": None},
+        check=lambda r: r == {"ERP-SKU-1": 310},
+    ),
+    Case(
+        "get_sku_id_by_ean",
+        lambda c: c.catalog.get_sku_id_by_ean("7891234567895"),
+        "GET",
+        "/api/catalog_system/pvt/sku/stockkeepingunitbyean/7891234567895",
+        answer={"Id": 310},
+        check=lambda r: r == 310,
+    ),
+    Case(
         "get_sku_by_ref_id",
         lambda c: c.catalog.get_sku_by_ref_id("ERP-SKU-1"),
         "GET",

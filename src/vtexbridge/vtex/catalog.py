@@ -468,7 +468,7 @@ class CatalogAPI:
     async def get_sku_id_by_ean(self, ean: str, *, record: RecordRef | None = None) -> int | None:
         """The id of the SKU that has the EAN ``ean``, or None when no SKU has it."""
         try:
-            r = await self._t.request(Api.CATALOG, "GET", SKU_BY_EAN, path={"ean": ean}, record=record)
+            r = await self._t.request(Api.CATALOG, "GET", SKU_BY_EAN, path=segments(ean=ean), record=record)
         except NotFound:
             return None
         data = r.json() if r.content else None

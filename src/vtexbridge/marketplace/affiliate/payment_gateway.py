@@ -38,6 +38,7 @@ from vtexbridge.marketplace.seller.payment import PaymentError, PaymentEvent, Pa
 from vtexbridge.vtex.errors import VtexConnectError, VtexError
 from vtexbridge.vtex.hosts import Api
 from vtexbridge.vtex.metrics import TransportMetrics
+from vtexbridge.vtex.paths import segments
 from vtexbridge.vtex.retry import RetryPolicy
 from vtexbridge.vtex.transport import Call, Transport
 
@@ -218,7 +219,7 @@ class VtexGatewayPayment:
             event.order_id,
             PAYMENTS,
             payments,
-            path={"transactionId": tid},
+            path=segments(transactionId=tid),
             params={"orderId": event.order_id},
         )
         answer = await self._post(  # authorising a transaction twice authorises it once
@@ -226,7 +227,7 @@ class VtexGatewayPayment:
             event.order_id,
             AUTHORIZE,
             {"transactionId": tid, "prepareForRecurrency": False},
-            path={"transactionId": tid},
+            path=segments(transactionId=tid),
             repeatable=True,
         )
         detail = str((answer or {}).get("statusDetail") or "")
