@@ -173,7 +173,7 @@ class VtexGatewayPayment:
         route: str,
         body: Any,
         *,
-        path: Mapping[str, str] | None = None,
+        path: Mapping[str, str | int] | None = None,
         params: Mapping[str, str] | None = None,
         repeatable: bool = False,
     ) -> Any:
