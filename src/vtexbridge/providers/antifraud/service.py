@@ -15,22 +15,22 @@ Card details VTEX sends (``payments[].details``: bin, last digits, holder) are n
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
-from vtexbridge.clock import Clock, SystemClock
+from vtexbridge.clock import Clock
 from vtexbridge.providers.adapters.base import FraudCase, FraudDecision, FraudErp
 from vtexbridge.providers.antifraud.ledger import FraudLedger
-from vtexbridge.providers.common import cents, derived_id, erp_call, mapping, optional_str, required_str
+from vtexbridge.providers.base import ErpBackedProvider
+from vtexbridge.providers.common import cents, derived_id, mapping, optional_str, required_str
 from vtexbridge.providers.errors import BadRequest, ErpUnavailable, NotFound
 from vtexbridge.providers.metrics import ProviderMetrics
 from vtexbridge.providers.onboarding import Onboarding
 from vtexbridge.providers.payment.callbacks import Notifier
 from vtexbridge.providers.settings import AntifraudProviderSettings
 
-T = TypeVar("T")
 __all__ = ["AntifraudProvider"]
 
 _log = logging.getLogger(__name__)
@@ -52,7 +52,9 @@ def _case(body: Mapping[str, Any], tx_id: str, *, pre_analysis: bool) -> FraudCa
     )
 
 
-class AntifraudProvider:
+class AntifraudProvider(ErpBackedProvider):
+    kind = "antifraud"
+
     def __init__(
         self,
         settings: AntifraudProviderSettings,
@@ -67,14 +69,8 @@ class AntifraudProvider:
         self.erp = erp
         self.ledger = ledger
         self.hooks = hooks
-        self.clock: Clock = clock or SystemClock()
-        self.metrics = metrics or ProviderMetrics()
-        self.budget = settings.adapter.timeout_s
-        self._observe = self.metrics.erp_observer("antifraud")
+        super().__init__(settings.adapter.timeout_s, clock=clock, metrics=metrics)
         self.onboarding = Onboarding(settings.onboarding, settings.app_key, settings.app_token, self.clock)
-
-    async def _erp(self, what: str, call: Awaitable[T]) -> T:
-        return await erp_call(what, call, self.budget, self._observe)
 
     def manifest(self) -> dict[str, Any]:
         return {"cardholderDocument": "optional", "allowAntifraudOnGiftCard": True, "customFields": []}

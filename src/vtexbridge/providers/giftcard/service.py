@@ -18,15 +18,15 @@ from __future__ import annotations
 import hmac
 import logging
 import re
-from collections.abc import Awaitable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
-from vtexbridge.clock import Clock, SystemClock
+from vtexbridge.clock import Clock
 from vtexbridge.providers.adapters.base import CardQuery, GiftCard, GiftCardErp, Movement, NewCard
+from vtexbridge.providers.base import ErpBackedProvider
 from vtexbridge.providers.common import (
     cents,
     derived_id,
-    erp_call,
     iso,
     mapping,
     optional_str,
@@ -38,7 +38,6 @@ from vtexbridge.providers.giftcard.ledger import GiftCardLedger, OpRow, TxRow
 from vtexbridge.providers.metrics import ProviderMetrics
 from vtexbridge.providers.settings import GiftCardProviderSettings
 
-T = TypeVar("T")
 __all__ = ["GiftCardProvider"]
 
 _log = logging.getLogger(__name__)
@@ -60,7 +59,9 @@ def _range(header: str | None) -> tuple[int, int]:
     return first, min(last, first + 99)
 
 
-class GiftCardProvider:
+class GiftCardProvider(ErpBackedProvider):
+    kind = "giftcard"
+
     def __init__(
         self,
         settings: GiftCardProviderSettings,
@@ -73,13 +74,7 @@ class GiftCardProvider:
         self.settings = settings
         self.erp = erp
         self.ledger = ledger
-        self.clock: Clock = clock or SystemClock()
-        self.metrics = metrics or ProviderMetrics()
-        self.budget = settings.adapter.timeout_s
-        self._observe = self.metrics.erp_observer("giftcard")
-
-    async def _erp(self, what: str, call: Awaitable[T]) -> T:
-        return await erp_call(what, call, self.budget, self._observe)
+        super().__init__(settings.adapter.timeout_s, clock=clock, metrics=metrics)
 
     def _href(self, *parts: str) -> str:
         return "/".join([self.settings.path, "giftcards", *parts])

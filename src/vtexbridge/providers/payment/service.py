@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
-from vtexbridge.clock import Clock, SystemClock
+from vtexbridge.clock import Clock
 from vtexbridge.providers.adapters.base import CreditDecision, CreditErp, CreditOperation, CreditRequest
+from vtexbridge.providers.base import ErpBackedProvider
 from vtexbridge.providers.common import (
     cents,
     derived_id,
-    erp_call,
     mapping,
     optional_str,
     required_str,
@@ -36,7 +36,6 @@ from vtexbridge.providers.payment.callbacks import Notifier
 from vtexbridge.providers.payment.ledger import PaymentLedger
 from vtexbridge.providers.settings import PaymentProviderSettings
 
-T = TypeVar("T")
 __all__ = ["PaymentProvider"]
 
 _log = logging.getLogger(__name__)
@@ -59,7 +58,9 @@ def _customer(body: Mapping[str, Any]) -> str:
         raise BadRequest("miniCart.buyer.document is required (the credit line's customer)") from None
 
 
-class PaymentProvider:
+class PaymentProvider(ErpBackedProvider):
+    kind = "payment"
+
     def __init__(
         self,
         settings: PaymentProviderSettings,
@@ -74,16 +75,10 @@ class PaymentProvider:
         self.erp = erp
         self.ledger = ledger
         self.callbacks = callbacks
-        self.clock: Clock = clock or SystemClock()
-        self.metrics = metrics or ProviderMetrics()
-        self.budget = settings.adapter.timeout_s
-        self._observe = self.metrics.erp_observer("payment")
+        super().__init__(settings.adapter.timeout_s, clock=clock, metrics=metrics)
         self.onboarding = Onboarding(settings.onboarding, settings.app_key, settings.app_token, self.clock)
 
     # --- manifest ---------------------------------------------------------------------------------
-
-    async def _erp(self, what: str, call: Awaitable[T]) -> T:
-        return await erp_call(what, call, self.budget, self._observe)
 
     def manifest(self) -> dict[str, Any]:
         return {
