@@ -133,7 +133,7 @@ async def test_state_restored_from_an_earlier_backup(tmp_path: Path) -> None:
     assert first.exit_code == 0 and progress.total > 1500 and backup.exists()
     synced = _entities(db)
     lost = set(synced) - set(_entities(backup))
-    assert len(lost) > 500  # the backup misses the latest transactions (images among them)
+    assert len(lost) > 100  # the backup misses the latest transactions (images among them; ~500 typically)
     assert any(kind == "sku_image" for kind, _key in lost)
 
     backup.replace(db)  # restore it
