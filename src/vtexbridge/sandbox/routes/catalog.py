@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any
 
 from starlette.requests import Request
@@ -31,26 +30,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from vtexbridge.sandbox import catalog_index as ix
-from vtexbridge.sandbox.context import SandboxContext, catalog_error, read_json, sandbox
+from vtexbridge.sandbox.context import SandboxContext, catalog_error, read_json, rule_errors, sandbox
 from vtexbridge.sandbox.rules import RuleError
 from vtexbridge.sandbox.rules import catalog as rules
 from vtexbridge.sandbox.store import Index
 
 Handler = Callable[[Request], Awaitable[Response]]
 Doc = dict[str, Any]
-
-
-def _catalog(fn: Handler) -> Handler:
-    """Answer a :class:`RuleError` in the Catalog's error shape."""
-
-    @wraps(fn)
-    async def wrapper(request: Request) -> Response:
-        try:
-            return await fn(request)
-        except RuleError as e:
-            return catalog_error(e.status, e.message)
-
-    return wrapper
 
 
 def _ok() -> Response:
@@ -189,12 +175,12 @@ def _category_subtree(ctx: SandboxContext, category_id: int) -> list[int]:
     return sorted(seen)
 
 
-@_catalog
+@rule_errors("catalog")
 async def create_category(request: Request) -> Response:
     return JSONResponse(await _create(request, "category", _write_category, "Category"))
 
 
-@_catalog
+@rule_errors("catalog")
 async def get_category(request: Request) -> Response:
     ctx = sandbox(request)
     return JSONResponse(
@@ -202,12 +188,12 @@ async def get_category(request: Request) -> Response:
     )
 
 
-@_catalog
+@rule_errors("catalog")
 async def update_category(request: Request) -> Response:
     return await _update_then_activate(request, "category", "categoryId", "Category", _write_category)
 
 
-@_catalog
+@rule_errors("catalog")
 async def category_tree(request: Request) -> Response:
     ctx = sandbox(request)
     raw = request.path_params["categoryLevels"]
@@ -228,22 +214,22 @@ def _write_brand(ctx: SandboxContext, brand_id: int, body: Doc, base: Doc | None
     return doc
 
 
-@_catalog
+@rule_errors("catalog")
 async def create_brand(request: Request) -> Response:
     return JSONResponse(await _create(request, "brand", _write_brand, "Brand", id_required=True))
 
 
-@_catalog
+@rule_errors("catalog")
 async def get_brand(request: Request) -> Response:
     return JSONResponse(_get(sandbox(request), "brand", request.path_params["brandId"], "Brand"))
 
 
-@_catalog
+@rule_errors("catalog")
 async def update_brand(request: Request) -> Response:
     return await _update_then_activate(request, "brand", "brandId", "Brand", _write_brand)
 
 
-@_catalog
+@rule_errors("catalog")
 async def delete_brand(request: Request) -> Response:
     ctx = sandbox(request)
     doc = _get(ctx, "brand", request.path_params["brandId"], "Brand")
@@ -253,14 +239,14 @@ async def delete_brand(request: Request) -> Response:
     return _ok()
 
 
-@_catalog
+@rule_errors("catalog")
 async def list_brands(request: Request) -> Response:
     ctx = sandbox(request)
     brands = ctx.table("brand")
     return JSONResponse([rules.brand_system_view(brands[str(i)]) for i in brands.sorted_int_keys()])
 
 
-@_catalog
+@rule_errors("catalog")
 async def paged_brands(request: Request) -> Response:
     ctx = sandbox(request)
     page = _query_int(request, "page", 1, minimum=1)
@@ -281,7 +267,7 @@ async def paged_brands(request: Request) -> Response:
     )
 
 
-@_catalog
+@rule_errors("catalog")
 async def get_brand_system(request: Request) -> Response:
     doc = _get(sandbox(request), "brand", request.path_params["brandId"], "Brand")
     return JSONResponse(rules.brand_system_view(doc))
@@ -312,7 +298,7 @@ def _next_position(docs: Iterable[Doc]) -> int:
     return max((int(d.get("Position") or 0) for d in docs), default=0) + 1
 
 
-@_catalog
+@rule_errors("catalog")
 async def create_spec_group(request: Request) -> Response:
     ctx = sandbox(request)
     body = await _body(request)
@@ -327,7 +313,7 @@ async def create_spec_group(request: Request) -> Response:
     return JSONResponse(doc)
 
 
-@_catalog
+@rule_errors("catalog")
 async def update_spec_group(request: Request) -> Response:
     ctx = sandbox(request)
     current = _get(ctx, "specgroup", request.path_params["groupId"], "Specification group")
@@ -344,14 +330,14 @@ async def update_spec_group(request: Request) -> Response:
     return JSONResponse(doc)
 
 
-@_catalog
+@rule_errors("catalog")
 async def get_spec_group(request: Request) -> Response:
     return JSONResponse(
         _get(sandbox(request), "specgroup", request.path_params["groupId"], "Specification group")
     )
 
 
-@_catalog
+@rule_errors("catalog")
 async def groups_by_category(request: Request) -> Response:
     ctx = sandbox(request)
     category = _get(ctx, "category", request.path_params["categoryId"], "Category")
@@ -377,19 +363,19 @@ def _write_spec_field(ctx: SandboxContext, field_id: int, body: Doc, base: Doc |
     return doc
 
 
-@_catalog
+@rule_errors("catalog")
 async def create_spec_field(request: Request) -> Response:
     return JSONResponse(await _create(request, "specfield", _write_spec_field))
 
 
-@_catalog
+@rule_errors("catalog")
 async def get_spec_field(request: Request) -> Response:
     return JSONResponse(
         _get(sandbox(request), "specfield", request.path_params["specificationId"], "Specification")
     )
 
 
-@_catalog
+@rule_errors("catalog")
 async def update_spec_field(request: Request) -> Response:
     _, doc = await _update(request, "specfield", "specificationId", "Specification", _write_spec_field)
     return JSONResponse(doc)
@@ -420,7 +406,7 @@ def _field_legacy_view(ctx: SandboxContext, doc: Doc) -> Doc:
     }
 
 
-@_catalog
+@rule_errors("catalog")
 async def get_field_legacy(request: Request) -> Response:
     ctx = sandbox(request)
     return JSONResponse(
@@ -441,14 +427,14 @@ def _fields_view(docs: Iterable[Doc]) -> list[Doc]:
     ]
 
 
-@_catalog
+@rule_errors("catalog")
 async def fields_by_category(request: Request) -> Response:
     ctx = sandbox(request)
     category = _get(ctx, "category", request.path_params["categoryId"], "Category")
     return JSONResponse(_fields_view(_find(ctx, ix.SPECFIELD_BY_CATEGORY, category["Id"])))
 
 
-@_catalog
+@rule_errors("catalog")
 async def fields_tree_by_category(request: Request) -> Response:
     ctx = sandbox(request)
     category = _get(ctx, "category", request.path_params["categoryId"], "Category")
@@ -473,19 +459,19 @@ def _write_spec_value(ctx: SandboxContext, value_id: int, body: Doc, base: Doc |
     return doc
 
 
-@_catalog
+@rule_errors("catalog")
 async def create_spec_value(request: Request) -> Response:
     return JSONResponse(await _create(request, "specvalue", _write_spec_value))
 
 
-@_catalog
+@rule_errors("catalog")
 async def get_spec_value(request: Request) -> Response:
     ctx = sandbox(request)
     doc = _get(ctx, "specvalue", request.path_params["specificationValueId"], "Specification value")
     return JSONResponse({**doc, "Text": doc.get("Text") or ""})  # Text is non-nullable in this answer
 
 
-@_catalog
+@rule_errors("catalog")
 async def update_spec_value(request: Request) -> Response:
     what = "Specification value"
     _, doc = await _update(
@@ -494,14 +480,14 @@ async def update_spec_value(request: Request) -> Response:
     return JSONResponse(doc)
 
 
-@_catalog
+@rule_errors("catalog")
 async def get_spec_value_legacy(request: Request) -> Response:
     ctx = sandbox(request)
     doc = _get(ctx, "specvalue", request.path_params["fieldValueId"], "Field value")
     return JSONResponse({**doc, "Text": doc.get("Text") or ""})
 
 
-@_catalog
+@rule_errors("catalog")
 async def values_by_field(request: Request) -> Response:
     ctx = sandbox(request)
     field = _get(ctx, "specfield", request.path_params["fieldId"], "Field")
@@ -581,17 +567,17 @@ def _write_product(ctx: SandboxContext, product_id: int, body: Doc, base: Doc | 
     return doc
 
 
-@_catalog
+@rule_errors("catalog")
 async def create_product(request: Request) -> Response:
     return JSONResponse(await _create(request, "product", _write_product, "Product"))
 
 
-@_catalog
+@rule_errors("catalog")
 async def get_product(request: Request) -> Response:
     return JSONResponse(_product(sandbox(request), request))
 
 
-@_catalog
+@rule_errors("catalog")
 async def update_product(request: Request) -> Response:
     return await _update_then_activate(request, "product", "productId", "Product", _write_product)
 
@@ -609,14 +595,14 @@ def _store_ids(ctx: SandboxContext, product_id: int) -> list[int]:
     return sorted(int(d["StoreId"]) for d in _find(ctx, ix.SALESPOLICY_BY_PRODUCT, product_id))
 
 
-@_catalog
+@rule_errors("catalog")
 async def product_get_system(request: Request) -> Response:
     ctx = sandbox(request)
     doc = _product(ctx, request)
     return JSONResponse(rules.product_system_view(doc, _store_ids(ctx, int(doc["Id"]))))
 
 
-@_catalog
+@rule_errors("catalog")
 async def product_by_refid(request: Request) -> Response:
     ctx = sandbox(request)
     doc = ctx.table("product").first(ix.PRODUCT_BY_REFID, request.path_params["refId"])
@@ -702,7 +688,7 @@ def _for(specs: _Specs, fn: SpecHandler) -> Handler:
         return await fn(request, specs)
 
     handler.__name__ = handler.__qualname__ = f"{fn.__name__.strip('_')}_{specs.owner_kind}"
-    return _catalog(handler)
+    return rule_errors("catalog")(handler)
 
 
 def _owned(ctx: SandboxContext, kind: str, raw_key: str, owner_key: str, owner_id: Any) -> Doc | None:
@@ -851,12 +837,12 @@ def _sales_channels(ctx: SandboxContext) -> dict[int, Doc]:
     return dict(sorted(channels.items()))
 
 
-@_catalog
+@rule_errors("catalog")
 async def list_sales_channels(request: Request) -> Response:
     return JSONResponse(list(_sales_channels(sandbox(request)).values()))
 
 
-@_catalog
+@rule_errors("catalog")
 async def get_sales_channel(request: Request) -> Response:
     ctx = sandbox(request)
     channel_id = rules.path_id(request.path_params["salesChannelId"], "Trade policy")
@@ -866,7 +852,7 @@ async def get_sales_channel(request: Request) -> Response:
     return JSONResponse(doc)
 
 
-@_catalog
+@rule_errors("catalog")
 async def list_product_policies(request: Request) -> Response:
     ctx = sandbox(request)
     product = _product(ctx, request)
@@ -875,7 +861,7 @@ async def list_product_policies(request: Request) -> Response:
     )
 
 
-@_catalog
+@rule_errors("catalog")
 async def add_product_policy(request: Request) -> Response:
     ctx = sandbox(request)
     product = _product(ctx, request)
@@ -886,7 +872,7 @@ async def add_product_policy(request: Request) -> Response:
     return _ok()
 
 
-@_catalog
+@rule_errors("catalog")
 async def remove_product_policy(request: Request) -> Response:
     ctx = sandbox(request)
     product = _product(ctx, request)
@@ -965,7 +951,7 @@ def _skus_where(
     return [int(s["Id"]) for s in ctx.table("sku").find_any(ix.SKU_BY_PRODUCT, wanted)]
 
 
-@_catalog
+@rule_errors("catalog")
 async def create_sku(request: Request) -> Response:
     ctx = sandbox(request)
     body = await _body(request)
@@ -991,12 +977,12 @@ async def create_sku(request: Request) -> Response:
     return JSONResponse(dict(ctx.table("sku")[str(sku_id)]))
 
 
-@_catalog
+@rule_errors("catalog")
 async def get_sku(request: Request) -> Response:
     return JSONResponse(dict(_sku(sandbox(request), request)))
 
 
-@_catalog
+@rule_errors("catalog")
 async def update_sku(request: Request) -> Response:
     ctx = sandbox(request)
     current = _sku(ctx, request)
@@ -1026,7 +1012,7 @@ def _sku_by_refid(ctx: SandboxContext, ref: str) -> Doc:
     return sku
 
 
-@_catalog
+@rule_errors("catalog")
 async def get_sku_by_refid_query(request: Request) -> Response:
     ctx = sandbox(request)
     ref = request.query_params.get("RefId") or request.query_params.get("refId")
@@ -1037,13 +1023,13 @@ async def get_sku_by_refid_query(request: Request) -> Response:
     return JSONResponse({**dict(sku), "Ean": eans[0] if eans else ""})
 
 
-@_catalog
+@rule_errors("catalog")
 async def sku_id_by_refid(request: Request) -> Response:
     ctx = sandbox(request)
     return JSONResponse(str(_sku_by_refid(ctx, request.path_params["refId"])["Id"]))
 
 
-@_catalog
+@rule_errors("catalog")
 async def sku_ids_by_refids(request: Request) -> Response:
     ctx = sandbox(request)
     body = await read_json(request, catalog=True)
@@ -1054,7 +1040,7 @@ async def sku_ids_by_refids(request: Request) -> Response:
     return JSONResponse({s["RefId"]: str(s["Id"]) for s in skus})
 
 
-@_catalog
+@rule_errors("catalog")
 async def list_sku_ids(request: Request) -> Response:
     ctx = sandbox(request)
     page = _query_int(request, "page", 1, minimum=1)
@@ -1063,7 +1049,7 @@ async def list_sku_ids(request: Request) -> Response:
     return JSONResponse(ids[(page - 1) * size : page * size])
 
 
-@_catalog
+@rule_errors("catalog")
 async def skus_by_product(request: Request) -> Response:
     ctx = sandbox(request)
     product = _product(ctx, request)
@@ -1097,13 +1083,13 @@ def _sku_context(ctx: SandboxContext, sku: Doc, request: Request) -> Response:
     return JSONResponse(rules.sku_context_view(parts))
 
 
-@_catalog
+@rule_errors("catalog")
 async def sku_and_context(request: Request) -> Response:
     ctx = sandbox(request)
     return _sku_context(ctx, _sku(ctx, request), request)
 
 
-@_catalog
+@rule_errors("catalog")
 async def sku_by_ean(request: Request) -> Response:
     ctx = sandbox(request)
     owner = _ean_owner(ctx, request.path_params["ean"])
@@ -1116,7 +1102,7 @@ async def sku_by_ean(request: Request) -> Response:
 # --- SKU specifications -----------------------------------------------------------------------
 
 
-@_catalog
+@rule_errors("catalog")
 async def update_sku_spec(request: Request) -> Response:
     ctx = sandbox(request)
     sku = _sku(ctx, request)
@@ -1170,13 +1156,13 @@ def _sku_file(ctx: SandboxContext, request: Request, sku: Doc) -> Doc:
     return current
 
 
-@_catalog
+@rule_errors("catalog")
 async def list_sku_files(request: Request) -> Response:
     ctx = sandbox(request)
     return JSONResponse(_files(ctx, _sku_id(ctx, request)))
 
 
-@_catalog
+@rule_errors("catalog")
 async def create_sku_file(request: Request) -> Response:
     ctx = sandbox(request)
     sku_id = _sku_id(ctx, request)
@@ -1186,7 +1172,7 @@ async def create_sku_file(request: Request) -> Response:
     return JSONResponse([doc])
 
 
-@_catalog
+@rule_errors("catalog")
 async def update_sku_file(request: Request) -> Response:
     ctx = sandbox(request)
     sku = _sku(ctx, request)
@@ -1195,19 +1181,19 @@ async def update_sku_file(request: Request) -> Response:
     return JSONResponse([_file_doc(ctx, int(sku["Id"]), int(current["Id"]), body, current)])
 
 
-@_catalog
+@rule_errors("catalog")
 async def delete_sku_file(request: Request) -> Response:
     ctx = sandbox(request)
     return _delete_docs(ctx, "skufile", [_sku_file(ctx, request, _sku(ctx, request))])
 
 
-@_catalog
+@rule_errors("catalog")
 async def delete_sku_files(request: Request) -> Response:
     ctx = sandbox(request)
     return _delete_docs(ctx, "skufile", _files(ctx, _sku_id(ctx, request)))
 
 
-@_catalog
+@rule_errors("catalog")
 async def reorder_sku_files(request: Request) -> Response:
     ctx = sandbox(request)
     sku_id = _sku_id(ctx, request)
@@ -1240,13 +1226,13 @@ def _check_ean_free(ctx: SandboxContext, ean: str, sku_id: int) -> None:
         raise RuleError(409, f"The EAN {ean} is already used by SKU {owner['SkuId']}.")
 
 
-@_catalog
+@rule_errors("catalog")
 async def list_eans(request: Request) -> Response:
     ctx = sandbox(request)
     return JSONResponse(_eans(ctx, _sku_id(ctx, request)))
 
 
-@_catalog
+@rule_errors("catalog")
 async def add_ean(request: Request) -> Response:
     ctx = sandbox(request)
     sku_id = _sku_id(ctx, request)
@@ -1261,7 +1247,7 @@ async def add_ean(request: Request) -> Response:
     return _ok()
 
 
-@_catalog
+@rule_errors("catalog")
 async def delete_ean(request: Request) -> Response:
     ctx = sandbox(request)
     sku_id = _sku_id(ctx, request)
@@ -1273,7 +1259,7 @@ async def delete_ean(request: Request) -> Response:
     return _ok()
 
 
-@_catalog
+@rule_errors("catalog")
 async def delete_eans(request: Request) -> Response:
     ctx = sandbox(request)
     sku = _sku(ctx, request)

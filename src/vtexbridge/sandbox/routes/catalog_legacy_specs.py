@@ -31,11 +31,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from vtexbridge.sandbox import catalog_index as ix
-from vtexbridge.sandbox.context import SandboxContext, read_json, sandbox
+from vtexbridge.sandbox.context import SandboxContext, read_json, rule_errors, sandbox
 from vtexbridge.sandbox.routes.catalog import (
     PRODUCT_SPECS,
     _body,
-    _catalog,
     _chain_fields,
     _delete_docs,
     _get,
@@ -64,7 +63,7 @@ def _modern(body: Doc) -> Doc:
     return out
 
 
-@_catalog
+@rule_errors("catalog")
 async def create_field(request: Request) -> Response:
     ctx = sandbox(request)
     body = _modern(await _body(request))
@@ -72,7 +71,7 @@ async def create_field(request: Request) -> Response:
     return JSONResponse(doc["Id"])
 
 
-@_catalog
+@rule_errors("catalog")
 async def update_field(request: Request) -> Response:
     ctx = sandbox(request)
     body = await _body(request)
@@ -84,7 +83,7 @@ async def update_field(request: Request) -> Response:
     return JSONResponse(doc["Id"])
 
 
-@_catalog
+@rule_errors("catalog")
 async def create_field_value(request: Request) -> Response:
     ctx = sandbox(request)
     body = {k: v for k, v in (await _body(request)).items() if k != "FieldValueId"}
@@ -92,7 +91,7 @@ async def create_field_value(request: Request) -> Response:
     return JSONResponse(doc)
 
 
-@_catalog
+@rule_errors("catalog")
 async def update_field_value(request: Request) -> Response:
     ctx = sandbox(request)
     body = await _body(request)
@@ -113,7 +112,7 @@ async def update_field_value(request: Request) -> Response:
     return JSONResponse("Field Value Updated")
 
 
-@_catalog
+@rule_errors("catalog")
 async def get_product_specs(request: Request) -> Response:
     ctx = sandbox(request)
     product = _product(ctx, request)
@@ -166,7 +165,7 @@ def _value_id(ctx: SandboxContext, field: Doc, name: str) -> int:
     return int(existing["FieldValueId"])
 
 
-@_catalog
+@rule_errors("catalog")
 async def post_product_specs(request: Request) -> Response:
     ctx = sandbox(request)
     product = _product(ctx, request)

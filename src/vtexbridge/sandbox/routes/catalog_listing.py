@@ -23,9 +23,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from vtexbridge.sandbox import catalog_index as ix
-from vtexbridge.sandbox.context import sandbox
+from vtexbridge.sandbox.context import rule_errors, sandbox
 from vtexbridge.sandbox.routes.catalog import (
-    _catalog,
     _category_subtree,
     _query_int,
     _sales_channels,
@@ -39,7 +38,7 @@ MAX_PRODUCTS = 250
 MAX_SKU_PAGE = 1000
 
 
-@_catalog
+@rule_errors("catalog")
 async def product_and_sku_ids(request: Request) -> Response:
     ctx = sandbox(request)
     start = _query_int(request, "_from", 1, minimum=1)
@@ -73,7 +72,7 @@ def _only_assigned(request: Request) -> bool:
     return raw == "true"
 
 
-@_catalog
+@rule_errors("catalog")
 async def sku_ids_by_sales_channel(request: Request) -> Response:
     ctx = sandbox(request)
     raw_sc = request.query_params.get("sc")

@@ -29,16 +29,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from decimal import ROUND_HALF_UP, Decimal
-from functools import wraps
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from vtexbridge.sandbox.context import SandboxContext, abort, read_json, sandbox, vtex_error
+from vtexbridge.sandbox.context import (
+    SandboxContext,
+    abort,
+    admin_error,
+    read_json,
+    rule_errors,
+    sandbox,
+)
 from vtexbridge.sandbox.orderflow import (
     ORDER,
     new_order_ids,
@@ -53,7 +58,6 @@ from vtexbridge.sandbox.rules.orderdoc import Address, Customer, OrderDraft, bui
 
 __all__ = ["routes"]
 
-Handler = Callable[[Request], Awaitable[Response]]
 NOTIFICATION = "notification"
 SUGGESTION = "suggestion"
 SKU_SELLER = "skuseller"
@@ -73,17 +77,6 @@ SUGGESTION_REQUIRED = (
     "AvailableQuantity",
     "Pricing",
 )
-
-
-def _vtex(fn: Handler) -> Handler:
-    @wraps(fn)
-    async def wrapper(request: Request) -> Response:
-        try:
-            return await fn(request)
-        except RuleError as e:
-            return vtex_error(e.status, e.message, getattr(e, "code", None))
-
-    return wrapper
 
 
 def _now(ctx: SandboxContext) -> str:
@@ -111,7 +104,7 @@ async def notify_inventory(request: Request) -> Response:
     return await _notify(request, "inventory")
 
 
-@_vtex
+@rule_errors("vtex")
 async def put_suggestion(request: Request) -> Response:
     ctx = sandbox(request)
     seller, seller_sku = request.path_params["sellerId"], request.path_params["sellerSkuId"]
@@ -147,7 +140,7 @@ async def put_suggestion(request: Request) -> Response:
     return Response(status_code=200)
 
 
-@_vtex
+@rule_errors("vtex")
 async def get_suggestion(request: Request) -> Response:
     ctx = sandbox(request)
     seller, seller_sku = request.path_params["sellerId"], request.path_params["sellerSkuId"]
@@ -207,7 +200,7 @@ def _sla(price: int) -> dict[str, Any]:
     }
 
 
-@_vtex
+@rule_errors("vtex")
 async def simulation(request: Request) -> Response:
     ctx = sandbox(request)
     body = await read_json(request)
@@ -433,7 +426,7 @@ def _placement(ctx: SandboxContext, body: Any, affiliate: str, channel: str) -> 
     return order
 
 
-@_vtex
+@rule_errors("vtex")
 async def place_fulfillment_order(request: Request) -> Response:
     ctx = sandbox(request)
     affiliate = request.query_params.get("affiliateId")
@@ -451,7 +444,7 @@ async def place_fulfillment_order(request: Request) -> Response:
     )
 
 
-@_vtex
+@rule_errors("vtex")
 async def fulfill_order(request: Request) -> Response:
     ctx = sandbox(request)
     order_id = request.path_params["orderId"]
@@ -503,11 +496,11 @@ async def put_sku_seller(request: Request) -> Response:
     if not isinstance(body, dict) or not all(
         body.get(k) not in (None, "") for k in ("sellerId", "sellerSkuId", "skuId")
     ):
-        return JSONResponse({"error": "sellerId, sellerSkuId and skuId are required"}, status_code=400)
+        return admin_error(400, "sellerId, sellerSkuId and skuId are required")
     try:
         sku_id = int(body["skuId"])
     except (TypeError, ValueError):
-        return JSONResponse({"error": "skuId must be an integer"}, status_code=400)
+        return admin_error(400, "skuId must be an integer")
     key = f"{body['sellerId']}:{body['sellerSkuId']}"
     current = ctx.table(SKU_SELLER).get(key)
     doc = {

@@ -142,10 +142,6 @@ EventKind = Literal["status", "change"]
 class OrderRuleError(RuleError):
     """A request the OMS refuses: ``status``, ``message`` and the ``code`` of the error body."""
 
-    def __init__(self, status: int, message: str, code: str | None = None) -> None:
-        super().__init__(status, message)
-        self.code = code
-
 
 def vtex_time(moment: datetime, *, zulu: bool = False) -> str:
     """VTEX's timestamp form: 7 fraction digits, ``+00:00`` (order fields) or ``Z`` (feed, hook)."""
