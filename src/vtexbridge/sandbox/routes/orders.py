@@ -30,7 +30,7 @@ from vtexbridge.sandbox.context import SandboxContext, abort, read_json, rule_er
 from vtexbridge.sandbox.orderflow import ORDER, publish, release
 from vtexbridge.sandbox.rules import orders as rules
 from vtexbridge.sandbox.rules.binding import ORDER_NAMES, bind_names
-from vtexbridge.sandbox.rules.orderdoc import list_stats, summarize
+from vtexbridge.sandbox.rules.orderlist import list_stats, summarize
 
 __all__ = ["load_order", "routes"]
 
