@@ -49,13 +49,13 @@ def run(label: str, url: str, rows: int, batch: int) -> None:
     with StateStore(url) as store:
         t0 = time.perf_counter()
         for i in range(0, rows, batch):
-            store.record_accepted_batch("bench", records[i : i + batch])
+            store.entities.record_accepted("bench", records[i : i + batch])
         write_s = time.perf_counter() - t0
         del records
         gc.collect()
         before = rss_mb()
         t0 = time.perf_counter()
-        index = store.load_entity_index("bench", "sku")
+        index = store.entities.load_index("bench", "sku")
         load_s = time.perf_counter() - t0
         grown = rss_mb() - before
     per_row = grown * 1e6 / max(len(index), 1)

@@ -4,6 +4,9 @@
 sync run): it takes the lease, renews it from a heartbeat thread, and releases it. A lease left by
 a process that died on this machine (same host, pid gone: a ``kill -9``) is taken over at once
 instead of waiting for it to expire. Holders are ``host:pid`` (:func:`holder_id`).
+
+The sync lease ``run:sync:<account>`` (:func:`hold_sync_lease`) is held by every job that writes an
+account's catalogue: the store sync, the seller sync and adoption, so they never run at once.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from vtexbridge.state._db import Db, upserted
 from vtexbridge.state.models import Lease
 from vtexbridge.state.tables import lease
 
-__all__ = ["HeldLease", "Leases", "holder_id"]
+__all__ = ["HeldLease", "Leases", "hold_sync_lease", "holder_id", "sync_lease_name"]
 
 log = logging.getLogger(__name__)
 
@@ -157,3 +160,13 @@ class HeldLease:
             self.leases.release(self.name, self.holder)
         except Exception:
             log.exception("could not release the lease %s", self.name)
+
+
+def sync_lease_name(account: str) -> str:
+    """The lease of an account's catalogue writes."""
+    return f"run:sync:{account}"
+
+
+def hold_sync_lease(leases: Leases, account: str, ttl_s: float) -> HeldLease:
+    """Hold the account's sync lease, or raise :class:`StateLocked` naming the sync that holds it."""
+    return HeldLease(leases, sync_lease_name(account), ttl_s, busy="another sync of this account is running")

@@ -25,18 +25,18 @@ class StoreView:
         self._in_flight: dict[tuple[str, str], str] | None = None
 
     def index(self, kind: str) -> dict[str, IndexEntry]:
-        return self.store.load_entity_index(self.account, kind)
+        return self.store.entities.load_index(self.account, kind)
 
     def in_flight(self) -> Mapping[tuple[str, str], str]:
         if self._in_flight is None:
             self._in_flight = {
-                (f.kind, f.erp_key): f.operation for f in self.store.list_in_flight(self.account)
+                (f.kind, f.erp_key): f.operation for f in self.store.entities.list_in_flight(self.account)
             }
         return self._in_flight
 
     def error_keys(self) -> Mapping[str, set[str]]:
         out: dict[str, set[str]] = {}
-        for e in self.store.list_errors(self.account):
+        for e in self.store.entities.list_errors(self.account):
             out.setdefault(e.kind, set()).add(e.erp_key)
         return out
 
@@ -59,7 +59,7 @@ class MemoryState:
         return self.errors
 
     def accept(self, rows: Iterable[Accepted]) -> None:
-        """Record accepted rows, as ``StateStore.record_accepted_batch`` does."""
+        """Record accepted rows, as ``StateStore.entities.record_accepted`` does."""
         for r in rows:
             table = self.entities.setdefault(r.kind, {})
             old = table.get(r.erp_key)
