@@ -1,7 +1,7 @@
 """Benchmark of the state store's hot path: writing accepted hashes and loading the planner's index.
 
-Writes ``--rows`` SKUs (default 1,000,000) with ``record_accepted_batch`` in batches of
-``--batch`` (5,000), then loads them with ``load_entity_index`` and prints the times and the memory
+Writes ``--rows`` SKUs (default 1,000,000) with ``entities.record_accepted`` in batches of
+``--batch`` (5,000), then loads them with ``entities.load_index`` and prints the times and the memory
 the index takes (RSS growth). Runs on a temporary SQLite file, and on PostgreSQL too when
 ``--pg URL`` is given (a throw-away schema is created and dropped).
 

@@ -455,4 +455,4 @@ def test_100k_entities_write_and_load(state_url: str, capsys: pytest.CaptureFixt
     assert index["SKU-0012345"] == IndexEntry("112345", h(12345), True)
     with capsys.disabled():
         dialect = store.engine.dialect.name
-        print(f"\n[{dialect}] record_accepted_batch {n:,}: {t1 - t0:.2f}s; load_entity_index: {t2 - t1:.2f}s")
+        print(f"\n[{dialect}] entities.record_accepted {n:,}: {t1 - t0:.2f}s; load_index: {t2 - t1:.2f}s")

@@ -107,6 +107,13 @@ def keys_by_kind(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     return out
 
 
+def count_per(db: Db, table: sa.Table, key: Any, account: str) -> dict[str, int]:
+    """How many rows of ``account`` in ``table`` per value of ``key`` (a column or an expression)."""
+    stmt = sa.select(key, sa.func.count()).where(table.c.account == account).group_by(key)
+    with db.read() as conn:
+        return {str(k): int(n) for k, n in conn.execute(stmt)}
+
+
 def delete_keys(conn: Connection, table: sa.Table, account: str, kind: str, erp_keys: list[str]) -> int:
     """Delete rows of ``(account, kind, erp_key in erp_keys)``, a chunk of keys at a time."""
     removed = 0

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from vtexbridge.state._db import Db
+from vtexbridge.state._db import Db, count_per
 from vtexbridge.state.models import Action, ActionState
 from vtexbridge.state.queue import DEFAULT_VISIBILITY, Queue, claim_rows
 from vtexbridge.state.tables import action_outbox
@@ -219,7 +219,4 @@ class ActionOutbox:
 
     def count(self, account: str) -> dict[str, int]:
         """Actions in the outbox, per state."""
-        t = action_outbox
-        stmt = sa.select(t.c.state, sa.func.count()).where(t.c.account == account).group_by(t.c.state)
-        with self._db.read() as conn:
-            return {str(s): int(n) for s, n in conn.execute(stmt)}
+        return count_per(self._db, action_outbox, action_outbox.c.state, account)

@@ -1,8 +1,8 @@
 """Read-only queries for the operator's pages and reports: paged, searchable lists of runs, orders
 and entity errors, and what the order pipeline finished since a moment.
 
-Kept beside :class:`~vtexbridge.state.store.StateStore` (whose read transactions they use) rather
-than in it: they serve the dashboard and the CLI's reports only, and never write. Every list is
+Kept beside the store's repositories (using their read transactions, ``store.db.read()``) rather
+than in one: they serve the dashboard and the CLI's reports only, and never write. Every list is
 bounded (``limit`` at most :data:`MAX_PAGE`) and ordered so that pages are stable.
 """
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from vtexbridge.state._db import Db, delete_keys, keys_by_kind
+from vtexbridge.state._db import Db, count_per, delete_keys, keys_by_kind
 from vtexbridge.state.models import Accepted, EntityError, EntityRecord, ErrorRow, IndexEntry, InFlight
 from vtexbridge.state.tables import HASH_SIZE, entity_error, entity_in_flight, entity_map
 
@@ -138,10 +138,7 @@ class EntityMap:
 
     def count(self, account: str) -> dict[str, int]:
         """Entities VTEX accepted, per kind."""
-        t = entity_map
-        stmt = sa.select(t.c.kind, sa.func.count()).where(t.c.account == account).group_by(t.c.kind)
-        with self._db.read() as conn:
-            return {str(kind): int(n) for kind, n in conn.execute(stmt)}
+        return count_per(self._db, entity_map, entity_map.c.kind, account)
 
     # --- in-flight writes -----------------------------------------------------------------------
 
@@ -264,7 +261,4 @@ class EntityMap:
 
     def count_errors(self, account: str) -> dict[str, int]:
         """Current errors per entity kind."""
-        t = entity_error
-        stmt = sa.select(t.c.kind, sa.func.count()).where(t.c.account == account).group_by(t.c.kind)
-        with self._db.read() as conn:
-            return {str(kind): int(n) for kind, n in conn.execute(stmt)}
+        return count_per(self._db, entity_error, entity_error.c.kind, account)

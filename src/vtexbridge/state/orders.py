@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from vtexbridge.state._db import Db, upserted
+from vtexbridge.state._db import Db, count_per, upserted
 from vtexbridge.state.models import ActionState, Delivery, OrderState
 from vtexbridge.state.tables import action_outbox, order_delivery, order_state
 
@@ -135,11 +135,7 @@ class OrderJournal:
 
     def count_by_status(self, account: str) -> dict[str, int]:
         """Orders known to the pipeline, per last status seen."""
-        t = order_state
-        status = sa.func.coalesce(t.c.last_status, "")
-        stmt = sa.select(status, sa.func.count()).where(t.c.account == account).group_by(status)
-        with self._db.read() as conn:
-            return {str(s): int(n) for s, n in conn.execute(stmt)}
+        return count_per(self._db, order_state, sa.func.coalesce(order_state.c.last_status, ""), account)
 
     def list_undelivered(
         self, account: str, statuses: Iterable[str], *, limit: int = 50

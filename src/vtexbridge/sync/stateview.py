@@ -1,6 +1,6 @@
 """What the planner reads of the state, two ways: over the state store, or from plain dicts (tests).
 
-:class:`StoreView` loads one kind's index when the planner asks for it (``load_entity_index``), so
+:class:`StoreView` loads one kind's index when the planner asks for it (``entities.load_index``), so
 only one kind's index is in memory at a time. :class:`MemoryState` holds everything in dicts and can
 apply what an executor would record, which lets unit tests chain plans without a database.
 """
