@@ -395,7 +395,22 @@ def order_timeline(store: StateStore, account: str, order_id: str) -> list[Timel
             entries.append(
                 TimelineEntry(state.handling_started_at, "start handling accepted by VTEX", level="ok")
             )
-    journal = journal_of(store, account, order_id)
+    entries += _journal_entries(journal_of(store, account, order_id))
+    for d in store.list_deliveries(account, order_id):
+        entries.append(
+            TimelineEntry(
+                d.accepted_at, f"delivered to the ERP ({d.status})", f"{d.sink}: {d.erp_ref or ''}", "ok"
+            )
+        )
+    for a in store.list_actions(account, order_id=order_id, limit=200):
+        entries += _action_entries(a)
+    floor = datetime.min.replace(tzinfo=UTC)
+    return sorted(entries, key=lambda e: e.at or floor)
+
+
+def _journal_entries(journal: Mapping[str, Any]) -> list[TimelineEntry]:
+    """The order journal's events seen, errors and notes."""
+    entries: list[TimelineEntry] = []
     for s in journal.get("seen") or []:
         if isinstance(s, dict):
             what = f"event from {s.get('source', '?')}"
@@ -415,22 +430,19 @@ def order_timeline(store: StateStore, account: str, order_id: str) -> list[Timel
     for n in journal.get("notes") or []:
         if isinstance(n, dict):
             entries.append(TimelineEntry(_parse(n.get("at")), str(n.get("note", "")), ""))
-    for d in store.list_deliveries(account, order_id):
-        entries.append(
-            TimelineEntry(
-                d.accepted_at, f"delivered to the ERP ({d.status})", f"{d.sink}: {d.erp_ref or ''}", "ok"
-            )
-        )
-    for a in store.list_actions(account, order_id=order_id, limit=200):
-        entries.append(TimelineEntry(a.created_at, f"{a.kind} queued", a.source_ref or ""))
-        if a.done_at is not None:
-            level = "ok" if a.state == "done" else "error"
-            detail = a.vtex_message or ""
-            if a.vtex_status:
-                detail = f"HTTP {a.vtex_status} {detail}".strip()
-            entries.append(TimelineEntry(a.done_at, f"{a.kind} {a.state}", detail, level))
-    floor = datetime.min.replace(tzinfo=UTC)
-    return sorted(entries, key=lambda e: e.at or floor)
+    return entries
+
+
+def _action_entries(a: Action) -> list[TimelineEntry]:
+    """An action queued, and its end (VTEX's answer) once it has one."""
+    entries = [TimelineEntry(a.created_at, f"{a.kind} queued", a.source_ref or "")]
+    if a.done_at is not None:
+        level = "ok" if a.state == "done" else "error"
+        detail = a.vtex_message or ""
+        if a.vtex_status:
+            detail = f"HTTP {a.vtex_status} {detail}".strip()
+        entries.append(TimelineEntry(a.done_at, f"{a.kind} {a.state}", detail, level))
+    return entries
 
 
 def errors_by_kind(errors: Iterable[EntityError]) -> dict[str, list[EntityError]]:
