@@ -17,7 +17,7 @@ from typing import Any
 
 from vtexbridge.order_status import current_status
 from vtexbridge.orders.settings import DEFAULT_STATUSES
-from vtexbridge.state.models import Action, EntityError, OrderState, Run
+from vtexbridge.state.models import Action, OrderState, Run
 from vtexbridge.state.store import StateStore
 
 __all__ = [
@@ -86,12 +86,6 @@ class RunView:
         if not self.duration_s or self.duration_s <= 0:
             return None
         return self.run.requests / self.duration_s
-
-    @property
-    def record_rate(self) -> float | None:
-        if not self.duration_s or self.duration_s <= 0:
-            return None
-        return self.records / self.duration_s
 
 
 def run_view(run: Run, now: datetime | None = None) -> RunView:
@@ -443,10 +437,3 @@ def _action_entries(a: Action) -> list[TimelineEntry]:
             detail = f"HTTP {a.vtex_status} {detail}".strip()
         entries.append(TimelineEntry(a.done_at, f"{a.kind} {a.state}", detail, level))
     return entries
-
-
-def errors_by_kind(errors: Iterable[EntityError]) -> dict[str, list[EntityError]]:
-    out: dict[str, list[EntityError]] = {}
-    for e in errors:
-        out.setdefault(e.kind, []).append(e)
-    return out

@@ -45,11 +45,7 @@ async def place_orders(state: DemoState, admin: SandboxAdmin) -> None:
     saved = directory / ORDERS_FILE
     if saved.exists():
         kept = [DemoOrder(**o) for o in json.loads(saved.read_text(encoding="utf-8"))]
-        known = [
-            o
-            for o in kept
-            if (await admin.request("GET", f"/_sandbox/orders/{o.order_id}")).status_code == 200
-        ]
+        known = [o for o in kept if await admin.has(f"/_sandbox/orders/{o.order_id}")]
         if len(known) == len(kept) and kept:
             state.orders = known
             console.print(f"  {len(known)} order(s) placed by an earlier run are still there: reusing them")
