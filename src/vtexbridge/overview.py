@@ -17,7 +17,7 @@ from typing import Any
 
 from vtexbridge.order_status import current_status
 from vtexbridge.orders.settings import DEFAULT_STATUSES
-from vtexbridge.state.models import Action, EntityError, OrderState, Run
+from vtexbridge.state.models import Action, OrderState, Run
 from vtexbridge.state.store import StateStore
 
 __all__ = [
@@ -86,12 +86,6 @@ class RunView:
         if not self.duration_s or self.duration_s <= 0:
             return None
         return self.run.requests / self.duration_s
-
-    @property
-    def record_rate(self) -> float | None:
-        if not self.duration_s or self.duration_s <= 0:
-            return None
-        return self.records / self.duration_s
 
 
 def run_view(run: Run, now: datetime | None = None) -> RunView:
@@ -316,9 +310,7 @@ def _row(store: StateStore, account: str, state: OrderState, now: datetime) -> O
 
 def order_stage(store: StateStore, account: str, state: OrderState) -> str:
     """Where the order is in *our* pipeline: what the ERP received and what VTEX accepted back."""
-    done = {
-        a.kind for a in store.actions.list_for(account, order_id=state.order_id, states=["done"], limit=50)
-    }
+    done = {a.kind for a in store.actions.list_for(account, order_id=state.order_id, states=["done"], limit=50)}
     if "cancel" in done or state.last_status in ("canceled", "cancellation-requested"):
         return "canceled"
     if "invoice" in done:
@@ -397,7 +389,22 @@ def order_timeline(store: StateStore, account: str, order_id: str) -> list[Timel
             entries.append(
                 TimelineEntry(state.handling_started_at, "start handling accepted by VTEX", level="ok")
             )
-    journal = journal_of(store, account, order_id)
+    entries += _journal_entries(journal_of(store, account, order_id))
+    for d in store.orders.list_deliveries(account, order_id):
+        entries.append(
+            TimelineEntry(
+                d.accepted_at, f"delivered to the ERP ({d.status})", f"{d.sink}: {d.erp_ref or ''}", "ok"
+            )
+        )
+    for a in store.actions.list_for(account, order_id=order_id, limit=200):
+        entries += _action_entries(a)
+    floor = datetime.min.replace(tzinfo=UTC)
+    return sorted(entries, key=lambda e: e.at or floor)
+
+
+def _journal_entries(journal: Mapping[str, Any]) -> list[TimelineEntry]:
+    """The order journal's events seen, errors and notes."""
+    entries: list[TimelineEntry] = []
     for s in journal.get("seen") or []:
         if isinstance(s, dict):
             what = f"event from {s.get('source', '?')}"
@@ -417,26 +424,16 @@ def order_timeline(store: StateStore, account: str, order_id: str) -> list[Timel
     for n in journal.get("notes") or []:
         if isinstance(n, dict):
             entries.append(TimelineEntry(_parse(n.get("at")), str(n.get("note", "")), ""))
-    for d in store.orders.list_deliveries(account, order_id):
-        entries.append(
-            TimelineEntry(
-                d.accepted_at, f"delivered to the ERP ({d.status})", f"{d.sink}: {d.erp_ref or ''}", "ok"
-            )
-        )
-    for a in store.actions.list_for(account, order_id=order_id, limit=200):
-        entries.append(TimelineEntry(a.created_at, f"{a.kind} queued", a.source_ref or ""))
-        if a.done_at is not None:
-            level = "ok" if a.state == "done" else "error"
-            detail = a.vtex_message or ""
-            if a.vtex_status:
-                detail = f"HTTP {a.vtex_status} {detail}".strip()
-            entries.append(TimelineEntry(a.done_at, f"{a.kind} {a.state}", detail, level))
-    floor = datetime.min.replace(tzinfo=UTC)
-    return sorted(entries, key=lambda e: e.at or floor)
+    return entries
 
 
-def errors_by_kind(errors: Iterable[EntityError]) -> dict[str, list[EntityError]]:
-    out: dict[str, list[EntityError]] = {}
-    for e in errors:
-        out.setdefault(e.kind, []).append(e)
-    return out
+def _action_entries(a: Action) -> list[TimelineEntry]:
+    """An action queued, and its end (VTEX's answer) once it has one."""
+    entries = [TimelineEntry(a.created_at, f"{a.kind} queued", a.source_ref or "")]
+    if a.done_at is not None:
+        level = "ok" if a.state == "done" else "error"
+        detail = a.vtex_message or ""
+        if a.vtex_status:
+            detail = f"HTTP {a.vtex_status} {detail}".strip()
+        entries.append(TimelineEntry(a.done_at, f"{a.kind} {a.state}", detail, level))
+    return entries

@@ -7,8 +7,8 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+from vtexbridge.cli.demo import providers as demo
 from vtexbridge.config import load_settings
-from vtexbridge.providers import demo
 from vtexbridge.sandbox.app import create_app
 from vtexbridge.sandbox.options import SandboxOptions
 from vtexbridge.serving import serve_in_thread

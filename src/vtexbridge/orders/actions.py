@@ -51,6 +51,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from vtexbridge.backoff import backoff_delay
 from vtexbridge.clock import Clock
 from vtexbridge.errors import RecordInvalid, VtexbridgeError
 from vtexbridge.marketplace.errors import ProtocolError
@@ -538,8 +539,11 @@ class ActionRunner:
                 f"gave up after {action.attempts} attempts: {message}",
                 vtex_status,
             )
-        base = min(self.settings.backoff_max_s, self.settings.backoff_s * 2 ** (action.attempts - 1))
-        delay = max(base * (0.5 + self.clock.random() / 2), hint or 0.0)
+        s = self.settings
+        pause = backoff_delay(
+            action.attempts, s.backoff_s, s.backoff_max_s, jitter=0.5, random=self.clock.random
+        )
+        delay = max(pause, hint or 0.0)
         _log.warning(
             "action #%d (%s %s) attempt %d failed, retry in %.1f s: %s",
             action.id,

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from vtexbridge.backoff import backoff_delay
 from vtexbridge.clock import Clock
 from vtexbridge.errors import VtexbridgeError
 from vtexbridge.orders.consumer import sleep_or_stop
@@ -194,9 +195,7 @@ class InboxProcessor:
         return len(items)
 
     async def _retry(self, item: InboxItem, message: str) -> None:
-        delay = min(
-            self.settings.retry_backoff_max_s, self.settings.retry_backoff_s * 2 ** max(0, item.attempts - 1)
-        )
+        delay = backoff_delay(item.attempts, self.settings.retry_backoff_s, self.settings.retry_backoff_max_s)
         at = self.clock.now() + timedelta(seconds=delay)
         _log.warning(
             "hook inbox item %d (attempt %d) failed, retry in %.0f s: %s",

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from vtexbridge.backoff import backoff_delay
 from vtexbridge.clock import Clock
 from vtexbridge.config import VtexSettings
 from vtexbridge.vtex.errors import (
@@ -106,8 +107,9 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Full jitter: uniform in [0, min(max, base * 2**(attempt-1)))."""
-        ceiling = min(self.backoff_max_s, self.backoff_base_s * 2.0 ** min(attempt - 1, 62))
-        return self._random() * ceiling
+        return backoff_delay(
+            attempt, self.backoff_base_s, self.backoff_max_s, jitter=1.0, random=self._random
+        )
 
     def decide(self, call: Attempted, outcome: VtexError, attempt: int) -> Decision:
         """What to do after attempt number ``attempt`` (1-based) of ``call`` failed with ``outcome``."""

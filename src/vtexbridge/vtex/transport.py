@@ -113,7 +113,8 @@ def _failure_label(error: VtexError) -> str:
 
 
 class Transport:
-    """One pooled ``httpx.AsyncClient`` for every API area of one account."""
+    """Every VTEX API call of one account: hosts, auth headers, rate limits, circuit breakers, retries,
+    and one ``httpx.AsyncClient`` (connection pool) per API area, created on first use."""
 
     def __init__(
         self,

@@ -23,9 +23,7 @@ without installing an entry point.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Iterator, Mapping
-from importlib.metadata import entry_points
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from vtexbridge.erp.coerce import CoerceError
@@ -34,6 +32,7 @@ from vtexbridge.erp.readers import Reader
 from vtexbridge.erp.records import Entity, Record
 from vtexbridge.erp.rows import RowBuilder, mapping_keys_unknown
 from vtexbridge.errors import ConfigError, RecordError, RecordInvalid, RecordRef
+from vtexbridge.plugins import available, build_plugin
 
 __all__ = ["ENTRY_POINT_GROUP", "PluginReader", "available_plugins", "load_reader"]
 
@@ -42,38 +41,7 @@ ENTRY_POINT_GROUP = "vtexbridge.erp_readers"
 
 def available_plugins() -> list[str]:
     """The names of the installed ERP reader plugins."""
-    return sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
-
-
-def _factory(name: str) -> Callable[..., Any]:
-    if ":" in name:
-        module_name, _, attribute = name.partition(":")
-        try:
-            obj: Any = importlib.import_module(module_name)
-            for part in attribute.split("."):
-                obj = getattr(obj, part)
-        except (ImportError, AttributeError) as e:
-            raise ConfigError(f"cannot load the ERP reader {name!r}: {type(e).__name__}: {e}") from e
-        if not callable(obj):
-            raise ConfigError(f"the ERP reader {name!r} is not callable")
-        return obj  # type: ignore[no-any-return]
-    found = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
-    if not found:
-        names = available_plugins()
-        listed = ", ".join(names) if names else "none is installed"
-        raise ConfigError(
-            f"no ERP reader plugin named {name!r} in entry point group {ENTRY_POINT_GROUP!r} "
-            f"(available: {listed})"
-        )
-    try:
-        loaded = found[0].load()
-    except Exception as e:
-        raise ConfigError(
-            f"the ERP reader plugin {name!r} ({found[0].value}) failed to load: {type(e).__name__}: {e}"
-        ) from e
-    if not callable(loaded):
-        raise ConfigError(f"the ERP reader plugin {name!r} ({found[0].value}) is not callable")
-    return loaded  # type: ignore[no-any-return]
+    return available(ENTRY_POINT_GROUP)
 
 
 def load_reader(name: str, options: Mapping[str, Any] | None = None) -> PluginReader:
@@ -83,13 +51,7 @@ def load_reader(name: str, options: Mapping[str, Any] | None = None) -> PluginRe
         ConfigError: no such plugin (the message lists the installed ones), it fails to load or
             to start, or what it returns is not a reader.
     """
-    factory = _factory(name)
-    try:
-        inner = factory(**dict(options or {}))
-    except ConfigError:
-        raise
-    except Exception as e:
-        raise ConfigError(f"the ERP reader plugin {name!r} failed to start: {type(e).__name__}: {e}") from e
+    inner = build_plugin(ENTRY_POINT_GROUP, name, "ERP reader", options)
     if not isinstance(inner, Reader):
         raise ConfigError(
             f"the ERP reader plugin {name!r} returned a value of type {type(inner).__name__}, "

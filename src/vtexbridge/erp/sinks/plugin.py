@@ -16,15 +16,13 @@ is called at shutdown. ``plugin = "package.module:attribute"`` loads a factory w
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 import inspect
 from collections.abc import Callable, Mapping
-from importlib.metadata import entry_points
 from typing import Any
 
 from vtexbridge.erp.sinks import OrderDelivery, SinkError, SinkResult
 from vtexbridge.errors import ConfigError
+from vtexbridge.plugins import available, build_plugin, call_plugin
 
 __all__ = ["ENTRY_POINT_GROUP", "PluginSink", "available_sinks", "load_sink"]
 
@@ -33,32 +31,7 @@ ENTRY_POINT_GROUP = "vtexbridge.erp_sinks"
 
 def available_sinks() -> list[str]:
     """The names of the installed sink plugins."""
-    return sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
-
-
-def _factory(name: str) -> Callable[..., Any]:
-    if ":" in name:
-        module_name, _, attribute = name.partition(":")
-        try:
-            obj: Any = importlib.import_module(module_name)
-            for part in attribute.split("."):
-                obj = getattr(obj, part)
-        except (ImportError, AttributeError) as e:
-            raise ConfigError(f"cannot load the ERP sink {name!r}: {type(e).__name__}: {e}") from e
-    else:
-        found = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
-        if not found:
-            known = ", ".join(available_sinks()) or "none installed"
-            raise ConfigError(
-                f"no ERP sink plugin named {name!r} in entry point group {ENTRY_POINT_GROUP} ({known})"
-            )
-        try:
-            obj = found[0].load()
-        except Exception as e:
-            raise ConfigError(f"cannot load the ERP sink plugin {name!r}: {type(e).__name__}: {e}") from e
-    if not callable(obj):
-        raise ConfigError(f"the ERP sink {name!r} is not callable")
-    return obj  # type: ignore[no-any-return]
+    return available(ENTRY_POINT_GROUP)
 
 
 class PluginSink:
@@ -74,10 +47,7 @@ class PluginSink:
 
     async def deliver(self, delivery: OrderDelivery) -> SinkResult:
         try:
-            if inspect.iscoroutinefunction(self._deliver):
-                out = await self._deliver(delivery)
-            else:
-                out = await asyncio.to_thread(self._deliver, delivery)
+            out = await call_plugin(self._deliver, delivery)
         except SinkError:
             raise
         except Exception as e:
@@ -104,9 +74,4 @@ def load_sink(name: str, options: Mapping[str, Any] | None = None) -> PluginSink
     Raises:
         ConfigError: the plugin cannot be found, loaded or built.
     """
-    factory = _factory(name)
-    try:
-        plugin = factory(**dict(options or {}))
-    except Exception as e:
-        raise ConfigError(f"the ERP sink plugin {name!r} failed to start: {type(e).__name__}: {e}") from e
-    return PluginSink(plugin, name)
+    return PluginSink(build_plugin(ENTRY_POINT_GROUP, name, "ERP sink", options), name)

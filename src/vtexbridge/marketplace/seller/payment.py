@@ -18,13 +18,12 @@ A handler is named in the settings as an entry point of group ``vtexbridge.payme
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from vtexbridge.errors import Category, ConfigError, VtexbridgeError
+from vtexbridge.plugins import load_object
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -87,36 +86,21 @@ class PaymentHandler(Protocol):
     async def handle(self, event: PaymentEvent) -> PaymentOutcome | None: ...
 
 
-def _resolve(spec: str) -> Any:
-    if ":" in spec:
-        module_name, _, attribute = spec.partition(":")
-        try:
-            module = importlib.import_module(module_name)
-            return getattr(module, attribute)
-        except (ImportError, AttributeError) as e:
-            raise ConfigError(f"payment handler {spec!r} cannot be loaded: {e}") from None
-    found = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == spec]
-    if not found:
-        raise ConfigError(
-            f"no payment handler named {spec!r} (entry point group {ENTRY_POINT_GROUP}); "
-            "give 'module:attribute' or install the plugin"
-        )
-    try:
-        return found[0].load()
-    except Exception as e:  # a broken plugin is a configuration problem
-        raise ConfigError(f"payment handler {spec!r} failed to load: {type(e).__name__}") from None
-
-
 def load_payment_handler(spec: str) -> PaymentHandler:
     """The handler ``spec`` names (an entry point name or ``module:attribute``).
 
     Raises:
         ConfigError: it cannot be loaded or is not a handler.
     """
-    target = _resolve(spec)
+    target = load_object(ENTRY_POINT_GROUP, spec, "payment handler")
     handler = target if isinstance(target, PaymentHandler) and not isinstance(target, type) else None
     if handler is None and callable(target):
-        made = target()
+        try:
+            made = target()
+        except Exception as e:
+            raise ConfigError(
+                f"the payment handler plugin {spec!r} failed to start: {type(e).__name__}: {e}"
+            ) from e
         handler = made if isinstance(made, PaymentHandler) else None
     if handler is None:
         raise ConfigError(f"payment handler {spec!r} has no async handle(event) method")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from vtexbridge.errors import ConfigError
-from vtexbridge.plugins import call_plugin, load_factory
+from vtexbridge.plugins import build_plugin, call_plugin
 from vtexbridge.providers.adapters.base import (
     CardQuery,
     CreditDecision,
@@ -117,11 +117,5 @@ def build_adapter(
         headers = {k: v.get_secret_value() for k, v in settings.headers.items()}
         return HttpErp(url, headers=headers, timeout_s=settings.timeout_s, metrics=metrics)
     spec = settings.plugin or ""
-    factory = load_factory(ENTRY_POINT_GROUPS[protocol], spec, f"{protocol} adapter")
-    try:
-        plugin = factory(**settings.options)
-    except Exception as e:
-        raise ConfigError(
-            f"the {protocol} adapter plugin {spec!r} failed to start: {type(e).__name__}: {e}"
-        ) from e
+    plugin = build_plugin(ENTRY_POINT_GROUPS[protocol], spec, f"{protocol} adapter", settings.options)
     return PluginErp(plugin, spec, protocol)

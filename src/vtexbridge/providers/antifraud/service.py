@@ -20,6 +20,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+from vtexbridge.backoff import backoff_delay
 from vtexbridge.clock import Clock
 from vtexbridge.providers.adapters.base import FraudCase, FraudDecision, FraudErp
 from vtexbridge.providers.antifraud.ledger import FraudLedger
@@ -235,7 +236,7 @@ class AntifraudProvider(ErpBackedProvider):
                 sent += 1
                 continue
             state = "failed" if attempts >= self.settings.hook_attempts else "due"
-            due = self.clock.now() + timedelta(seconds=self.settings.hook_backoff_s * 2 ** (attempts - 1))
+            due = self.clock.now() + timedelta(seconds=backoff_delay(attempts, self.settings.hook_backoff_s))
             await self.ledger.update(
                 row["tx_id"], {"hook_state": state, "hook_attempts": attempts, "hook_due_at": due}
             )

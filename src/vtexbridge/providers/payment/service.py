@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from vtexbridge.backoff import backoff_delay
 from vtexbridge.clock import Clock
 from vtexbridge.providers.adapters.base import CreditDecision, CreditErp, CreditOperation, CreditRequest
 from vtexbridge.providers.base import ErpBackedProvider
@@ -314,7 +315,7 @@ class PaymentProvider(ErpBackedProvider):
         if ok:
             await self.ledger.update(row["payment_id"], callback_state="sent", callback_attempts=attempts)
             return 1
-        delay = self.settings.callback_backoff_s * 2 ** (attempts - 1)
+        delay = backoff_delay(attempts, self.settings.callback_backoff_s)
         state = "failed" if attempts >= self.settings.callback_attempts else "due"
         if state == "failed":
             _log.error(

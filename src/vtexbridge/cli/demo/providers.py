@@ -1,6 +1,10 @@
 """The provider protocols' part of ``vtexbridge demo``: one shopper's order paid with a gift card and
 the ERP credit line, run through the sandbox playing VTEX's Payment Gateway.
 
+The demo drives the sandbox's gateway through its admin API (:class:`~.admin.SandboxAdmin`: the demo
+acting as VTEX's gateway and as the shopper, not VTEX API calls); the providers it serves answer
+that gateway as they would answer VTEX's.
+
 The demo writes the reference ERP's seed files (a gift card, the shopper's company credit line, two
 fraud rules) into ``<demo>/erp/providers/``, adds the ``[providers.*]`` sections to its configuration
 and the providers' credentials to its secrets file, then :func:`run_provider_order` serves the
@@ -17,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 from fastapi import FastAPI
 from starlette.routing import BaseRoute
 
+from vtexbridge.cli.demo.admin import SandboxAdmin
 from vtexbridge.config import Settings
 from vtexbridge.errors import VtexbridgeError
 from vtexbridge.providers.adapters.sql import SqlErp
@@ -144,10 +148,10 @@ async def run_provider_order(
     attach(app, runtime)
     served = serve_in_thread(app, name="demo-providers")
     try:
-        async with httpx.AsyncClient(base_url=sandbox_url, timeout=60) as admin:
+        async with SandboxAdmin(sandbox_url, timeout_s=60) as admin:
             for kind in ("giftcard", "payment", "antifraud"):
                 body = {"serviceUrl": f"{served.url}/providers/{kind}", "appKey": KEY, "appToken": TOKEN}
-                (await admin.put(f"/_sandbox/providers/{kind}", json=body)).raise_for_status()
+                await admin.json("PUT", f"/_sandbox/providers/{kind}", body)
             invoiced = await _order(admin, "invoice")
             cancelled = await _order(admin, "cancel")
         result = await _check(settings, invoiced, cancelled)
@@ -163,7 +167,7 @@ def _load(record: Path) -> dict[str, Any] | None:
     return dict(json.loads(record.read_text(encoding="utf-8"))) if record.exists() else None
 
 
-async def _order(admin: httpx.AsyncClient, then: str) -> dict[str, Any]:
+async def _order(admin: SandboxAdmin, then: str) -> dict[str, Any]:
     body = {
         "value": 120.0,
         "buyer": SHOPPER,
@@ -172,10 +176,10 @@ async def _order(admin: httpx.AsyncClient, then: str) -> dict[str, Any]:
         "giftCard": {"redemptionCode": CARD_CODE, "value": 20.0},
         "payment": {"method": "Promissories", "value": 100.0},
     }
-    r = await admin.post("/_sandbox/providers/orders", json=body)
+    r = await admin.request("POST", "/_sandbox/providers/orders", body)
     if r.status_code != 201 or r.json().get("status") != "authorized":
         raise DemoProviderError(f"the provider order was not authorized: HTTP {r.status_code} {r.text[:300]}")
-    r = await admin.post(f"/_sandbox/providers/orders/{r.json()['orderId']}/{then}")
+    r = await admin.request("POST", f"/_sandbox/providers/orders/{r.json()['orderId']}/{then}")
     if r.status_code != 200:
         raise DemoProviderError(f"the provider order's {then} failed: HTTP {r.status_code} {r.text[:300]}")
     return dict(r.json())
