@@ -24,7 +24,7 @@ The credentials VTEX presents on every call (``X-VTEX-API-AppKey``/``AppToken``,
 (``[providers.giftcard] app_key = ...``), never from the TOML config. Without them every request of
 that protocol is refused with 401.
 
-This module imports only pydantic, so ``vtexbridge.config`` can import it.
+This module imports only pydantic and ``vtexbridge.settings_base``.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from vtexbridge.settings_base import Section
 
 __all__ = [
     "AdapterSettings",
@@ -47,11 +49,7 @@ _PATH = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
 AdapterKind = Literal["local", "sql", "http", "plugin"]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class AdapterSettings(_Section):
+class AdapterSettings(Section):
     """Where a protocol's ERP side is: the reference SQLite folder, SQL, an HTTP API or a plugin."""
 
     kind: AdapterKind = Field(
@@ -95,7 +93,7 @@ class AdapterSettings(_Section):
         return self
 
 
-class _Provider(_Section):
+class _Provider(Section):
     path: str = Field(description="Route prefix of the protocol's endpoints (VTEX's provider URL).")
     app_key: SecretStr | None = Field(
         default=None, description="The app key VTEX presents (environment or secrets file only)."
@@ -208,7 +206,7 @@ class AntifraudProviderSettings(_Provider):
     onboarding: bool = Field(default=False, description="Answer the configuration flow (see payment).")
 
 
-class ProvidersSettings(_Section):
+class ProvidersSettings(Section):
     """The three protocols; each is off until configured."""
 
     giftcard: GiftCardProviderSettings | None = None

@@ -25,16 +25,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from vtexbridge.settings_base import Section
 
 __all__ = ["ConcurrencySettings", "FieldOverrides", "SyncSettings"]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class FieldOverrides(_Section):
+class FieldOverrides(Section):
     """Per-field overrides of one kind's payload.
 
     ``constants`` sets a VTEX field to a fixed JSON value; ``fields`` takes a VTEX field's value from
@@ -46,7 +44,7 @@ class FieldOverrides(_Section):
     fields: dict[str, str] = Field(default_factory=dict)
 
 
-class ConcurrencySettings(_Section):
+class ConcurrencySettings(Section):
     """Requests in flight at once, per VTEX API area."""
 
     catalog: int = Field(default=32, ge=1, le=512)
@@ -55,7 +53,7 @@ class ConcurrencySettings(_Section):
     masterdata: int = Field(default=8, ge=1, le=512)
 
 
-class SyncSettings(_Section):
+class SyncSettings(Section):
     """How the sync maps records and applies its plan."""
 
     weight_unit: Literal["g", "kg"] = Field(
