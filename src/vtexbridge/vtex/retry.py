@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from vtexbridge.clock import Clock
-from vtexbridge.config import VtexSettings
 from vtexbridge.vtex.errors import (
     Locked,
     NotProcessed,
@@ -40,6 +39,7 @@ from vtexbridge.vtex.errors import (
     VtexTimeout,
     VtexTransportError,
 )
+from vtexbridge.vtex.settings import VtexSettings
 
 
 class Attempted(Protocol):
