@@ -186,8 +186,16 @@ def _env_name(loc: tuple[int | str, ...]) -> str:
     return env_name(*loc)
 
 
-def _describe(loc: tuple[int | str, ...], from_env: bool) -> str:
+def _describe(loc: tuple[int | str, ...], from_env: bool, *, unknown: bool = False) -> str:
+    """``vtex.timeout_s (from config file; env override VTEXBRIDGE_VTEX__TIMEOUT_S)``; an unknown key
+    has no variable to override it, only the one it was read from."""
     dotted = ".".join(str(p) for p in loc)
+    if unknown:
+        return (
+            f"{dotted} (from environment variable {_env_name(loc)})"
+            if from_env
+            else f"{dotted} (from config file)"
+        )
     return f"{dotted} (from {'environment' if from_env else 'config file'}; env override {_env_name(loc)})"
 
 
@@ -338,8 +346,10 @@ def _problems(error: ValidationError, env_tree: Mapping[str, Any]) -> list[str]:
     for err in error.errors():
         loc = err["loc"]
         from_env = ".".join(str(p) for p in loc) in env_keys
-        hint = _suggestion(loc, from_env) if err["type"] == "extra_forbidden" else ""
-        problems.append(f"{_describe(loc, from_env)}: {err['msg']}{hint}")
+        unknown = err["type"] == "extra_forbidden"
+        hint = _suggestion(loc, from_env) if unknown else ""
+        message = "not a setting" if unknown else err["msg"]
+        problems.append(f"{_describe(loc, from_env, unknown=unknown)}: {message}{hint}")
     return problems
 
 

@@ -31,15 +31,23 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from vtexbridge.settings_base import Section
 
+if TYPE_CHECKING:
+    from vtexbridge.erp.config import ErpSettings
+    from vtexbridge.orders.settings import OrdersSettings
+    from vtexbridge.state.settings import StateSettings
+    from vtexbridge.sync.config import SyncSettings
+    from vtexbridge.vtex.settings import VtexSettings
+
 __all__ = [
     "AffiliateSettings",
     "CatalogSinkSettings",
+    "MarketplaceConfig",
     "MarketplaceSettings",
     "PaymentMode",
     "SellerSettings",
@@ -197,3 +205,27 @@ class MarketplaceSettings(Section):
 
     seller: SellerSettings | None = None
     affiliate: AffiliateSettings | None = None
+
+
+class MarketplaceConfig(Protocol):
+    """The sections the marketplace protocols and the seller's sync read: the account's client, the
+    state store, the ERP source, ``[sync]`` (lease, reports), ``[orders]`` (the seller's orders go to
+    its ERP sink), ``[marketplace]``, and the config file whose folder relative paths start from.
+
+    The root settings (``vtexbridge.config.Settings``) have these; the marketplace sees only them.
+    """
+
+    @property
+    def vtex(self) -> VtexSettings: ...
+    @property
+    def state(self) -> StateSettings: ...
+    @property
+    def erp(self) -> ErpSettings | None: ...
+    @property
+    def sync(self) -> SyncSettings: ...
+    @property
+    def orders(self) -> OrdersSettings: ...
+    @property
+    def marketplace(self) -> MarketplaceSettings: ...
+    @property
+    def config_path(self) -> Path | None: ...

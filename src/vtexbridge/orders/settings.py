@@ -30,11 +30,15 @@ This module imports only pydantic and :mod:`vtexbridge.settings_base`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from vtexbridge.settings_base import Section
+
+if TYPE_CHECKING:
+    from vtexbridge.state.settings import StateSettings
+    from vtexbridge.vtex.settings import VtexSettings
 
 __all__ = [
     "DEFAULT_STATUSES",
@@ -42,6 +46,7 @@ __all__ = [
     "ActionSettings",
     "FeedSettings",
     "HookSettings",
+    "OrdersConfig",
     "OrdersSettings",
     "SinkSettings",
 ]
@@ -269,3 +274,20 @@ class OrdersSettings(Section):
         if bad:
             raise ValueError(f"not order status names: {bad}")
         return list(dict.fromkeys(cleaned))
+
+
+class OrdersConfig(Protocol):
+    """The sections the order pipeline reads: the account's client, the state store, ``[orders]``,
+    and the config file whose folder relative paths start from.
+
+    The root settings (``vtexbridge.config.Settings``) have these; the pipeline sees only them.
+    """
+
+    @property
+    def vtex(self) -> VtexSettings: ...
+    @property
+    def state(self) -> StateSettings: ...
+    @property
+    def orders(self) -> OrdersSettings: ...
+    @property
+    def config_path(self) -> Path | None: ...

@@ -31,17 +31,21 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from vtexbridge.settings_base import Section
+
+if TYPE_CHECKING:
+    from vtexbridge.vtex.settings import VtexSettings
 
 __all__ = [
     "AdapterSettings",
     "AntifraudProviderSettings",
     "GiftCardProviderSettings",
     "PaymentProviderSettings",
+    "ProvidersConfig",
     "ProvidersSettings",
 ]
 
@@ -212,3 +216,18 @@ class ProvidersSettings(Section):
     giftcard: GiftCardProviderSettings | None = None
     payment: PaymentProviderSettings | None = None
     antifraud: AntifraudProviderSettings | None = None
+
+
+class ProvidersConfig(Protocol):
+    """The sections the provider protocols read: ``[vtex]`` (callbacks carry its credentials; the
+    sandbox host), ``[providers]``, and the config file whose folder relative paths start from.
+
+    The root settings (``vtexbridge.config.Settings``) have these; the protocols see only them.
+    """
+
+    @property
+    def vtex(self) -> VtexSettings: ...
+    @property
+    def providers(self) -> ProvidersSettings: ...
+    @property
+    def config_path(self) -> Path | None: ...

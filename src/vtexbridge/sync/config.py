@@ -23,13 +23,18 @@ configuration error naming it); this module only checks their shape.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import Field, field_validator
 
 from vtexbridge.settings_base import Section
 
-__all__ = ["ConcurrencySettings", "FieldOverrides", "SyncSettings"]
+if TYPE_CHECKING:
+    from vtexbridge.erp.config import ErpSettings
+    from vtexbridge.state.settings import StateSettings
+    from vtexbridge.vtex.settings import VtexSettings
+
+__all__ = ["ConcurrencySettings", "FieldOverrides", "SyncConfig", "SyncSettings"]
 
 
 class FieldOverrides(Section):
@@ -84,3 +89,22 @@ class SyncSettings(Section):
         if not v.isalpha():
             raise ValueError(f"{v!r} is not an ISO 3166-1 alpha-3 country code")
         return v.upper()
+
+
+class SyncConfig(Protocol):
+    """The sections one sync (or adoption) reads: the account's client, the state store, the ERP
+    source and ``[sync]``, and the config file whose folder relative paths start from.
+
+    The root settings (``vtexbridge.config.Settings``) have these; the sync sees only them.
+    """
+
+    @property
+    def vtex(self) -> VtexSettings: ...
+    @property
+    def state(self) -> StateSettings: ...
+    @property
+    def erp(self) -> ErpSettings | None: ...
+    @property
+    def sync(self) -> SyncSettings: ...
+    @property
+    def config_path(self) -> Path | None: ...
