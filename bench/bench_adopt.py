@@ -48,15 +48,17 @@ from bench_sync import (  # noqa: E402
 CATALOG_ACCOUNT_PER_S = LIMITS.catalog_account_per_minute / 60
 CATALOG_ENDPOINT_PER_S = LIMITS.catalog_endpoint_per_minute / 60
 
-from vtexbridge.config import Settings, StateSettings, VtexSettings  # noqa: E402
+from vtexbridge.config import Settings  # noqa: E402
 from vtexbridge.erp.config import ErpSettings  # noqa: E402
 from vtexbridge.sandbox.app import create_app  # noqa: E402
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, SandboxOptions  # noqa: E402
 from vtexbridge.sandbox.rules.catalog import default_sales_channel  # noqa: E402
 from vtexbridge.sandbox.store import Store  # noqa: E402
 from vtexbridge.state import migrations  # noqa: E402
+from vtexbridge.state.settings import StateSettings  # noqa: E402
 from vtexbridge.sync.config import SyncSettings  # noqa: E402
 from vtexbridge.sync.runner import SyncOptions, run_sync  # noqa: E402
+from vtexbridge.vtex.settings import VtexSettings  # noqa: E402
 
 LOOKUP = "POST /api/catalog_system/pub/sku/stockkeepingunitidsbyrefids"
 """A read VTEX serves as a POST (the RefIds travel in the body)."""

@@ -42,7 +42,7 @@ def _serve(workdir: str, cards: int, queue: Any) -> None:
     from fastapi import FastAPI
     from pydantic import SecretStr
 
-    from vtexbridge.config import Settings, StateSettings
+    from vtexbridge.config import Settings
     from vtexbridge.providers.adapters.sql import SqlErp
     from vtexbridge.providers.runtime import ProvidersRuntime, attach
     from vtexbridge.providers.settings import (
@@ -53,6 +53,7 @@ def _serve(workdir: str, cards: int, queue: Any) -> None:
     )
     from vtexbridge.serving import bind
     from vtexbridge.state import StateStore
+    from vtexbridge.state.settings import StateSettings
     from vtexbridge.web.routes.providers import provider_routes
 
     work = Path(workdir)

@@ -50,11 +50,12 @@ def _offers(n: int, seed: int = 7) -> list[Offer]:
 def _build_runtime(
     skus: int, erp: str | None, workdir: str
 ) -> tuple[MarketplaceRuntime, MarketplaceSettings]:
-    from vtexbridge.config import Settings, VtexSettings
+    from vtexbridge.config import Settings
     from vtexbridge.erp.readers.folder import FolderReader
     from vtexbridge.erp.sinks.folder import FolderSink
     from vtexbridge.marketplace.settings import SellerSettings
     from vtexbridge.state import StateStore
+    from vtexbridge.vtex.settings import VtexSettings
 
     mkp = MarketplaceSettings(
         seller=SellerSettings(seller_id="bench", app_key=SecretStr(KEY), app_token=SecretStr(TOKEN))

@@ -35,10 +35,10 @@ import httpx
 
 from figures import figure_line
 from vtexbridge.clock import SystemClock
-from vtexbridge.config import RouteLimit, VtexSettings
 from vtexbridge.vtex.errors import VtexError
 from vtexbridge.vtex.hosts import Api
 from vtexbridge.vtex.metrics import TransportMetrics
+from vtexbridge.vtex.settings import RouteLimit, VtexSettings
 from vtexbridge.vtex.transport import Call, Transport
 
 RATE = 100.0

@@ -53,6 +53,13 @@ SECTION_TITLES = {
     "marketplace.seller.slas[]": "Shipping options quoted by the seller's simulation (a list of tables)",
     "marketplace.affiliate": "External marketplace: selling a VTEX seller's SKUs",
     "marketplace.affiliate.catalog_sink": "Where the marketplace-side catalog is kept",
+    "providers": "Provider protocols `serve` answers (each is off until its table is present)",
+    "providers.giftcard": "Gift card provider (VTEX's Giftcard Hub)",
+    "providers.giftcard.adapter": "Where the gift cards are (the ERP side)",
+    "providers.payment": "Payment provider (the customer's ERP credit line)",
+    "providers.payment.adapter": "Where the credit lines are (the ERP side)",
+    "providers.antifraud": "Antifraud provider (the ERP's fraud rules)",
+    "providers.antifraud.adapter": "Where the fraud rules are (the ERP side)",
 }
 
 NOTES = {

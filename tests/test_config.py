@@ -192,6 +192,20 @@ def test_a_typo_in_the_file_gets_a_did_you_mean(tmp_path: Path) -> None:
     assert any(p.startswith("web.prot") and "did you mean web.port?" in p for p in problems)
 
 
+def test_a_typo_in_the_file_also_names_the_right_variable(tmp_path: Path) -> None:
+    cfg = tmp_path / "vtexbridge.toml"
+    cfg.write_text('[vtex]\nacount = "acme"\n[vtx]\naccount = "acme"\n[orders.feeed]\nenabled = false\n')
+    with pytest.raises(ConfigError) as e:
+        load_settings(cfg, env={})
+    problems = e.value.problems
+    [acount] = [p for p in problems if p.startswith("vtex.acount (from config file")]
+    assert "did you mean vtex.account? in the environment: VTEXBRIDGE_VTEX__ACCOUNT)" in acount
+    [vtx] = [p for p in problems if p.startswith("vtx (from config file")]
+    assert "did you mean vtex? in the environment: VTEXBRIDGE_VTEX__<KEY>)" in vtx
+    [feed] = [p for p in problems if p.startswith("orders.feeed (from config file")]
+    assert "in the environment: VTEXBRIDGE_ORDERS__FEED__<KEY>)" in feed
+
+
 def test_a_typo_in_the_environment_names_the_right_variable() -> None:
     with pytest.raises(ConfigError) as e:
         load_settings(None, env={"VTEXBRIDGE_VTEX__ACOUNT": "acme"})

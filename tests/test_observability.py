@@ -15,7 +15,6 @@ import httpx
 import pytest
 
 from vtexbridge.clock import FakeClock
-from vtexbridge.config import VtexSettings
 from vtexbridge.log import JsonFormatter, RedactingFilter, register_secret, setup_logging
 from vtexbridge.observability import Metrics, SyncMetrics, iter_counts, log_record_errors
 from vtexbridge.overview import ProgressPublisher, PublishingProgress, read_progress
@@ -24,6 +23,7 @@ from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, Sandb
 from vtexbridge.state import StateStore
 from vtexbridge.state.models import ErrorRow, Run
 from vtexbridge.vtex.client import VtexClient
+from vtexbridge.vtex.settings import VtexSettings
 from vtexbridge.vtex.transport import Transport
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from vtexbridge.config import VtexSettings
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.paths import BadPathValue, segments
+from vtexbridge.vtex.settings import VtexSettings
 
 SETTINGS = VtexSettings.model_validate(
     {"account": "acme", "app_key": "vtexappkey-acme-KEY", "app_token": "app-token-value"}

@@ -1,155 +1,69 @@
-"""Settings: one TOML file (``vtexbridge.toml``) validated by pydantic, with environment overrides.
+"""The root settings: composes every flow's section and loads them from TOML, environment and secrets.
+
+Each section is defined next to the code that reads it (``vtexbridge.vtex.settings``,
+``vtexbridge.state.settings``, ``vtexbridge.sync.config``, ``vtexbridge.orders.settings``, ...) and
+each component takes its own section; only the composition (``vtexbridge.cli``, ``vtexbridge.web``,
+the test harnesses) sees :class:`Settings`, so no flow imports another flow's settings through here.
 
 Precedence, highest first: environment (``VTEXBRIDGE_<SECTION>__<KEY>``), the TOML file, defaults.
-Secrets (app key, app token, user token) come only from the environment or a secrets file: a TOML
-config that contains them is refused, so they never end up in a file that gets committed or copied.
+Secrets (every ``SecretStr`` key: app key, app token, tokens, URLs with passwords) come only from the
+environment or a secrets file: a TOML config that contains them is refused, so they never end up in a
+file that gets committed or copied. An unknown key, in the file or the environment, is refused with
+the nearest real key and its environment variable ("did you mean ...?").
+
+The layering is hand-written rather than ``pydantic-settings``: its sources would each need replacing
+to keep today's behaviour, leaving only the ~20 lines of :func:`_env_overrides` it would save. The
+secrets file is a TOML file with nested tables (``secrets_dir`` is a folder of one file per key); an
+environment value is read as TOML (``'["a", "b"]'``, ``{ x = 1 }``), not JSON; an unknown nested
+variable must be an error naming the variable, not silently ignored; and each problem names where its
+value came from (file or environment) and relative paths resolve against the config file's folder.
 """
 
 from __future__ import annotations
 
 import difflib
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from vtexbridge.erp.config import ErpSettings
-from vtexbridge.errors import ConfigError, CredentialsError
+from vtexbridge.errors import ConfigError
+from vtexbridge.log import LogSettings
 from vtexbridge.marketplace.settings import MarketplaceSettings
 from vtexbridge.orders.settings import OrdersSettings
 from vtexbridge.providers.settings import ProvidersSettings
+from vtexbridge.settings_base import ENV_PREFIX, SECRETS_ENV, env_name
+from vtexbridge.state.settings import StateSettings
 from vtexbridge.sync.config import SyncSettings
+from vtexbridge.vtex.settings import DEFAULT_CREDENTIAL_HOSTS, RouteLimit, VtexSettings
 from vtexbridge.web.settings import WebSettings
 
-ENV_PREFIX = "VTEXBRIDGE_"
+__all__ = [
+    "CONFIG_ENV",
+    "DEFAULT_CONFIG_NAME",
+    "DEFAULT_CREDENTIAL_HOSTS",
+    "ENV_PREFIX",
+    "SECRETS_ENV",
+    "SECRET_KEYS",
+    "LogSettings",
+    "RouteLimit",
+    "Settings",
+    "StateSettings",
+    "VtexSettings",
+    "find_config",
+    "load_settings",
+    "misspelt_env",
+    "secret_paths",
+]
+
 CONFIG_ENV = "VTEXBRIDGE_CONFIG"
-SECRETS_ENV = "VTEXBRIDGE_SECRETS_FILE"
 DEFAULT_CONFIG_NAME = "vtexbridge.toml"
 SECRET_KEYS = ("app_key", "app_token", "user_token")
-
-DEFAULT_CREDENTIAL_HOSTS = (
-    "*.vtexcommercestable.com.br",
-    "*.vtexcommercebeta.com.br",
-    "*.vtexpayments.com.br",
-    "*.myvtex.com",
-    "*.vtex.com",
-    "*.vtex.com.br",
-)
-"""VTEX's own domains: where our VTEX app key and token may go by default."""
-
-_ACCOUNT_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RouteLimit(_Section):
-    """A request budget for the routes matching ``pattern`` (a VTEX route template, ``*`` allowed).
-
-    One bucket is shared by every matching route, unless ``per_route`` gives each matching route
-    template a bucket of its own (VTEX's "per endpoint" limits).
-    """
-
-    pattern: str
-    rate_per_s: float = Field(gt=0)
-    burst: int = Field(default=1, ge=1)
-    methods: list[str] | None = None
-    per_route: bool = False
-
-
-class VtexSettings(_Section):
-    account: str = "sandbox"
-    environment: str = "vtexcommercestable"
-    base_url: str | None = Field(
-        default=None,
-        description="Send every API to this base URL instead of VTEX's hosts (the local sandbox).",
-    )
-    app_key: SecretStr | None = None
-    app_token: SecretStr | None = None
-    user_token: SecretStr | None = None
-    secrets_file: Path | None = None
-    timeout_s: float = Field(default=30.0, gt=0)
-    connect_timeout_s: float = Field(default=10.0, gt=0)
-    max_connections: int = Field(default=64, ge=1)
-    max_retries: int = Field(default=6, ge=0)
-    backoff_base_s: float = Field(default=0.5, gt=0)
-    backoff_max_s: float = Field(default=60.0, gt=0)
-    breaker_threshold: int = Field(
-        default=5, ge=1, description="Consecutive 503s that open an API's breaker."
-    )
-    breaker_cooldown_s: float = Field(default=30.0, gt=0)
-    limits: list[RouteLimit] = Field(default_factory=list, description="Overrides of the published budgets.")
-    # h4-transport (#11, #15): where our credentials may go; budgets shared across processes
-    credential_hosts: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_CREDENTIAL_HOSTS),
-        description="Hosts (exact, or '*.domain') that our app key and token may be sent to when a "
-        "call names its own URL (a marketplace's services endpoint); always over https, except to "
-        "loopback (the local sandbox).",
-    )
-    shared_limits_url: SecretStr | None = Field(
-        default=None,
-        description="redis://... to share the account's rate budgets between processes (several "
-        "serve or sync processes of one account); unset, each process keeps its own budgets.",
-    )
-
-    @field_validator("account")
-    @classmethod
-    def _account_is_a_name(cls, v: str) -> str:
-        v = v.strip()
-        if "." in v or "/" in v or ":" in v:
-            first = v.split("//")[-1].split(".")[0].split("/")[0]
-            raise ValueError(
-                f"{v!r} looks like a host or URL; vtex.account takes the account name only (e.g. {first!r})"
-            )
-        if not _ACCOUNT_RE.match(v):
-            raise ValueError(f"{v!r} is not a VTEX account name (lower-case letters, digits and '-')")
-        return v
-
-    @field_validator("environment")
-    @classmethod
-    def _environment_is_a_label(cls, v: str) -> str:
-        if not re.fullmatch(r"[a-z0-9-]+", v):
-            raise ValueError(f"{v!r} is not a VTEX environment label (e.g. 'vtexcommercestable')")
-        return v
-
-    @field_validator("base_url")
-    @classmethod
-    def _base_url_is_http(cls, v: str | None) -> str | None:
-        if v is None or v == "":
-            return None
-        if not re.match(r"^https?://[^/\s]+", v):
-            raise ValueError(f"{v!r} is not an http(s) URL")
-        return v.rstrip("/")
-
-    def credentials_problem(self) -> str | None:
-        """Why requests to VTEX cannot be authenticated, or None when they can."""
-        if self.user_token is not None:
-            return None
-        if self.app_key is None or self.app_token is None:
-            missing = [n for n in ("app_key", "app_token") if getattr(self, n) is None]
-            names = ", ".join(f"{ENV_PREFIX}VTEX__{n.upper()}" for n in missing)
-            return f"missing {', '.join(missing)}: set {names}, or give a secrets file ({SECRETS_ENV})"
-        return None
-
-    def require_credentials(self) -> None:
-        problem = self.credentials_problem()
-        if problem:
-            raise CredentialsError(problem)
-
-
-class StateSettings(_Section):
-    url: str = "sqlite:///vtexbridge.db"
-    batch_size: int = Field(default=500, ge=1)
-
-
-class LogSettings(_Section):
-    level: Literal["debug", "info", "warning", "error"] = "info"
-    format: Literal["auto", "json", "text"] = "auto"
+"""The keys a secrets file may give at its top level (VTEX's credentials, ``[vtex]`` implied)."""
 
 
 class Settings(BaseModel):
@@ -269,13 +183,20 @@ def _secrets_from_file(path: Path) -> list[tuple[tuple[str, ...], str]]:
 
 
 def _env_name(loc: tuple[int | str, ...]) -> str:
-    return ENV_PREFIX + "__".join(str(p).upper() for p in loc)
+    return env_name(*loc)
 
 
-def _describe(loc: tuple[int | str, ...], env_tree_keys: set[str]) -> str:
+def _describe(loc: tuple[int | str, ...], from_env: bool, *, unknown: bool = False) -> str:
+    """``vtex.timeout_s (from config file; env override VTEXBRIDGE_VTEX__TIMEOUT_S)``; an unknown key
+    has no variable to override it, only the one it was read from."""
     dotted = ".".join(str(p) for p in loc)
-    origin = "environment" if dotted in env_tree_keys else "config file"
-    return f"{dotted} (from {origin}; env override {_env_name(loc)})"
+    if unknown:
+        return (
+            f"{dotted} (from environment variable {_env_name(loc)})"
+            if from_env
+            else f"{dotted} (from config file)"
+        )
+    return f"{dotted} (from {'environment' if from_env else 'config file'}; env override {_env_name(loc)})"
 
 
 # --- near misses: "did you mean" ------------------------------------------------------------------
@@ -304,7 +225,8 @@ def _section_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
 
 
 def _suggestion(loc: tuple[int | str, ...], from_env: bool) -> str:
-    """`` (did you mean vtex.account?)`` for an unknown key close to a real one; else empty."""
+    """`` (did you mean vtex.account? ...)`` for an unknown key close to a real one, naming the real
+    key's environment variable; else the keys known there."""
     model = _section_at(loc[:-1])
     if model is None or not isinstance(loc[-1], str):
         return ""
@@ -313,10 +235,12 @@ def _suggestion(loc: tuple[int | str, ...], from_env: bool) -> str:
     if not close:
         return f" (known keys here: {', '.join(names)})" if len(names) <= 12 else ""
     right = (*loc[:-1], close[0])
-    shown = _env_name(right) if from_env else ".".join(str(p) for p in right)
-    if from_env and _model_of(model.model_fields[close[0]].annotation) is not None:
-        shown += "__<KEY>"  # a section: its keys are the variables
-    return f" (did you mean {shown}?)"
+    variable = _env_name(right)
+    if _model_of(model.model_fields[close[0]].annotation) is not None:
+        variable += "__<KEY>"  # a section: its keys are the variables
+    if from_env:
+        return f" (did you mean {variable}?)"
+    return f" (did you mean {'.'.join(str(p) for p in right)}? in the environment: {variable})"
 
 
 def _leaf_paths(tokens: list[str], model: type[BaseModel]) -> list[tuple[str, ...]]:
@@ -373,48 +297,77 @@ def find_config(explicit: Path | None, env: Mapping[str, str]) -> Path | None:
     return local if local.exists() else None
 
 
-def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
-    """Read, merge and validate the configuration; raise ConfigError listing every problem."""
-    env = os.environ if env is None else env
-    path = find_config(path, env)
-    file_tree: dict[str, Any] = _read_toml(path, "config file") if path else {}
-    leaked = [".".join(p) for p in secret_paths(Settings) if _get_path(file_tree, p) is not None]
+def _read_config_file(path: Path | None) -> dict[str, Any]:
+    """The config file's tree; refused when it holds a secret."""
+    if path is None:
+        return {}
+    tree = _read_toml(path, "config file")
+    leaked = [".".join(p) for p in secret_paths(Settings) if _get_path(tree, p) is not None]
     if leaked:
         raise ConfigError(
             f"config file {path} contains secrets ({', '.join(leaked)}); secrets are read only from the "
             f"environment ({ENV_PREFIX}VTEX__APP_KEY, {ENV_PREFIX}<SECTION>__<KEY>, ...) or a secrets file "
             f"({SECRETS_ENV})"
         )
+    return tree
+
+
+def _add_secrets_file(tree: dict[str, Any], path: Path | None, env: Mapping[str, str]) -> None:
+    """Fill the secrets the secrets file gives and neither the file nor the environment set."""
+    vtex = tree.setdefault("vtex", {})
+    secrets_file = env.get(SECRETS_ENV) or (vtex.get("secrets_file") if isinstance(vtex, dict) else None)
+    if not secrets_file:
+        return
+    sp = Path(secrets_file)
+    if path is not None and not sp.is_absolute():
+        sp = path.parent / sp
+    for where, value in _secrets_from_file(sp):
+        if _get_path(tree, where) is None:
+            _set_path(tree, list(where), value)
+
+
+def _resolve_state_url(tree: dict[str, Any], path: Path | None) -> None:
+    """A relative SQLite ``state.url`` names a file next to the config file."""
+    state = tree.get("state", {})
+    if path is None or not isinstance(state, dict):
+        return
+    url = state.get("url")
+    if isinstance(url, str) and url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        rel = url[len("sqlite:///") :]
+        if rel and rel != ":memory:" and not Path(rel).is_absolute():
+            state["url"] = "sqlite:///" + str((path.parent / rel).resolve())
+
+
+def _problems(error: ValidationError, env_tree: Mapping[str, Any]) -> list[str]:
+    """One line per problem: the key, where it came from, its variable, what is wrong (and the key
+    probably meant, when it is unknown)."""
+    env_keys = _flatten_keys(env_tree)
+    problems = []
+    for err in error.errors():
+        loc = err["loc"]
+        from_env = ".".join(str(p) for p in loc) in env_keys
+        unknown = err["type"] == "extra_forbidden"
+        hint = _suggestion(loc, from_env) if unknown else ""
+        message = "not a setting" if unknown else err["msg"]
+        problems.append(f"{_describe(loc, from_env, unknown=unknown)}: {message}{hint}")
+    return problems
+
+
+def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read, merge and validate the configuration; raise ConfigError listing every problem."""
+    env = os.environ if env is None else env
+    path = find_config(path, env)
+    file_tree = _read_config_file(path)
     misspelt = misspelt_env(env)
     if misspelt:
         raise ConfigError("likely mistake in the environment", problems=misspelt)
     env_tree = _env_overrides(env)
     tree = _merge(file_tree, env_tree)
-    vtex = tree.setdefault("vtex", {})
-    secrets_file = env.get(SECRETS_ENV) or vtex.get("secrets_file")
-    if secrets_file:
-        sp = Path(secrets_file)
-        if path is not None and not sp.is_absolute():
-            sp = path.parent / sp
-        for where, value in _secrets_from_file(sp):
-            if _get_path(tree, where) is None:
-                _set_path(tree, list(where), value)
-    state = tree.get("state", {})
-    if path is not None and isinstance(state, dict):
-        url = state.get("url")
-        if isinstance(url, str) and url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-            rel = url[len("sqlite:///") :]
-            if rel and rel != ":memory:" and not Path(rel).is_absolute():
-                state["url"] = "sqlite:///" + str((path.parent / rel).resolve())
+    _add_secrets_file(tree, path, env)
+    _resolve_state_url(tree, path)
     try:
         return Settings.model_validate({**tree, "config_path": path})
     except ValidationError as e:
-        env_keys = _flatten_keys(env_tree)
-        problems = []
-        for err in e.errors():
-            hint = ""
-            if err["type"] == "extra_forbidden":
-                dotted = ".".join(str(p) for p in err["loc"])
-                hint = _suggestion(err["loc"], from_env=dotted in env_keys)
-            problems.append(f"{_describe(err['loc'], env_keys)}: {err['msg']}{hint}")
-        raise ConfigError(f"invalid configuration ({path or 'defaults'})", problems=problems) from None
+        raise ConfigError(
+            f"invalid configuration ({path or 'defaults'})", problems=_problems(e, env_tree)
+        ) from None

@@ -17,11 +17,14 @@ import logging
 import re
 import sys
 import threading
-from typing import Any
+from typing import Any, Literal
+
+from vtexbridge.settings_base import Section
 
 __all__ = [
     "REDACTED",
     "JsonFormatter",
+    "LogSettings",
     "RedactingFilter",
     "RedactingFormatter",
     "redact",
@@ -139,6 +142,13 @@ class JsonFormatter(logging.Formatter):
         if record.stack_info:
             out["stack"] = self.formatStack(record.stack_info)
         return redact(json.dumps(redact_value(out), default=lambda o: redact(str(o))))
+
+
+class LogSettings(Section):
+    """The ``[log]`` section (mounted as ``Settings.log``): what ``setup_logging`` is given."""
+
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["auto", "json", "text"] = "auto"
 
 
 def setup_logging(level: str = "info", fmt: str = "auto") -> None:

@@ -310,7 +310,9 @@ def _row(store: StateStore, account: str, state: OrderState, now: datetime) -> O
 
 def order_stage(store: StateStore, account: str, state: OrderState) -> str:
     """Where the order is in *our* pipeline: what the ERP received and what VTEX accepted back."""
-    done = {a.kind for a in store.actions.list_for(account, order_id=state.order_id, states=["done"], limit=50)}
+    done = {
+        a.kind for a in store.actions.list_for(account, order_id=state.order_id, states=["done"], limit=50)
+    }
     if "cancel" in done or state.last_status in ("canceled", "cancellation-requested"):
         return "canceled"
     if "invoice" in done:

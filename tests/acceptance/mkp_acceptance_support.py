@@ -15,11 +15,11 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from vtexbridge.config import VtexSettings
 from vtexbridge.marketplace.harness import Served, serve_in_thread
 from vtexbridge.sandbox.app import create_app
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, SandboxOptions
 from vtexbridge.vtex.client import VtexClient
+from vtexbridge.vtex.settings import VtexSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SANDBOX_AUTH = {"X-VTEX-API-AppKey": DEFAULT_APP_KEY, "X-VTEX-API-AppToken": DEFAULT_APP_TOKEN}

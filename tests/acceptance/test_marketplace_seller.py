@@ -21,7 +21,7 @@ import pytest
 from mkp_acceptance_support import ROOT, Admin, edit_csv, start_sandbox, vtex_client, vtex_settings
 from pydantic import SecretStr
 
-from vtexbridge.config import Settings, StateSettings
+from vtexbridge.config import Settings
 from vtexbridge.erp.config import ErpSettings
 from vtexbridge.erp.readers.folder import FolderReader
 from vtexbridge.erp.sinks.folder import FolderSink
@@ -34,6 +34,7 @@ from vtexbridge.marketplace.seller.service import SellerProtocol
 from vtexbridge.marketplace.seller.sync import run_seller_sync
 from vtexbridge.marketplace.settings import MarketplaceSettings, SellerSettings
 from vtexbridge.state import StateStore
+from vtexbridge.state.settings import StateSettings
 from vtexbridge.sync.config import SyncSettings
 from vtexbridge.vtex.client import VtexClient
 

@@ -29,7 +29,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from vtexbridge.config import Settings, VtexSettings
+from vtexbridge.config import Settings
 from vtexbridge.erp.sinks.folder import FolderSink
 from vtexbridge.marketplace.harness import Served, protocol_app, serve_in_thread
 from vtexbridge.marketplace.runtime import MarketplaceRuntime
@@ -37,6 +37,7 @@ from vtexbridge.marketplace.seller.simulation import Offer
 from vtexbridge.marketplace.settings import MarketplaceSettings, SellerSettings
 from vtexbridge.state import StateStore
 from vtexbridge.testing.openapi import ContractBook
+from vtexbridge.vtex.settings import VtexSettings
 
 SELLER_SPEC = "VTEX - Marketplace Protocol - External Seller Fulfillment"
 SERVICES_SPEC = "VTEX - Marketplace Protocol - External Seller Marketplace"

@@ -25,7 +25,6 @@ import httpx
 import pytest
 
 from vtexbridge.clock import FakeClock
-from vtexbridge.config import VtexSettings
 from vtexbridge.testing.openapi import ContractBook
 from vtexbridge.vtex import VtexClient, catalog, feed, logistics, marketplace, masterdata, orders, pricing
 from vtexbridge.vtex.hosts import Api
@@ -36,6 +35,7 @@ from vtexbridge.vtex.models import marketplace as mm
 from vtexbridge.vtex.models import masterdata as md
 from vtexbridge.vtex.models import orders as mo
 from vtexbridge.vtex.models import pricing as mp
+from vtexbridge.vtex.settings import VtexSettings
 from vtexbridge.vtex.transport import Call
 
 SPECS: dict[Api, tuple[str, ...]] = {

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from vtexbridge.config import Settings, VtexSettings
+from vtexbridge.config import Settings
 from vtexbridge.marketplace.affiliate.catalog_sink import FolderCatalogSink
 from vtexbridge.marketplace.affiliate.notifications import SCOPE, SkuChange, parse_notification
 from vtexbridge.marketplace.errors import BadProtocolRequest
@@ -19,6 +19,7 @@ from vtexbridge.marketplace.runtime import MarketplaceRuntime
 from vtexbridge.marketplace.settings import AffiliateSettings, CatalogSinkSettings, MarketplaceSettings
 from vtexbridge.state import StateStore
 from vtexbridge.vtex import VtexClient
+from vtexbridge.vtex.settings import VtexSettings
 
 BROADCASTER = {
     "IdSku": "2001",

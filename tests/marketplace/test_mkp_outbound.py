@@ -13,7 +13,6 @@ from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
 from vtexbridge.clock import FakeClock
-from vtexbridge.config import VtexSettings
 from vtexbridge.marketplace.seller.outbound import (
     INVOICE,
     MarketplaceServices,
@@ -28,6 +27,7 @@ from vtexbridge.vtex import VtexClient
 from vtexbridge.vtex.errors import BadRequest
 from vtexbridge.vtex.metrics import TransportMetrics
 from vtexbridge.vtex.models.marketplace import SkuSuggestion, SuggestionImage, SuggestionPricing
+from vtexbridge.vtex.settings import VtexSettings
 
 STORE = "https://mkp.vtexcommercestable.com.br"
 API = "https://api.vtex.com/mkp"

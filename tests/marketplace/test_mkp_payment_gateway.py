@@ -15,7 +15,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from vtexbridge.clock import FakeClock
-from vtexbridge.config import Settings, VtexSettings
+from vtexbridge.config import Settings
 from vtexbridge.marketplace.affiliate.payment_gateway import VtexGatewayPayment, gateway_payments
 from vtexbridge.marketplace.affiliate.service import AffiliateProtocol
 from vtexbridge.marketplace.seller.payment import PaymentError, PaymentEvent
@@ -25,6 +25,7 @@ from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, Sandb
 from vtexbridge.state import StateStore
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.metrics import TransportMetrics
+from vtexbridge.vtex.settings import VtexSettings
 
 CARD = "4111111111111111"
 VTEX = VtexSettings(

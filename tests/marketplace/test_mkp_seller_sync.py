@@ -19,7 +19,7 @@ import pytest
 from mkp_support import ROOT
 
 from vtexbridge.clock import FakeClock
-from vtexbridge.config import Settings, StateSettings, VtexSettings
+from vtexbridge.config import Settings
 from vtexbridge.erp.config import ErpSettings
 from vtexbridge.marketplace.seller.outbound import SkuOffer
 from vtexbridge.marketplace.seller.simulation import FixedOffer, Offer
@@ -38,11 +38,13 @@ from vtexbridge.marketplace.settings import MarketplaceSettings, SellerSettings
 from vtexbridge.sandbox.app import create_app
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, SandboxOptions
 from vtexbridge.state import StateStore
+from vtexbridge.state.settings import StateSettings
 from vtexbridge.sync.config import SyncSettings
 from vtexbridge.sync.graph import Kind
 from vtexbridge.sync.runner import SyncOptions, SyncOutcome
 from vtexbridge.sync.steps import Action
 from vtexbridge.testing.openapi import ContractBook
+from vtexbridge.vtex.settings import VtexSettings
 
 SELLER = "erpseller"
 ACCOUNT = "sandbox"

@@ -9,10 +9,11 @@ import httpx
 from mkp_support import VTEX_HEADERS, VTEX_KEY, VTEX_TOKEN
 from pydantic import Field, SecretStr
 
-from vtexbridge.config import Settings, VtexSettings
+from vtexbridge.config import Settings
 from vtexbridge.erp.config import ErpSettings
 from vtexbridge.marketplace.settings import AffiliateSettings, MarketplaceSettings, SellerSettings
 from vtexbridge.state import StateStore
+from vtexbridge.vtex.settings import VtexSettings
 from vtexbridge.web.app import create_app
 
 

@@ -20,7 +20,7 @@ from provider_support import (
 )
 from pydantic import SecretStr
 
-from vtexbridge.config import Settings, VtexSettings
+from vtexbridge.config import Settings
 from vtexbridge.providers.adapters.sql import SqlErp
 from vtexbridge.providers.runtime import ProvidersRuntime
 from vtexbridge.providers.settings import (
@@ -32,6 +32,7 @@ from vtexbridge.providers.settings import (
 from vtexbridge.serving import serve_in_thread
 from vtexbridge.state import StateStore
 from vtexbridge.testing.openapi import ContractBook
+from vtexbridge.vtex.settings import VtexSettings
 
 
 @pytest.fixture(scope="session")

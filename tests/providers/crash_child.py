@@ -15,7 +15,7 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from vtexbridge.config import Settings, StateSettings
+from vtexbridge.config import Settings
 from vtexbridge.providers.runtime import ProvidersRuntime, attach
 from vtexbridge.providers.settings import (
     AdapterSettings,
@@ -24,6 +24,7 @@ from vtexbridge.providers.settings import (
     ProvidersSettings,
 )
 from vtexbridge.state import StateStore
+from vtexbridge.state.settings import StateSettings
 from vtexbridge.web.routes.providers import provider_routes
 
 KEY, TOKEN = "crash-key", "crash-token"

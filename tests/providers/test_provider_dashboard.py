@@ -10,7 +10,7 @@ import httpx
 from provider_support import headers
 from pydantic import SecretStr
 
-from vtexbridge.config import Settings, StateSettings, WebSettings
+from vtexbridge.config import Settings
 from vtexbridge.observability import Metrics
 from vtexbridge.providers.adapters.sql import SqlErp
 from vtexbridge.providers.settings import (
@@ -20,8 +20,10 @@ from vtexbridge.providers.settings import (
     ProvidersSettings,
 )
 from vtexbridge.state import StateStore
+from vtexbridge.state.settings import StateSettings
 from vtexbridge.web.app import create_app
 from vtexbridge.web.auth import set_policy
+from vtexbridge.web.settings import WebSettings
 
 
 async def test_dashboard_and_metrics_show_the_providers(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from provider_support import ANTIFRAUD_SPEC, GIFTCARD_SPEC, KEY, PAYMENT_SPEC, TOKEN, provider_app
 from pydantic import SecretStr
 
-from vtexbridge.config import Settings, VtexSettings
+from vtexbridge.config import Settings
 from vtexbridge.providers.adapters.sql import SqlErp, erp_credit_account, erp_credit_movement
 from vtexbridge.providers.runtime import ProvidersRuntime
 from vtexbridge.providers.settings import ProvidersSettings
@@ -25,6 +25,7 @@ from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, Sandb
 from vtexbridge.serving import Served, serve_in_thread
 from vtexbridge.state import StateStore
 from vtexbridge.testing.openapi import ContractBook
+from vtexbridge.vtex.settings import VtexSettings
 
 SPECS = {
     "/providers/giftcard": GIFTCARD_SPEC,

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from vtexbridge.clock import Clock, FakeClock
-from vtexbridge.config import Settings, StateSettings, VtexSettings
+from vtexbridge.config import Settings
 from vtexbridge.erp import FolderReader
 from vtexbridge.erp.config import ErpSettings
 from vtexbridge.erp.records import Entity, Record
@@ -28,8 +28,10 @@ from vtexbridge.sandbox.faults import ConnectionDropped
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, SandboxOptions
 from vtexbridge.sandbox.rules.catalog import default_sales_channel
 from vtexbridge.sandbox.store import Store
+from vtexbridge.state.settings import StateSettings
 from vtexbridge.sync.config import SyncSettings
 from vtexbridge.sync.runner import SyncOptions, SyncOutcome, run_sync
+from vtexbridge.vtex.settings import VtexSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_ERP = ROOT / "examples" / "erp"

@@ -6,8 +6,8 @@ import pytest
 from client_cases import APP_KEY, APP_TOKEN
 
 from vtexbridge.clock import FakeClock
-from vtexbridge.config import VtexSettings
 from vtexbridge.vtex import VtexClient
+from vtexbridge.vtex.settings import VtexSettings
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import respx
 from client_cases import Case, run_case
 from pydantic import ValidationError
 
-from vtexbridge.config import VtexSettings
 from vtexbridge.errors import RecordRef
 from vtexbridge.vtex import VtexClient
 from vtexbridge.vtex.errors import BadRequest, NotFound
@@ -37,6 +36,7 @@ from vtexbridge.vtex.models.catalog import (
     SpecificationValueCreate,
     SpecificationValueUpdate,
 )
+from vtexbridge.vtex.settings import VtexSettings
 
 STORE = "https://acme.vtexcommercestable.com.br"
 

@@ -15,7 +15,6 @@ import pytest
 
 import vtexbridge.vtex
 from vtexbridge.clock import FakeClock
-from vtexbridge.config import VtexSettings
 from vtexbridge.vtex import VtexClient
 from vtexbridge.vtex.catalog import CatalogAPI
 from vtexbridge.vtex.feed import FeedAPI
@@ -24,6 +23,7 @@ from vtexbridge.vtex.marketplace import MarketplaceAPI
 from vtexbridge.vtex.masterdata import MasterDataAPI
 from vtexbridge.vtex.orders import OrdersAPI
 from vtexbridge.vtex.pricing import PricingAPI
+from vtexbridge.vtex.settings import VtexSettings
 
 MODELS_DIR = Path(vtexbridge.vtex.__file__).parent / "models"
 SETTINGS = VtexSettings(account="acme", app_key="key-1", app_token="token-1", max_retries=0)

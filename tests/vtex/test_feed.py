@@ -11,7 +11,6 @@ import respx
 from client_cases import Case, run_case
 from pydantic import ValidationError
 
-from vtexbridge.config import VtexSettings
 from vtexbridge.vtex import VtexClient
 from vtexbridge.vtex.models.feed import (
     FeedConfigUpdate,
@@ -21,6 +20,7 @@ from vtexbridge.vtex.models.feed import (
     OrdersFilter,
     WorkflowFilter,
 )
+from vtexbridge.vtex.settings import VtexSettings
 
 STORE = "https://acme.vtexcommercestable.com.br"
 QUEUE = FeedQueue(visibilityTimeoutInSeconds=250, MessageRetentionPeriodInSeconds=345_600)

@@ -7,10 +7,10 @@ import asyncio
 import pytest
 
 from vtexbridge.clock import FakeClock
-from vtexbridge.config import RouteLimit, VtexSettings
 from vtexbridge.vtex.bucket import TokenBucket
 from vtexbridge.vtex.hosts import Api
 from vtexbridge.vtex.limits import PUBLISHED_LIMITS, Limiter, LimitRule, merge_rules
+from vtexbridge.vtex.settings import RouteLimit, VtexSettings
 
 SKU = "/api/catalog/pvt/stockkeepingunit/{skuId}"
 PRICE = "/pricing/prices/{itemId}"

@@ -11,7 +11,6 @@ import respx
 from client_cases import Case, run_case
 from pydantic import ValidationError
 
-from vtexbridge.config import VtexSettings
 from vtexbridge.vtex import VtexClient
 from vtexbridge.vtex.errors import Locked
 from vtexbridge.vtex.models.logistics import (
@@ -24,6 +23,7 @@ from vtexbridge.vtex.models.logistics import (
     WarehouseDockLink,
     WarehouseUpsert,
 )
+from vtexbridge.vtex.settings import VtexSettings
 
 STORE = "https://acme.vtexcommercestable.com.br"
 CONFIG = "/api/logistics/pvt/configuration"

@@ -10,7 +10,6 @@ import respx
 from client_cases import Case, run_case
 from pydantic import ValidationError
 
-from vtexbridge.config import VtexSettings
 from vtexbridge.vtex import VtexClient
 from vtexbridge.vtex.models.marketplace import (
     FulfillmentAddress,
@@ -25,6 +24,7 @@ from vtexbridge.vtex.models.marketplace import (
     SuggestionImage,
     SuggestionPricing,
 )
+from vtexbridge.vtex.settings import VtexSettings
 
 STORE = "https://acme.vtexcommercestable.com.br"
 API = "https://api.vtex.com/acme"

@@ -10,7 +10,6 @@ import pytest
 import respx
 from client_cases import Case, run_case
 
-from vtexbridge.config import VtexSettings
 from vtexbridge.vtex import VtexClient
 from vtexbridge.vtex.models.masterdata import (
     CollectionRestriction,
@@ -18,6 +17,7 @@ from vtexbridge.vtex.models.masterdata import (
     CustomerProfile,
     CustomerRestrictions,
 )
+from vtexbridge.vtex.settings import VtexSettings
 
 STORE = "https://acme.vtexcommercestable.com.br"
 MD_ACCEPT = "application/vnd.vtex.ds.v10+json"

@@ -13,7 +13,6 @@ import respx
 from client_cases import Case, run_case
 from pydantic import ValidationError
 
-from vtexbridge.config import VtexSettings
 from vtexbridge.errors import RecordRef
 from vtexbridge.vtex import VtexClient
 from vtexbridge.vtex.errors import Conflict
@@ -30,6 +29,7 @@ from vtexbridge.vtex.models.orders import (
     TrackingEvent,
     TrackingStatus,
 )
+from vtexbridge.vtex.settings import VtexSettings
 
 STORE = "https://acme.vtexcommercestable.com.br"
 OMS = "/api/oms/pvt/orders"

@@ -10,10 +10,10 @@ import pytest
 import respx
 
 from vtexbridge.clock import FakeClock
-from vtexbridge.config import VtexSettings
 from vtexbridge.vtex import paging
 from vtexbridge.vtex.hosts import Api
 from vtexbridge.vtex.paging import Fetch
+from vtexbridge.vtex.settings import VtexSettings
 from vtexbridge.vtex.transport import Transport
 
 STORE = "https://acme.vtexcommercestable.com.br"

@@ -12,9 +12,9 @@ import respx
 from client_cases import Case, run_case
 from pydantic import ValidationError
 
-from vtexbridge.config import VtexSettings
 from vtexbridge.vtex import VtexClient
 from vtexbridge.vtex.models.pricing import DateRange, FixedPrice, PriceTableFixedPrice, PriceUpdate
+from vtexbridge.vtex.settings import VtexSettings
 
 PRICING = "https://api.vtex.com/acme"
 BRT = timezone(timedelta(hours=-3))

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from vtexbridge.config import VtexSettings
 from vtexbridge.sandbox.app import create_app
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, SandboxOptions
 from vtexbridge.serving import Served, serve_in_thread
 from vtexbridge.vtex import VtexClient
 from vtexbridge.vtex.models.pricing import PriceUpdate
+from vtexbridge.vtex.settings import VtexSettings
 
 WRITES = 540
 """The 500 burst credits of pricing writes and about a second and a half at 33/s beyond them."""

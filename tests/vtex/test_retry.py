@@ -7,7 +7,6 @@ from collections.abc import Iterator
 import pytest
 
 from vtexbridge.clock import FakeClock
-from vtexbridge.config import VtexSettings
 from vtexbridge.vtex.errors import (
     BadRequest,
     CircuitOpen,
@@ -27,6 +26,7 @@ from vtexbridge.vtex.errors import (
 )
 from vtexbridge.vtex.hosts import Api
 from vtexbridge.vtex.retry import GiveUp, Retry, RetryPolicy
+from vtexbridge.vtex.settings import VtexSettings
 from vtexbridge.vtex.transport import Call
 
 GET = Call(Api.CATALOG, "GET", "/api/catalog/pvt/product/{productId}", {"productId": 1})

@@ -23,13 +23,13 @@ import pytest
 from pydantic import SecretStr
 
 from vtexbridge.clock import FakeClock, SystemClock
-from vtexbridge.config import VtexSettings
 from vtexbridge.errors import ConfigError
 from vtexbridge.sandbox.app import create_app
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, RateLimitSettings, SandboxOptions
 from vtexbridge.serving import Served, serve_in_thread
 from vtexbridge.vtex.hosts import Api
 from vtexbridge.vtex.limits import Limiter, LimitRule
+from vtexbridge.vtex.settings import VtexSettings
 from vtexbridge.vtex.shared import RedisBudgets, SharedLimits
 
 RATE, BURST, MARGIN = 33.0, 50, 9
@@ -39,7 +39,7 @@ PER_PROCESS = 100
 
 WRITER = """
 import asyncio, json, sys, time
-from vtexbridge.config import VtexSettings
+from vtexbridge.vtex.settings import VtexSettings
 from vtexbridge.vtex import VtexClient
 from vtexbridge.vtex.models.pricing import PriceUpdate
 

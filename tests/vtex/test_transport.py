@@ -12,7 +12,6 @@ import respx
 from prometheus_client import CollectorRegistry
 
 from vtexbridge.clock import FakeClock
-from vtexbridge.config import VtexSettings
 from vtexbridge.errors import RecordRef
 from vtexbridge.vtex.errors import (
     BadRequest,
@@ -28,6 +27,7 @@ from vtexbridge.vtex.errors import (
 from vtexbridge.vtex.hosts import Api
 from vtexbridge.vtex.limits import PUBLISHED_LIMITS, Limiter, LimitRule
 from vtexbridge.vtex.metrics import TransportMetrics
+from vtexbridge.vtex.settings import VtexSettings
 from vtexbridge.vtex.transport import Call, Transport
 
 STORE = "https://acme.vtexcommercestable.com.br"

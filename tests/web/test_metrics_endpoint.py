@@ -14,13 +14,13 @@ from operator_support import ACCOUNT, build_app, make_settings, open_store, popu
 from prometheus_client.parser import text_string_to_metric_families
 
 from vtexbridge.clock import FakeClock
-from vtexbridge.config import VtexSettings
 from vtexbridge.observability import Metrics
 from vtexbridge.sandbox.app import create_app as create_sandbox
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, SandboxOptions
 from vtexbridge.state import StateStore
 from vtexbridge.state.models import RunStatus
 from vtexbridge.vtex.client import VtexClient
+from vtexbridge.vtex.settings import VtexSettings
 from vtexbridge.vtex.transport import Transport
 
 TRADE_POLICIES = "/api/catalog_system/pvt/saleschannel/list"

@@ -19,7 +19,7 @@ from vtexbridge.clock import SystemClock
 from vtexbridge.config import Settings
 from vtexbridge.errors import VtexbridgeError
 from vtexbridge.log import register_secret, setup_logging
-from vtexbridge.marketplace.runtime import MarketplaceRuntime, marketplace_settings
+from vtexbridge.marketplace.runtime import MarketplaceRuntime
 from vtexbridge.order_status import CurrentStatus, current_status, fetch_current
 from vtexbridge.orders.action_sources import ScanReport
 from vtexbridge.orders.journal import Journal
@@ -47,7 +47,7 @@ def prepare(settings: Settings, *, needs_vtex: bool = True) -> None:
             register_secret(secret.get_secret_value())
     for value in orders.sink.headers.values():
         register_secret(value.get_secret_value())
-    mkp = marketplace_settings(settings)
+    mkp = settings.marketplace
     for secret in (
         mkp.seller.app_key if mkp.seller else None,
         mkp.seller.app_token if mkp.seller else None,
@@ -87,14 +87,14 @@ async def run_orders(settings: Settings, once: bool) -> OnceReport:
     service = _ReportingService(settings)
     async with service:
         seller = None
-        if marketplace_settings(settings).seller is not None:
+        if settings.marketplace.seller is not None:
             # Only the seller's order records and the marketplace services client are used here:
             # its offers are not loaded (that is `serve`'s simulation endpoint).
             seller = MarketplaceRuntime.build(
                 settings,
                 state=service.store,
                 client=service.client,
-                marketplace=marketplace_settings(settings).model_copy(update={"affiliate": None}),
+                marketplace=settings.marketplace.model_copy(update={"affiliate": None}),
                 sink=service.sink,
             )
             assert seller.seller is not None

@@ -21,7 +21,7 @@ from rich.text import Text
 from vtexbridge import aio
 from vtexbridge.cli._common import ConfigOption, console, err_console, settings_or_exit
 from vtexbridge.clock import Clock, SystemClock
-from vtexbridge.config import CONFIG_ENV, DEFAULT_CONFIG_NAME, VtexSettings
+from vtexbridge.config import CONFIG_ENV, DEFAULT_CONFIG_NAME
 from vtexbridge.vtex.errors import (
     CircuitOpen,
     Forbidden,
@@ -33,6 +33,7 @@ from vtexbridge.vtex.errors import (
     VtexTransportError,
 )
 from vtexbridge.vtex.hosts import Api
+from vtexbridge.vtex.settings import VtexSettings
 from vtexbridge.vtex.transport import Call, Transport
 
 DOCTOR_TIMEOUT_S = 10.0

@@ -33,7 +33,7 @@ from vtexbridge.cli._common import PORT_MAX, ConfigOption, err_console, settings
 from vtexbridge.cli.orders import prepare
 from vtexbridge.config import Settings
 from vtexbridge.errors import ConfigError, VtexbridgeError
-from vtexbridge.marketplace.runtime import MarketplaceRuntime, attach, marketplace_settings
+from vtexbridge.marketplace.runtime import MarketplaceRuntime, attach
 from vtexbridge.observability import Metrics
 from vtexbridge.orders.marketplace_orders import seller_router
 from vtexbridge.orders.service import OrdersService
@@ -65,7 +65,7 @@ def marketplace_runtime(settings: Settings, service: OrdersService) -> Marketpla
     Raises:
         ConfigError: a payment handler cannot be loaded.
     """
-    mkp = marketplace_settings(settings)
+    mkp = settings.marketplace
     if mkp.seller is None and mkp.affiliate is None:
         return None
     runtime = MarketplaceRuntime.build(

@@ -31,11 +31,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from vtexbridge.erp.dialect import Dialect, usable_encoding
 from vtexbridge.erp.numbers import DecimalSeparator, NumberFormat, ThousandsSeparator
 from vtexbridge.erp.records import Entity
+from vtexbridge.settings_base import Section
 
 __all__ = ["ErpSettings", "FileDialect"]
 
@@ -54,10 +55,8 @@ def _encoding(v: str | None) -> str | None:
     return None if v is None else usable_encoding(v)
 
 
-class FileDialect(BaseModel):
+class FileDialect(Section):
     """How one entity's file is written, where it differs from the folder's settings."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     csv_delimiter: str | None = Field(default=None, description="The CSV field delimiter.")
     encoding: str | None = Field(default=None, description="The text encoding.")
@@ -68,10 +67,8 @@ class FileDialect(BaseModel):
     _check_encoding = field_validator("encoding")(_encoding)
 
 
-class ErpSettings(BaseModel):
+class ErpSettings(Section):
     """Where and how to read the ERP snapshot."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["folder", "sql", "plugin"] = "folder"
     path: Path | None = Field(

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from vtexbridge.clock import Clock, SystemClock
-from vtexbridge.config import Settings
 from vtexbridge.erp.readers import Reader, open_reader
 from vtexbridge.erp.sinks import Sink
 from vtexbridge.marketplace.seller.orders import SellerOrders
@@ -34,7 +33,7 @@ from vtexbridge.marketplace.seller.outbound import MarketplaceServices
 from vtexbridge.marketplace.seller.payment import PaymentHandler, load_payment_handler
 from vtexbridge.marketplace.seller.service import SellerProtocol
 from vtexbridge.marketplace.seller.simulation import OfferIndex
-from vtexbridge.marketplace.settings import MarketplaceSettings
+from vtexbridge.marketplace.settings import MarketplaceConfig, MarketplaceSettings
 from vtexbridge.state import StateStore
 from vtexbridge.vtex.client import VtexClient
 
@@ -42,16 +41,10 @@ if TYPE_CHECKING:
     from vtexbridge.marketplace.affiliate.catalog_sink import CatalogSink
     from vtexbridge.marketplace.affiliate.service import AffiliateProtocol
 
-__all__ = ["MarketplaceRuntime", "attach", "marketplace_settings"]
+__all__ = ["MarketplaceRuntime", "attach"]
 
 
-def marketplace_settings(settings: Settings) -> MarketplaceSettings:
-    """``settings.marketplace`` once the section is mounted; an empty section before."""
-    found = getattr(settings, "marketplace", None)
-    return found if isinstance(found, MarketplaceSettings) else MarketplaceSettings()
-
-
-def _base_dir(settings: Settings) -> Any:
+def _base_dir(settings: MarketplaceConfig) -> Any:
     return settings.config_path.parent if settings.config_path is not None else None
 
 
@@ -70,7 +63,7 @@ class MarketplaceRuntime:
     @classmethod
     def build(
         cls,
-        settings: Settings,
+        settings: MarketplaceConfig,
         *,
         state: StateStore,
         client: VtexClient | None,
@@ -91,7 +84,7 @@ class MarketplaceRuntime:
         Raises:
             ConfigError: a payment handler cannot be loaded.
         """
-        mkp = marketplace or marketplace_settings(settings)
+        mkp = marketplace or settings.marketplace
         clock = clock or SystemClock()
         runtime = cls()
         if mkp.seller is not None:

@@ -23,7 +23,7 @@ Both parts are off unless their table is present. Example::
     [marketplace.affiliate.catalog_sink]
     path = "erp/marketplace-catalog"
 
-This module imports only pydantic, so ``vtexbridge.config`` can import it.
+This module imports only pydantic and ``vtexbridge.settings_base``.
 """
 
 from __future__ import annotations
@@ -31,13 +31,23 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from vtexbridge.settings_base import Section
+
+if TYPE_CHECKING:
+    from vtexbridge.erp.config import ErpSettings
+    from vtexbridge.orders.settings import OrdersSettings
+    from vtexbridge.state.settings import StateSettings
+    from vtexbridge.sync.config import SyncSettings
+    from vtexbridge.vtex.settings import VtexSettings
 
 __all__ = [
     "AffiliateSettings",
     "CatalogSinkSettings",
+    "MarketplaceConfig",
     "MarketplaceSettings",
     "PaymentMode",
     "SellerSettings",
@@ -50,10 +60,6 @@ PaymentMode = Literal["marketplace", "seller"]
 _PATH = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 def _check_path(v: str) -> str:
     v = v.rstrip("/")
     if not _PATH.match(v):
@@ -61,7 +67,7 @@ def _check_path(v: str) -> str:
     return v
 
 
-class SlaSettings(_Section):
+class SlaSettings(Section):
     """One shipping option quoted by the external seller's simulation (when a postal code is given)."""
 
     id: str = "Normal"
@@ -71,7 +77,7 @@ class SlaSettings(_Section):
     shipping_estimate: str = Field(default="5bd", pattern=r"^\d+(bd|d|h|m)$")
 
 
-class SellerSettings(_Section):
+class SellerSettings(Section):
     """A: vtexbridge plays an external seller; VTEX (``vtex.account``) is the marketplace."""
 
     seller_id: str = Field(min_length=1, description="The seller's id in the marketplace.")
@@ -134,7 +140,7 @@ class SellerSettings(_Section):
         return self
 
 
-class CatalogSinkSettings(_Section):
+class CatalogSinkSettings(Section):
     """Where the marketplace-side catalog (SKU, price, stock of the VTEX seller) is kept."""
 
     kind: Literal["folder"] = "folder"
@@ -142,7 +148,7 @@ class CatalogSinkSettings(_Section):
     fsync: bool = True
 
 
-class AffiliateSettings(_Section):
+class AffiliateSettings(Section):
     """B: vtexbridge plays an external marketplace (an affiliate); ``vtex.account`` is the VTEX seller."""
 
     affiliate_id: str = Field(pattern=r"^[A-Za-z]{3}$", description="The affiliate id in the seller's OMS.")
@@ -194,8 +200,32 @@ class AffiliateSettings(_Section):
         return url
 
 
-class MarketplaceSettings(_Section):
+class MarketplaceSettings(Section):
     """Both protocols; each is off until configured."""
 
     seller: SellerSettings | None = None
     affiliate: AffiliateSettings | None = None
+
+
+class MarketplaceConfig(Protocol):
+    """The sections the marketplace protocols and the seller's sync read: the account's client, the
+    state store, the ERP source, ``[sync]`` (lease, reports), ``[orders]`` (the seller's orders go to
+    its ERP sink), ``[marketplace]``, and the config file whose folder relative paths start from.
+
+    The root settings (``vtexbridge.config.Settings``) have these; the marketplace sees only them.
+    """
+
+    @property
+    def vtex(self) -> VtexSettings: ...
+    @property
+    def state(self) -> StateSettings: ...
+    @property
+    def erp(self) -> ErpSettings | None: ...
+    @property
+    def sync(self) -> SyncSettings: ...
+    @property
+    def orders(self) -> OrdersSettings: ...
+    @property
+    def marketplace(self) -> MarketplaceSettings: ...
+    @property
+    def config_path(self) -> Path | None: ...

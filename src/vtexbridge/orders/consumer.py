@@ -27,9 +27,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from vtexbridge.clock import Clock
-from vtexbridge.config import Settings
 from vtexbridge.orders.pipeline import OrderEvent, Pipeline, ProcessingError, parse_time, state_call
-from vtexbridge.orders.settings import MIN_EMPTY_POLL_S, OrdersSettings
+from vtexbridge.orders.settings import MIN_EMPTY_POLL_S, OrdersConfig, OrdersSettings
 from vtexbridge.state import StateStore
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.errors import NotFound, VtexError
@@ -47,7 +46,7 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 
-def effective_empty_poll(settings: Settings) -> float:
+def effective_empty_poll(settings: OrdersConfig) -> float:
     """The wait after an empty read: ``orders.feed.empty_poll_s``, raised to 5 s against VTEX itself.
 
     Smaller values are honoured only with ``vtex.base_url`` set (the local sandbox or a proxy), where

@@ -39,7 +39,6 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from vtexbridge.clock import Clock, SystemClock
-from vtexbridge.config import Settings
 from vtexbridge.erp.sinks import Sink, SinkResult
 from vtexbridge.erp.sinks.folder import FolderSink
 from vtexbridge.erp.sinks.http import HttpSink, header_values
@@ -52,7 +51,7 @@ from vtexbridge.orders.consumer import FeedConsumer, effective_empty_poll, sleep
 from vtexbridge.orders.inbox import InboxProcessor
 from vtexbridge.orders.marketplace_orders import MarketplaceOrders
 from vtexbridge.orders.pipeline import Pipeline, in_thread, state_call
-from vtexbridge.orders.settings import SinkSettings
+from vtexbridge.orders.settings import OrdersConfig, SinkSettings
 from vtexbridge.orders.sweep import OrderSweep
 from vtexbridge.state import StateStore
 from vtexbridge.vtex.client import VtexClient
@@ -73,7 +72,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def resolve_path(settings: Settings, path: Path) -> Path:
+def resolve_path(settings: OrdersConfig, path: Path) -> Path:
     """A relative path from the configuration is relative to the config file's folder (else the cwd)."""
     if path.is_absolute() or settings.config_path is None:
         return path
@@ -81,7 +80,7 @@ def resolve_path(settings: Settings, path: Path) -> Path:
 
 
 def build_sink(
-    settings: Settings,
+    settings: OrdersConfig,
     sink: SinkSettings | None = None,
     *,
     clock: Clock | None = None,
@@ -151,7 +150,7 @@ class OrdersService:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: OrdersConfig,
         *,
         store: StateStore | None = None,
         client: VtexClient | None = None,
@@ -279,7 +278,7 @@ class OrdersService:
         return folder_source, sql_source
 
     @classmethod
-    def from_settings(cls, settings: Settings, **kwargs: Any) -> OrdersService:
+    def from_settings(cls, settings: OrdersConfig, **kwargs: Any) -> OrdersService:
         return cls(settings, **kwargs)
 
     def route_marketplace_orders(self, router: MarketplaceOrders | None) -> None:

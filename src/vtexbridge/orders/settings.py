@@ -24,15 +24,21 @@ config file's folder, else the working directory). Example::
     folder = "erp/actions"
     # api_token: VTEXBRIDGE_ORDERS__ACTIONS__API_TOKEN enables POST /actions/* of `serve`
 
-This module imports only pydantic, so :mod:`vtexbridge.config` can import it.
+This module imports only pydantic and :mod:`vtexbridge.settings_base`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from vtexbridge.settings_base import Section
+
+if TYPE_CHECKING:
+    from vtexbridge.state.settings import StateSettings
+    from vtexbridge.vtex.settings import VtexSettings
 
 __all__ = [
     "DEFAULT_STATUSES",
@@ -40,6 +46,7 @@ __all__ = [
     "ActionSettings",
     "FeedSettings",
     "HookSettings",
+    "OrdersConfig",
     "OrdersSettings",
     "SinkSettings",
 ]
@@ -49,11 +56,7 @@ MIN_EMPTY_POLL_S = 5.0
 """VTEX asks integrations not to poll an empty feed more often than this."""
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class FeedSettings(_Section):
+class FeedSettings(Section):
     """The orders feed v3 consumer."""
 
     enabled: bool = Field(default=True, description="Run the feed consumer (the durable path).")
@@ -82,7 +85,7 @@ class FeedSettings(_Section):
     )
 
 
-class HookSettings(_Section):
+class HookSettings(Section):
     """The hook receiver of ``vtexbridge serve`` and its registration with VTEX."""
 
     path: str = Field(default="/hooks/vtex/orders", description="Route of the hook receiver.")
@@ -125,7 +128,7 @@ class HookSettings(_Section):
         return v
 
 
-class SinkSettings(_Section):
+class SinkSettings(Section):
     """Where orders are delivered to the ERP (``erp.sinks``)."""
 
     kind: Literal["folder", "sql", "http", "plugin"] = "folder"
@@ -165,7 +168,7 @@ class SinkSettings(_Section):
         return self
 
 
-class ActionSettings(_Section):
+class ActionSettings(Section):
     """Actions back to VTEX (invoice, tracking, cancel, change): sources and the outbox worker."""
 
     folder: Path | None = Field(
@@ -206,7 +209,7 @@ class ActionSettings(_Section):
         return v
 
 
-class OrdersSettings(_Section):
+class OrdersSettings(Section):
     """The order pipeline."""
 
     statuses: list[str] = Field(
@@ -271,3 +274,20 @@ class OrdersSettings(_Section):
         if bad:
             raise ValueError(f"not order status names: {bad}")
         return list(dict.fromkeys(cleaned))
+
+
+class OrdersConfig(Protocol):
+    """The sections the order pipeline reads: the account's client, the state store, ``[orders]``,
+    and the config file whose folder relative paths start from.
+
+    The root settings (``vtexbridge.config.Settings``) have these; the pipeline sees only them.
+    """
+
+    @property
+    def vtex(self) -> VtexSettings: ...
+    @property
+    def state(self) -> StateSettings: ...
+    @property
+    def orders(self) -> OrdersSettings: ...
+    @property
+    def config_path(self) -> Path | None: ...

@@ -23,7 +23,6 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from vtexbridge.clock import Clock, SystemClock
-from vtexbridge.config import Settings
 from vtexbridge.providers.adapters import build_adapter
 from vtexbridge.providers.antifraud.ledger import FraudLedger
 from vtexbridge.providers.antifraud.service import AntifraudProvider
@@ -33,7 +32,7 @@ from vtexbridge.providers.metrics import ProviderMetrics
 from vtexbridge.providers.payment.callbacks import CallbackSender, Notifier
 from vtexbridge.providers.payment.ledger import PaymentLedger
 from vtexbridge.providers.payment.service import PaymentProvider
-from vtexbridge.providers.settings import ProvidersSettings
+from vtexbridge.providers.settings import ProvidersConfig, ProvidersSettings
 from vtexbridge.state import StateStore
 from vtexbridge.vtex.metrics import TransportMetrics
 
@@ -53,7 +52,7 @@ class ProvidersRuntime:
     @classmethod
     def build(
         cls,
-        settings: Settings,
+        settings: ProvidersConfig,
         *,
         state: StateStore,
         providers: ProvidersSettings | None = None,
@@ -165,7 +164,7 @@ def attach(app: FastAPI, runtime: ProvidersRuntime) -> None:
 
 def attach_if_configured(
     app: FastAPI,
-    settings: Settings,
+    settings: ProvidersConfig,
     state: StateStore,
     registry: CollectorRegistry | None,
     transport_metrics: TransportMetrics | None = None,

@@ -24,22 +24,28 @@ The credentials VTEX presents on every call (``X-VTEX-API-AppKey``/``AppToken``,
 (``[providers.giftcard] app_key = ...``), never from the TOML config. Without them every request of
 that protocol is refused with 401.
 
-This module imports only pydantic, so ``vtexbridge.config`` can import it.
+This module imports only pydantic and ``vtexbridge.settings_base``.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from vtexbridge.settings_base import Section
+
+if TYPE_CHECKING:
+    from vtexbridge.vtex.settings import VtexSettings
 
 __all__ = [
     "AdapterSettings",
     "AntifraudProviderSettings",
     "GiftCardProviderSettings",
     "PaymentProviderSettings",
+    "ProvidersConfig",
     "ProvidersSettings",
 ]
 
@@ -47,11 +53,7 @@ _PATH = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
 AdapterKind = Literal["local", "sql", "http", "plugin"]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class AdapterSettings(_Section):
+class AdapterSettings(Section):
     """Where a protocol's ERP side is: the reference SQLite folder, SQL, an HTTP API or a plugin."""
 
     kind: AdapterKind = Field(
@@ -95,7 +97,7 @@ class AdapterSettings(_Section):
         return self
 
 
-class _Provider(_Section):
+class _Provider(Section):
     path: str = Field(description="Route prefix of the protocol's endpoints (VTEX's provider URL).")
     app_key: SecretStr | None = Field(
         default=None, description="The app key VTEX presents (environment or secrets file only)."
@@ -208,9 +210,24 @@ class AntifraudProviderSettings(_Provider):
     onboarding: bool = Field(default=False, description="Answer the configuration flow (see payment).")
 
 
-class ProvidersSettings(_Section):
+class ProvidersSettings(Section):
     """The three protocols; each is off until configured."""
 
     giftcard: GiftCardProviderSettings | None = None
     payment: PaymentProviderSettings | None = None
     antifraud: AntifraudProviderSettings | None = None
+
+
+class ProvidersConfig(Protocol):
+    """The sections the provider protocols read: ``[vtex]`` (callbacks carry its credentials; the
+    sandbox host), ``[providers]``, and the config file whose folder relative paths start from.
+
+    The root settings (``vtexbridge.config.Settings``) have these; the protocols see only them.
+    """
+
+    @property
+    def vtex(self) -> VtexSettings: ...
+    @property
+    def providers(self) -> ProvidersSettings: ...
+    @property
+    def config_path(self) -> Path | None: ...

@@ -37,7 +37,6 @@ import httpx
 from prometheus_client import CollectorRegistry
 
 from vtexbridge.clock import Clock, SystemClock
-from vtexbridge.config import Settings
 from vtexbridge.erp.records import Entity
 from vtexbridge.errors import DependencyBlocked
 from vtexbridge.state.models import Accepted, IndexEntry
@@ -45,6 +44,7 @@ from vtexbridge.state.store import StateStore
 from vtexbridge.state.tables import HASH_SIZE
 from vtexbridge.sync.adopt_match import Match, Matcher, Matches, same_copy
 from vtexbridge.sync.adopt_vtex import VtexHoldings
+from vtexbridge.sync.config import SyncConfig
 from vtexbridge.sync.graph import KIND_ORDER, Kind
 from vtexbridge.sync.mapping import Mapper
 from vtexbridge.sync.plan import Snapshot, StateView, make_plan
@@ -224,7 +224,7 @@ def _count(plan: Plan, kind: Kind, action: Action, n: int) -> None:
 
 
 async def adopt_before_sync(
-    settings: Settings,
+    settings: SyncConfig,
     store: StateStore,
     reader: Snapshot,
     plan: Plan,

@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 import httpx
 
 from vtexbridge.clock import Clock
-from vtexbridge.config import Settings
 from vtexbridge.erp.readers import Reader
 from vtexbridge.erp.records import Entity
 from vtexbridge.state.leases import hold_sync_lease
 from vtexbridge.state.store import StateStore
 from vtexbridge.sync.adopt import Adoption, adopt_before_sync
+from vtexbridge.sync.config import SyncConfig
 from vtexbridge.sync.locate import add_rows
 from vtexbridge.sync.mapping import Mapper
 from vtexbridge.sync.plan import make_plan
@@ -25,7 +25,7 @@ __all__ = ["run_adopt"]
 
 
 async def run_adopt(
-    settings: Settings,
+    settings: SyncConfig,
     *,
     dry_run: bool = False,
     only: tuple[Entity, ...] = (),

@@ -23,18 +23,21 @@ configuration error naming it); this module only checks their shape.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-__all__ = ["ConcurrencySettings", "FieldOverrides", "SyncSettings"]
+from vtexbridge.settings_base import Section
+
+if TYPE_CHECKING:
+    from vtexbridge.erp.config import ErpSettings
+    from vtexbridge.state.settings import StateSettings
+    from vtexbridge.vtex.settings import VtexSettings
+
+__all__ = ["ConcurrencySettings", "FieldOverrides", "SyncConfig", "SyncSettings"]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class FieldOverrides(_Section):
+class FieldOverrides(Section):
     """Per-field overrides of one kind's payload.
 
     ``constants`` sets a VTEX field to a fixed JSON value; ``fields`` takes a VTEX field's value from
@@ -46,7 +49,7 @@ class FieldOverrides(_Section):
     fields: dict[str, str] = Field(default_factory=dict)
 
 
-class ConcurrencySettings(_Section):
+class ConcurrencySettings(Section):
     """Requests in flight at once, per VTEX API area."""
 
     catalog: int = Field(default=32, ge=1, le=512)
@@ -55,7 +58,7 @@ class ConcurrencySettings(_Section):
     masterdata: int = Field(default=8, ge=1, le=512)
 
 
-class SyncSettings(_Section):
+class SyncSettings(Section):
     """How the sync maps records and applies its plan."""
 
     weight_unit: Literal["g", "kg"] = Field(
@@ -86,3 +89,22 @@ class SyncSettings(_Section):
         if not v.isalpha():
             raise ValueError(f"{v!r} is not an ISO 3166-1 alpha-3 country code")
         return v.upper()
+
+
+class SyncConfig(Protocol):
+    """The sections one sync (or adoption) reads: the account's client, the state store, the ERP
+    source and ``[sync]``, and the config file whose folder relative paths start from.
+
+    The root settings (``vtexbridge.config.Settings``) have these; the sync sees only them.
+    """
+
+    @property
+    def vtex(self) -> VtexSettings: ...
+    @property
+    def state(self) -> StateSettings: ...
+    @property
+    def erp(self) -> ErpSettings | None: ...
+    @property
+    def sync(self) -> SyncSettings: ...
+    @property
+    def config_path(self) -> Path | None: ...

@@ -19,7 +19,6 @@ import httpx
 from prometheus_client import CollectorRegistry
 
 from vtexbridge.clock import Clock, SystemClock
-from vtexbridge.config import Settings
 from vtexbridge.erp.errors import ReadIncomplete
 from vtexbridge.erp.readers import Reader, open_reader
 from vtexbridge.erp.records import Entity
@@ -32,6 +31,7 @@ from vtexbridge.state.store import StateStore
 from vtexbridge.sync.adopt import Adoption, adopt_before_sync
 from vtexbridge.sync.apply import ApplyResult, Executor, Progress, error_row
 from vtexbridge.sync.calls import Calls, read_current
+from vtexbridge.sync.config import SyncConfig
 from vtexbridge.sync.graph import ENTITIES_OF, Kind
 from vtexbridge.sync.locate import add_rows
 from vtexbridge.sync.mapping import Mapper, Ref
@@ -91,7 +91,7 @@ class SyncOutcome:
         return f"<SyncOutcome {self.report.status}, {self.plan!r}, {self.report.error_count} errors>"
 
 
-def erp_reader(settings: Settings, reader: Reader | None = None) -> Reader:
+def erp_reader(settings: SyncConfig, reader: Reader | None = None) -> Reader:
     """``reader``, or the reader of ``settings.erp`` (paths relative to the config file).
 
     Raises:
@@ -110,7 +110,7 @@ def lease_name(account: str) -> str:
 
 
 async def run_sync(
-    settings: Settings,
+    settings: SyncConfig,
     options: SyncOptions | None = None,
     *,
     http_transport: httpx.AsyncBaseTransport | None = None,
@@ -142,7 +142,7 @@ async def run_sync(
         from vtexbridge.marketplace.seller.sync import run_seller_sync
 
         return await run_seller_sync(
-            settings,
+            settings,  # type: ignore[arg-type]  # the root settings; the caller should choose (#16)
             options,
             http_transport=http_transport,
             clock=clock,
@@ -215,7 +215,7 @@ def _plan(
 
 
 async def _adopted(
-    settings: Settings,
+    settings: SyncConfig,
     store: StateStore,
     reader: Reader,
     plan: Plan,
@@ -267,7 +267,7 @@ def _close(lease: HeldLease | None, store: StateStore) -> None:
 
 
 async def _apply(
-    settings: Settings,
+    settings: SyncConfig,
     store: StateStore,
     plan: Plan,
     mapper: Mapper,
@@ -349,7 +349,7 @@ async def _apply(
                 metrics.sync.observe_run(run, count_records=False)
 
 
-def _keep_report(error: Exception, report: RunReport, settings: Settings, options: SyncOptions) -> None:
+def _keep_report(error: Exception, report: RunReport, settings: SyncConfig, options: SyncOptions) -> None:
     """Attach the report of a run that ended early to its error (``error.sync_report``), written to
     its file too when the run writes one (best effort: the error is what matters)."""
     report.finished_at = datetime.now(UTC)
@@ -402,7 +402,7 @@ def _plan_outcomes(plan: Plan) -> list[tuple[str, str, int]]:
 
 
 async def _diffs(
-    settings: Settings,
+    settings: SyncConfig,
     plan: Plan,
     key: str,
     mapper: Mapper,

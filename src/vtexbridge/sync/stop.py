@@ -21,10 +21,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from vtexbridge.clock import Clock
-from vtexbridge.config import VtexSettings
 from vtexbridge.errors import Category, VtexbridgeError
 from vtexbridge.vtex.errors import Forbidden, Unauthorized, VtexConnectError, VtexError, VtexTimeout
 from vtexbridge.vtex.retry import Attempted, Decision, GiveUp, RetryPolicy
+from vtexbridge.vtex.settings import VtexSettings
 
 __all__ = ["STOPPED_EXIT", "FailFastRetry", "Reach", "SyncStopped", "stop_for", "unreachable"]
 

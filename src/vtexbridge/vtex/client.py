@@ -13,7 +13,6 @@ from __future__ import annotations
 import httpx
 
 from vtexbridge.clock import Clock
-from vtexbridge.config import VtexSettings
 from vtexbridge.vtex.catalog import CatalogAPI
 from vtexbridge.vtex.feed import FeedAPI
 from vtexbridge.vtex.logistics import LogisticsAPI
@@ -21,6 +20,7 @@ from vtexbridge.vtex.marketplace import MarketplaceAPI
 from vtexbridge.vtex.masterdata import MasterDataAPI
 from vtexbridge.vtex.orders import OrdersAPI
 from vtexbridge.vtex.pricing import PricingAPI
+from vtexbridge.vtex.settings import VtexSettings
 from vtexbridge.vtex.transport import Transport
 
 

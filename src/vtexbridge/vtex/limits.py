@@ -32,9 +32,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from vtexbridge.clock import Clock
-from vtexbridge.config import RouteLimit, VtexSettings
 from vtexbridge.vtex.bucket import TokenBucket
 from vtexbridge.vtex.hosts import Api
+from vtexbridge.vtex.settings import RouteLimit, VtexSettings
 from vtexbridge.vtex.shared import SharedLimits, shared_budgets
 
 __all__ = ["JITTER_S", "PUBLISHED_LIMITS", "LimitRule", "Limiter", "RoutePlan", "TokenBucket", "merge_rules"]

@@ -28,7 +28,6 @@ from typing import Protocol
 
 from vtexbridge.backoff import backoff_delay
 from vtexbridge.clock import Clock
-from vtexbridge.config import VtexSettings
 from vtexbridge.vtex.errors import (
     Locked,
     NotProcessed,
@@ -41,6 +40,7 @@ from vtexbridge.vtex.errors import (
     VtexTimeout,
     VtexTransportError,
 )
+from vtexbridge.vtex.settings import VtexSettings
 
 
 class Attempted(Protocol):

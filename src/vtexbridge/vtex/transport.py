@@ -25,7 +25,6 @@ from urllib.parse import quote
 import httpx
 
 from vtexbridge.clock import Clock, SystemClock
-from vtexbridge.config import VtexSettings
 from vtexbridge.errors import RecordRef
 from vtexbridge.log import register_secret
 from vtexbridge.vtex.breaker import Admission, BreakerState, CircuitBreaker
@@ -43,6 +42,7 @@ from vtexbridge.vtex.hosts import Api, Hosts, credentials_refusal
 from vtexbridge.vtex.limits import Limiter, RoutePlan
 from vtexbridge.vtex.metrics import TransportMetrics
 from vtexbridge.vtex.retry import GiveUp, RetryPolicy
+from vtexbridge.vtex.settings import VtexSettings
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 JSON_HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}

@@ -12,12 +12,14 @@ Mounted as ``Settings.web``; every key has a default::
     body_timeout_s = 30       # its body within this
     keep_alive_s = 5          # an idle kept-alive connection is closed after this
 
-This module imports only pydantic, so :mod:`vtexbridge.config` can import it.
+This module imports only pydantic and :mod:`vtexbridge.settings_base`.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
+
+from vtexbridge.settings_base import Section
 
 __all__ = ["DEFAULT_PORT", "LOOPBACK_NAMES", "WebSettings"]
 
@@ -26,10 +28,8 @@ LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 DEFAULT_PORT = 8780
 
 
-class WebSettings(BaseModel):
+class WebSettings(Section):
     """``vtexbridge serve``: bind address and the operator pages' access token."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     host: str = Field(
         default="127.0.0.1",

@@ -25,11 +25,10 @@ from fastapi import FastAPI
 from starlette.routing import BaseRoute
 
 from vtexbridge.cli.demo.admin import SandboxAdmin
-from vtexbridge.config import Settings
 from vtexbridge.errors import VtexbridgeError
 from vtexbridge.providers.adapters.sql import SqlErp
 from vtexbridge.providers.runtime import ProvidersRuntime, attach
-from vtexbridge.providers.settings import ProvidersSettings
+from vtexbridge.providers.settings import ProvidersConfig, ProvidersSettings
 from vtexbridge.serving import serve_in_thread
 from vtexbridge.state import StateStore
 
@@ -130,7 +129,7 @@ def secrets_text() -> str:
 
 
 async def run_provider_order(
-    settings: Settings,
+    settings: ProvidersConfig,
     store: StateStore,
     sandbox_url: str,
     record: Path,
@@ -185,7 +184,9 @@ async def _order(admin: SandboxAdmin, then: str) -> dict[str, Any]:
     return dict(r.json())
 
 
-async def _check(settings: Settings, invoiced: dict[str, Any], cancelled: dict[str, Any]) -> ProviderOrders:
+async def _check(
+    settings: ProvidersConfig, invoiced: dict[str, Any], cancelled: dict[str, Any]
+) -> ProviderOrders:
     if invoiced["status"] != "invoiced" or cancelled["status"] != "canceled":
         raise DemoProviderError(f"orders ended {invoiced['status']} and {cancelled['status']}")
     section = settings.providers.giftcard

@@ -23,12 +23,12 @@ from typing import Any
 import httpx
 
 from vtexbridge.clock import Clock, SystemClock
-from vtexbridge.config import VtexSettings
 from vtexbridge.erp.sinks import OrderDelivery, SinkError, SinkRejected, SinkResult
 from vtexbridge.vtex.errors import VtexError, VtexStatusError
 from vtexbridge.vtex.hosts import Api
 from vtexbridge.vtex.metrics import TransportMetrics
 from vtexbridge.vtex.retry import RetryPolicy
+from vtexbridge.vtex.settings import VtexSettings
 from vtexbridge.vtex.transport import Call, Transport
 
 __all__ = ["HttpSink"]

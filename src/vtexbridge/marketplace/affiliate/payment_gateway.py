@@ -33,13 +33,13 @@ from typing import Any
 import httpx
 
 from vtexbridge.clock import Clock, SystemClock
-from vtexbridge.config import VtexSettings
 from vtexbridge.marketplace.seller.payment import PaymentError, PaymentEvent, PaymentOutcome
 from vtexbridge.vtex.errors import VtexConnectError, VtexError
 from vtexbridge.vtex.hosts import Api
 from vtexbridge.vtex.metrics import TransportMetrics
 from vtexbridge.vtex.paths import segments
 from vtexbridge.vtex.retry import RetryPolicy
+from vtexbridge.vtex.settings import VtexSettings
 from vtexbridge.vtex.transport import Call, Transport
 
 __all__ = [

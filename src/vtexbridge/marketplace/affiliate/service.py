@@ -15,7 +15,6 @@ from typing import Any
 import httpx
 
 from vtexbridge.clock import Clock, SystemClock
-from vtexbridge.config import Settings
 from vtexbridge.marketplace.affiliate.catalog_sink import CatalogSink, FolderCatalogSink
 from vtexbridge.marketplace.affiliate.notifications import CatalogFollower, SkuChange, parse_notification
 from vtexbridge.marketplace.affiliate.orders import AffiliateOrders
@@ -23,7 +22,7 @@ from vtexbridge.marketplace.affiliate.payment_gateway import BUILT_IN, VtexGatew
 from vtexbridge.marketplace.auth import token_matches
 from vtexbridge.marketplace.errors import EndpointClosed, NotAuthorized
 from vtexbridge.marketplace.seller.payment import PaymentHandler, load_payment_handler
-from vtexbridge.marketplace.settings import AffiliateSettings
+from vtexbridge.marketplace.settings import AffiliateSettings, MarketplaceConfig
 from vtexbridge.state import StateStore
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.hosts import Api
@@ -57,7 +56,7 @@ class AffiliateProtocol:
     @classmethod
     def build(
         cls,
-        settings: Settings,
+        settings: MarketplaceConfig,
         affiliate: AffiliateSettings,
         *,
         state: StateStore,

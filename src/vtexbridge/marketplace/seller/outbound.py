@@ -27,7 +27,6 @@ from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 import httpx
 
 from vtexbridge.clock import Clock, SystemClock
-from vtexbridge.config import VtexSettings
 from vtexbridge.errors import Category
 from vtexbridge.marketplace.errors import ProtocolError
 from vtexbridge.vtex.client import VtexClient
@@ -36,6 +35,7 @@ from vtexbridge.vtex.hosts import Api
 from vtexbridge.vtex.metrics import TransportMetrics
 from vtexbridge.vtex.models.marketplace import SkuSuggestion
 from vtexbridge.vtex.retry import RetryPolicy
+from vtexbridge.vtex.settings import VtexSettings
 from vtexbridge.vtex.transport import Call, Transport
 
 __all__ = [

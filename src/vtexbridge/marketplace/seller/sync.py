@@ -46,16 +46,14 @@ import httpx
 from prometheus_client import CollectorRegistry
 
 from vtexbridge.clock import Clock, SystemClock
-from vtexbridge.config import Settings
 from vtexbridge.erp.readers import Reader
 from vtexbridge.errors import ConfigError
-from vtexbridge.marketplace.runtime import marketplace_settings
 from vtexbridge.marketplace.seller.catalog import build_offers
 from vtexbridge.marketplace.seller.orders import SCOPE
 from vtexbridge.marketplace.seller.outbound import NotifyReport, SkuOffer, notify_changes, offer_new_skus
 from vtexbridge.marketplace.seller.service import index_key
 from vtexbridge.marketplace.seller.simulation import Offer, OfferIndex, load_offers, snapshot_version
-from vtexbridge.marketplace.settings import SellerSettings
+from vtexbridge.marketplace.settings import MarketplaceConfig, SellerSettings
 from vtexbridge.state.leases import hold_sync_lease, holder_id
 from vtexbridge.state.models import Accepted, ErrorRow, RunStatus
 from vtexbridge.state.store import StateStore
@@ -206,8 +204,8 @@ def diff_seller(
     return changes
 
 
-def _seller(settings: Settings) -> SellerSettings:
-    seller = marketplace_settings(settings).seller
+def _seller(settings: MarketplaceConfig) -> SellerSettings:
+    seller = settings.marketplace.seller
     if seller is None:
         raise ConfigError("the seller sync needs a [marketplace.seller] section")
     return seller
@@ -259,7 +257,7 @@ async def wait_for_serve(
 
 
 async def run_seller_sync(
-    settings: Settings,
+    settings: MarketplaceConfig,
     options: SyncOptions | None = None,
     *,
     http_transport: httpx.AsyncBaseTransport | None = None,
@@ -354,7 +352,7 @@ def _plan(changes: SellerChanges) -> Plan:
     return plan
 
 
-def _report_path(settings: Settings, report: RunReport, seller: SellerSettings) -> Path:
+def _report_path(settings: MarketplaceConfig, report: RunReport, seller: SellerSettings) -> Path:
     stamp = report.started_at.strftime("%Y%m%dT%H%M%SZ")
     run = f"-{report.run_id}" if report.run_id is not None else ""
     kind = "seller-plan" if report.dry_run else "seller-sync"
@@ -388,7 +386,7 @@ def _batches(changes: SellerChanges) -> list[tuple[list[SkuOffer], list[str], li
 
 
 async def _apply(
-    settings: Settings,
+    settings: MarketplaceConfig,
     seller: SellerSettings,
     store: StateStore,
     namespace: str,

@@ -37,7 +37,6 @@ from urllib.parse import quote
 import httpx
 
 from vtexbridge.clock import Clock, SystemClock
-from vtexbridge.config import VtexSettings
 from vtexbridge.providers.adapters.base import (
     CardQuery,
     CreditDecision,
@@ -54,6 +53,7 @@ from vtexbridge.providers.errors import ErpUnavailable
 from vtexbridge.vtex.errors import CircuitOpen, VtexError, VtexStatusError
 from vtexbridge.vtex.hosts import Api
 from vtexbridge.vtex.metrics import TransportMetrics
+from vtexbridge.vtex.settings import VtexSettings
 from vtexbridge.vtex.transport import Call, Transport
 
 __all__ = ["TARGET", "HttpErp"]

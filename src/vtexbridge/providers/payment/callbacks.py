@@ -22,10 +22,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from vtexbridge.config import VtexSettings
 from vtexbridge.vtex.errors import VtexError
 from vtexbridge.vtex.hosts import Api
 from vtexbridge.vtex.metrics import TransportMetrics
+from vtexbridge.vtex.settings import VtexSettings
 from vtexbridge.vtex.transport import Call, Transport
 
 __all__ = ["TARGET", "CallbackSender", "Notifier", "host_allowed"]

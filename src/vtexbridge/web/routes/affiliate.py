@@ -123,11 +123,10 @@ def affiliate_routes(affiliate: AffiliateSettings) -> list[BaseRoute]:
 
 def body_limits(settings: Settings) -> dict[str, int]:
     """The largest body of each route prefix (enforced by :mod:`vtexbridge.web.edge`)."""
-    affiliate = getattr(getattr(settings, "marketplace", None), "affiliate", None)
-    return {affiliate.path: MAX_BODY} if isinstance(affiliate, AffiliateSettings) else {}
+    affiliate = settings.marketplace.affiliate
+    return {affiliate.path: MAX_BODY} if affiliate is not None else {}
 
 
 def routes(settings: Settings) -> Sequence[BaseRoute]:
-    marketplace = getattr(settings, "marketplace", None)
-    affiliate = getattr(marketplace, "affiliate", None)
-    return affiliate_routes(affiliate) if isinstance(affiliate, AffiliateSettings) else []
+    affiliate = settings.marketplace.affiliate
+    return affiliate_routes(affiliate) if affiliate is not None else []

@@ -69,11 +69,10 @@ def seller_routes(seller: SellerSettings) -> list[BaseRoute]:
 
 def body_limits(settings: Settings) -> dict[str, int]:
     """The largest body of each route prefix (enforced by :mod:`vtexbridge.web.edge`)."""
-    seller = getattr(getattr(settings, "marketplace", None), "seller", None)
-    return {seller.path: MAX_BODY} if isinstance(seller, SellerSettings) else {}
+    seller = settings.marketplace.seller
+    return {seller.path: MAX_BODY} if seller is not None else {}
 
 
 def routes(settings: Settings) -> Sequence[BaseRoute]:
-    marketplace = getattr(settings, "marketplace", None)
-    seller = getattr(marketplace, "seller", None)
-    return seller_routes(seller) if isinstance(seller, SellerSettings) else []
+    seller = settings.marketplace.seller
+    return seller_routes(seller) if seller is not None else []
