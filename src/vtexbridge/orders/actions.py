@@ -56,9 +56,9 @@ from vtexbridge.errors import RecordInvalid, VtexbridgeError
 from vtexbridge.marketplace.errors import ProtocolError
 from vtexbridge.orders.action_format import ActionRequest, Problems
 from vtexbridge.orders.consumer import sleep_or_stop
-from vtexbridge.orders.pipeline import state_call
 from vtexbridge.orders.settings import ActionSettings
 from vtexbridge.state import Action, ActionKind, ActionState, StateStore
+from vtexbridge.state.executor import state_call
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.errors import Conflict, OutcomeUnknown, VtexError, VtexStatusError
 from vtexbridge.vtex.models.orders import (

@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 
 from vtexbridge.clock import Clock
 from vtexbridge.config import Settings
-from vtexbridge.orders.pipeline import OrderEvent, Pipeline, ProcessingError, parse_time, state_call
+from vtexbridge.orders.pipeline import OrderEvent, Pipeline, ProcessingError, parse_time
 from vtexbridge.orders.settings import MIN_EMPTY_POLL_S, OrdersSettings
 from vtexbridge.state import StateStore
+from vtexbridge.state.executor import state_call
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.errors import NotFound, VtexError
 from vtexbridge.vtex.models.feed import FeedConfig, FeedConfigUpdate, FeedEvent, FeedQueue, WorkflowFilter

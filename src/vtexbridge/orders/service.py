@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from vtexbridge.aio import in_thread
 from vtexbridge.clock import Clock, SystemClock
 from vtexbridge.config import Settings
 from vtexbridge.erp.sinks import Sink, SinkResult
@@ -51,10 +52,11 @@ from vtexbridge.orders.actions import ActionRunner
 from vtexbridge.orders.consumer import FeedConsumer, effective_empty_poll, sleep_or_stop
 from vtexbridge.orders.inbox import InboxProcessor
 from vtexbridge.orders.marketplace_orders import MarketplaceOrders
-from vtexbridge.orders.pipeline import Pipeline, in_thread, state_call
+from vtexbridge.orders.pipeline import Pipeline
 from vtexbridge.orders.settings import SinkSettings
 from vtexbridge.orders.sweep import OrderSweep
 from vtexbridge.state import StateStore
+from vtexbridge.state.executor import state_call
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.metrics import TransportMetrics
 from vtexbridge.vtex.models.feed import HookConfigUpdate, HookEndpoint, WorkflowFilter

@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 
 import httpx
 
+from vtexbridge.aio import in_thread
 from vtexbridge.clock import Clock
 from vtexbridge.config import Settings
 from vtexbridge.errors import VtexbridgeError
 from vtexbridge.observability import Metrics
-from vtexbridge.orders.pipeline import in_thread
 from vtexbridge.overview import ProgressPublisher, PublishingProgress
 from vtexbridge.state import StateStore
 from vtexbridge.sync.runner import SyncOptions, SyncOutcome, lease_name, run_sync
