@@ -90,7 +90,6 @@ Source = Literal["feed", "hook", "replay", "sweep"]  # h7: "sweep" (orders/sweep
 _log = logging.getLogger(__name__)
 
 
-
 def parse_time(text: str | None) -> datetime | None:
     """VTEX's timestamps (``2024-05-01T10:00:00.1234567+00:00`` or ``...Z``) as aware UTC datetimes."""
     if not text:
