@@ -58,10 +58,10 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from vtexbridge.clock import Clock
+from vtexbridge.erp.order_document import build_document
 from vtexbridge.erp.sinks import OrderDelivery, Sink, SinkError, SinkResult
 from vtexbridge.errors import Category, VtexbridgeError
 from vtexbridge.orders.journal import Journal, JournalEntry
-from vtexbridge.orders.schema import build_document
 from vtexbridge.orders.settings import OrdersSettings
 from vtexbridge.state import Delivery, StateStore
 from vtexbridge.state.executor import state_call
