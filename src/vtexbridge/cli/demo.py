@@ -54,14 +54,14 @@ from vtexbridge.sandbox.options import DEFAULT_PORT as SANDBOX_PORT
 from vtexbridge.serving import Served, bind, serve_in_thread
 from vtexbridge.state import StateStore
 from vtexbridge.sync.report import RichProgress, render
-from vtexbridge.sync.runner import SyncOptions, run_sync
+from vtexbridge.sync.runner import SyncOptions
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.transport import Transport
 from vtexbridge.web.app import create_app as create_web_app
 from vtexbridge.web.auth import set_policy
 from vtexbridge.web.routes.providers import provider_routes
 from vtexbridge.web.settings import DEFAULT_PORT
-from vtexbridge.web.sync_runs import BackgroundSync
+from vtexbridge.web.sync_runs import BackgroundSync, run_catalog_sync
 
 __all__ = ["DemoOptions", "register", "run_demo"]
 
@@ -448,7 +448,7 @@ async def _steps(
     with step(state, 3, "Sync the example ERP store into VTEX", f"vtexbridge sync -c {cfg}"):
         bars = RichProgress(console)
         try:
-            outcome = await run_sync(
+            outcome = await run_catalog_sync(
                 settings,
                 SyncOptions(),
                 progress=PublishingProgress(ProgressPublisher(store, account), bars),
