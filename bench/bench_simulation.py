@@ -79,7 +79,7 @@ def _serve(skus: int, erp: str | None, workdir: str, queue: mp.Queue) -> None:  
 
     import uvicorn
 
-    from vtexbridge.marketplace.harness import protocol_app
+    from vtexbridge.testing.marketplace import protocol_app
 
     runtime, mkp = _build_runtime(skus, erp, workdir)
     asyncio.run(runtime.ready())

@@ -16,9 +16,9 @@ import httpx
 from pydantic import SecretStr
 
 from vtexbridge.config import VtexSettings
-from vtexbridge.marketplace.harness import Served, serve_in_thread
 from vtexbridge.sandbox.app import create_app
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, SandboxOptions
+from vtexbridge.testing.marketplace import Served, serve_in_thread
 from vtexbridge.vtex.client import VtexClient
 
 ROOT = Path(__file__).resolve().parents[2]

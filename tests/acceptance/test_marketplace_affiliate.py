@@ -21,11 +21,11 @@ from pydantic import SecretStr
 
 from vtexbridge.config import Settings
 from vtexbridge.marketplace.affiliate.service import AffiliateProtocol
-from vtexbridge.marketplace.harness import protocol_app, serve_in_thread
 from vtexbridge.marketplace.runtime import MarketplaceRuntime, attach
 from vtexbridge.marketplace.seller.payment import PaymentEvent, PaymentOutcome
 from vtexbridge.marketplace.settings import AffiliateSettings, CatalogSinkSettings, MarketplaceSettings
 from vtexbridge.state import StateStore
+from vtexbridge.testing.marketplace import protocol_app, serve_in_thread
 from vtexbridge.vtex.models.marketplace import (
     FulfillmentAddress,
     FulfillmentClientProfile,

@@ -25,7 +25,6 @@ from vtexbridge.config import Settings, StateSettings
 from vtexbridge.erp.config import ErpSettings
 from vtexbridge.erp.readers.folder import FolderReader
 from vtexbridge.erp.sinks.folder import FolderSink
-from vtexbridge.marketplace.harness import protocol_app, serve_in_thread
 from vtexbridge.marketplace.runtime import MarketplaceRuntime
 from vtexbridge.marketplace.seller.catalog import build_offers
 from vtexbridge.marketplace.seller.outbound import offer_new_skus
@@ -35,6 +34,7 @@ from vtexbridge.marketplace.seller.sync import run_seller_sync
 from vtexbridge.marketplace.settings import MarketplaceSettings, SellerSettings
 from vtexbridge.state import StateStore
 from vtexbridge.sync.config import SyncSettings
+from vtexbridge.testing.marketplace import protocol_app, serve_in_thread
 from vtexbridge.vtex.client import VtexClient
 
 pytestmark = pytest.mark.slow

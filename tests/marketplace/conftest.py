@@ -19,10 +19,10 @@ from mkp_support import ROOT, VTEX_HEADERS, VTEX_KEY, VTEX_TOKEN, RecordingPayme
 from vtexbridge.config import Settings, VtexSettings
 from vtexbridge.erp.readers.folder import FolderReader
 from vtexbridge.erp.sinks.folder import FolderSink
-from vtexbridge.marketplace.harness import protocol_app, serve_in_thread
 from vtexbridge.marketplace.runtime import MarketplaceRuntime
 from vtexbridge.marketplace.settings import MarketplaceSettings, SellerSettings
 from vtexbridge.state import StateStore
+from vtexbridge.testing.marketplace import protocol_app, serve_in_thread
 
 
 @pytest.fixture
