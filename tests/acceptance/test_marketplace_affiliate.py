@@ -16,9 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mkp_acceptance_support import Admin, sellable_sku, start_sandbox, vtex_client, vtex_settings
 from pydantic import SecretStr
 
+from tests.acceptance.mkp_acceptance_support import (
+    Admin,
+    sellable_sku,
+    start_sandbox,
+    vtex_client,
+    vtex_settings,
+)
 from vtexbridge.config import Settings
 from vtexbridge.marketplace.affiliate.service import AffiliateProtocol
 from vtexbridge.marketplace.runtime import MarketplaceRuntime, attach

@@ -18,9 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mkp_acceptance_support import ROOT, Admin, edit_csv, start_sandbox, vtex_client, vtex_settings
 from pydantic import SecretStr
 
+from tests.acceptance.mkp_acceptance_support import (
+    ROOT,
+    Admin,
+    edit_csv,
+    start_sandbox,
+    vtex_client,
+    vtex_settings,
+)
 from vtexbridge.config import Settings, StateSettings
 from vtexbridge.erp.config import ErpSettings
 from vtexbridge.erp.readers.folder import FolderReader

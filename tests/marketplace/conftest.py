@@ -14,8 +14,15 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from mkp_support import ROOT, VTEX_HEADERS, VTEX_KEY, VTEX_TOKEN, RecordingPayment, SellerSide
 
+from tests.marketplace.mkp_support import (
+    ROOT,
+    VTEX_HEADERS,
+    VTEX_KEY,
+    VTEX_TOKEN,
+    RecordingPayment,
+    SellerSide,
+)
 from vtexbridge.config import Settings, VtexSettings
 from vtexbridge.erp.readers.folder import FolderReader
 from vtexbridge.erp.sinks.folder import FolderSink

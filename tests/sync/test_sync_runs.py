@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sync_harness import EXAMPLE_ERP, Sandbox, copy_store, edit_csv, settings_for, sync
 
+from tests.sync.sync_harness import EXAMPLE_ERP, Sandbox, copy_store, edit_csv, settings_for, sync
 from vtexbridge.marketplace.settings import MarketplaceSettings, SellerSettings
 from vtexbridge.observability import Metrics
 from vtexbridge.state import StateStore

@@ -8,7 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from operator_support import (
+
+from tests.web.operator_support import (
     ACCOUNT,
     ORDER_OK,
     ORDER_REFUSED,
@@ -18,7 +19,6 @@ from operator_support import (
     open_store,
     populate,
 )
-
 from vtexbridge.errors import ConfigError
 from vtexbridge.overview import ProgressPublisher, pipeline_overview
 from vtexbridge.state import StateStore
