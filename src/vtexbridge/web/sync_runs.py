@@ -21,6 +21,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
@@ -58,29 +59,20 @@ async def run_catalog_sync(
     own sync (:func:`vtexbridge.marketplace.seller.sync.run_seller_sync`) runs instead of
     :func:`vtexbridge.sync.runner.run_sync`.
     """
+    common: dict[str, Any] = {
+        "http_transport": http_transport,
+        "clock": clock,
+        "progress": progress,
+        "reader": reader,
+    }
     if settings.marketplace.seller is not None:
-        return await run_seller_sync(
-            settings,
-            options,
-            http_transport=http_transport,
-            clock=clock,
-            progress=progress,
-            reader=reader,
-            metrics=metrics.transport if metrics is not None else None,
-        )
-    return await run_sync(
-        settings,
-        options,
-        http_transport=http_transport,
-        clock=clock,
-        progress=progress,
-        reader=reader,
-        metrics=metrics,
-    )
+        transport_metrics = metrics.transport if metrics is not None else None
+        return await run_seller_sync(settings, options, metrics=transport_metrics, **common)
+    return await run_sync(settings, options, metrics=metrics, **common)
 
 
 class BackgroundSync:
-    """A :class:`~vtexbridge.web.routes.dashboard.SyncTrigger` that runs :func:`run_sync` as a task.
+    """A :class:`~vtexbridge.web.routes.dashboard.SyncTrigger` that runs :func:`run_catalog_sync` as a task.
 
     Args:
         settings: the configuration (``[erp]`` must be set).
