@@ -1,7 +1,7 @@
 """Benchmark of ``vtexbridge adopt``: taking over a store that already holds the ERP's catalog.
 
-    python bench/bench_adopt.py                 # 10,000 SKUs
-    python bench/bench_adopt.py --skus 2000     # smaller
+    python -m bench.bench_adopt                 # 10,000 SKUs
+    python -m bench.bench_adopt --skus 2000     # smaller
 
 1. A store is generated (``bench/generate_store.py``) and written into a sandbox store file by a sync
    *in process*, with the sandbox's limits off (filling is not what is measured).
@@ -30,11 +30,7 @@ from typing import Any
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from bench_sync import (  # noqa: E402
+from bench.bench_sync import (
     ACCOUNT,
     LIMITS,
     LOOPBACK,
@@ -44,6 +40,8 @@ from bench_sync import (  # noqa: E402
     say,
     sync_env,
 )
+
+ROOT = Path(__file__).resolve().parent.parent
 
 CATALOG_ACCOUNT_PER_S = LIMITS.catalog_account_per_minute / 60
 CATALOG_ENDPOINT_PER_S = LIMITS.catalog_endpoint_per_minute / 60

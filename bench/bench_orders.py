@@ -1,8 +1,8 @@
 """Orders capacity: the highest rate sustained with p99 (placed -> delivered to the ERP) under 1 s.
 
-    python bench/bench_orders.py                      # full: hook and feed, 1 and 2 `serve`, 60 s holds
-    python bench/bench_orders.py --quick              # smoke run (short steps, not a figure to quote)
-    python bench/bench_orders.py --modes hook --processes 1 --hold-s 60
+    python -m bench.bench_orders                      # full: hook and feed, 1 and 2 `serve`, 60 s holds
+    python -m bench.bench_orders --quick              # smoke run (short steps, not a figure to quote)
+    python -m bench.bench_orders --modes hook --processes 1 --hold-s 60
 
 Processes on this machine: the sandbox (uvicorn, in memory, limits off), one or two
 ``vtexbridge serve`` on PostgreSQL (a throw-away schema of ``--pg-url``, migrated here and dropped at
@@ -47,8 +47,8 @@ from pathlib import Path
 
 import httpx
 
-from capacity import Plan, Result, Step, search
-from figures import figure_line
+from bench.capacity import Plan, Result, Step, search
+from bench.figures import figure_line
 
 ROOT = Path(__file__).resolve().parent.parent
 HOOK_TARGET_PER_S = 150.0
@@ -158,7 +158,7 @@ class Cluster:
     def start(self, state_url: str, feed_poll: float) -> None:
         sandbox_port = free_port()
         self.sandbox = f"http://127.0.0.1:{sandbox_port}"
-        self.spawn([sys.executable, __file__, "--sandbox", str(sandbox_port)])
+        self.spawn([sys.executable, "-m", "bench.bench_orders", "--sandbox", str(sandbox_port)])
         wait_http(f"{self.sandbox}/_sandbox/health")
         ports = [free_port() for _ in range(self.processes)]
         hook_url = f"http://127.0.0.1:{ports[0]}"
@@ -450,5 +450,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT / "src"))
     main()

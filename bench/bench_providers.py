@@ -1,6 +1,6 @@
 """Provider protocols: payment authorization and gift card transaction latency, and the sustained rate.
 
-    python bench/bench_providers.py [--requests 500] [--cards 1000] [--seconds 5] [--concurrency 4,16]
+    python -m bench.bench_providers [--requests 500] [--cards 1000] [--seconds 5] [--concurrency 4,16]
 
 A server process serves the gift card and payment providers over a SQLite state file and the
 reference ERP adapter (``local``: a SQLite folder with ``--cards`` gift cards and as many credit
@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from figures import figure_line
+from bench.figures import figure_line
 
 KEY, TOKEN = "vtexappkey-bench-KEY", "bench-token"
 TARGET_P99_MS = 50.0

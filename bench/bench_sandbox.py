@@ -9,7 +9,7 @@ concurrent httpx clients for a few seconds each and prints throughput and latenc
 Then calls the catalog routes straight into the ASGI app (no HTTP) on stores of 5k and 50k SKUs written
 directly into the store (``--catalog-skus``), printing throughput and latency per route.
 
-Usage: ``python bench/bench_sandbox.py [--seconds 4] [--concurrency 32] [--skus 200]
+Usage: ``python -m bench.bench_sandbox [--seconds 4] [--concurrency 32] [--skus 200]
 [--catalog-skus 5000,50000]
 [--catalog-seconds 1] [--catalog-only]``.
 """
@@ -26,12 +26,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from figures import figure_line
+from bench.figures import figure_line
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN
 
 HTTP_TARGET = 800
@@ -519,7 +518,6 @@ if __name__ == "__main__":
     parser.add_argument("--catalog-only", action="store_true", help="only the catalog routes")
     args = parser.parse_args()
     sizes = [int(n) for n in args.catalog_skus.split(",") if n.strip()]
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
     sys.exit(
         asyncio.run(
             main(args.seconds, args.concurrency, args.skus, sizes, args.catalog_seconds, args.catalog_only)

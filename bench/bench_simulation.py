@@ -1,6 +1,6 @@
 """Fulfillment simulation latency of the external seller endpoint (target: p99 under 50 ms).
 
-    python bench/bench_simulation.py [--skus 100000] [--items 20] [--requests 2000] [--erp DIR]
+    python -m bench.bench_simulation [--skus 100000] [--items 20] [--requests 2000] [--erp DIR]
 
 A server process builds the offer index (``--skus`` synthetic SKUs with prices, fixed prices and
 stock, or the SKUs of an ERP folder with ``--erp``) and serves ``vtexbridge``'s seller routes with
@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 from pydantic import SecretStr
 
-from figures import figure_line
+from bench.figures import figure_line
 from vtexbridge.marketplace.runtime import MarketplaceRuntime
 from vtexbridge.marketplace.seller.simulation import FixedOffer, Offer
 from vtexbridge.marketplace.settings import MarketplaceSettings
@@ -80,7 +80,7 @@ def _serve(skus: int, erp: str | None, workdir: str, queue: mp.Queue) -> None:  
 
     import uvicorn
 
-    from vtexbridge.marketplace.harness import protocol_app
+    from vtexbridge.testing.marketplace import protocol_app
 
     runtime, mkp = _build_runtime(skus, erp, workdir)
     asyncio.run(runtime.ready())

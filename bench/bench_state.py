@@ -5,7 +5,7 @@ Writes ``--rows`` SKUs (default 1,000,000) with ``entities.record_accepted`` in 
 the index takes (RSS growth). Runs on a temporary SQLite file, and on PostgreSQL too when
 ``--pg URL`` is given (a throw-away schema is created and dropped).
 
-Usage: ``python bench/bench_state.py [--rows 1000000] [--batch 5000] [--pg postgresql://postgres@127.0.0.1/test]``.
+Usage: ``python -m bench.bench_state [--rows 1000000] [--batch 5000] [--pg postgresql://postgres@127.0.0.1/test]``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from figures import figure_line
+from bench.figures import figure_line
 from vtexbridge.state import Accepted, StateStore, migrations
 from vtexbridge.state.engine import normalise_url
 

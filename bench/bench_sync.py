@@ -1,8 +1,8 @@
 """Benchmarks of ``vtexbridge sync``; every figure is printed with how it was obtained.
 
-    python bench/bench_sync.py                      # no-change at 100k SKUs, 1%-change and initial load at 5k
-    python bench/bench_sync.py --max-skus 1000000   # also the no-change re-sync at 1,000,000 SKUs (~10 min)
-    python bench/bench_sync.py --only nochange      # or: initial (which includes the 1%-change run)
+    python -m bench.bench_sync                      # no-change at 100k SKUs, 1%-change and initial load at 5k
+    python -m bench.bench_sync --max-skus 1000000   # also the no-change re-sync at 1,000,000 SKUs (~10 min)
+    python -m bench.bench_sync --only nochange      # or: initial (which includes the 1%-change run)
 
 1. **No-change re-sync** of a generated store (``bench/generate_store.py``: SKUs with prices, fixed
    prices, stock in two warehouses, images, EANs, specifications, customers ...). The state is
@@ -46,10 +46,9 @@ from typing import Any
 
 import httpx
 
-from figures import figure_line, verdict
+from bench.figures import figure_line, verdict
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
 
 from vtexbridge.erp import FolderReader  # noqa: E402
 from vtexbridge.erp.records import Entity, FixedPrice, WarehouseDock  # noqa: E402

@@ -1,6 +1,6 @@
 """Benchmark of the VTEX transport: rate-limit accuracy and per-request client overhead.
 
-Run: ``.venv/bin/python bench/bench_transport.py`` (about 25 s). It starts a small Starlette app under
+Run: ``.venv/bin/python -m bench.bench_transport`` (about 25 s). It starts a small Starlette app under
 uvicorn in a subprocess on 127.0.0.1 and measures:
 
 (a) rate-limit accuracy: a route budget of 100 req/s is configured in the client, and the server
@@ -30,10 +30,11 @@ import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import httpx
 
-from figures import figure_line
+from bench.figures import figure_line
 from vtexbridge.clock import SystemClock
 from vtexbridge.vtex.errors import VtexError
 from vtexbridge.vtex.hosts import Api
@@ -108,7 +109,8 @@ def free_port() -> int:
 
 
 def start_server(port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", str(port)])
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen([sys.executable, "-m", "bench.bench_transport", "--serve", str(port)], cwd=root)
     deadline = time.monotonic() + 15.0
     while time.monotonic() < deadline:
         try:

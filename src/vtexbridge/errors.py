@@ -51,6 +51,14 @@ class VtexbridgeError(Exception):
         return self.user_message
 
 
+class PeerRefusal(VtexbridgeError):
+    """A peer's request we cannot honour (a marketplace protocol call, say); ``status`` is the HTTP
+    status it is answered with. The order actions outbox retries one with ``status >= 500`` (our
+    side) and records the others as refused. The marketplace's protocol errors derive from it."""
+
+    status: ClassVar[int] = 500
+
+
 class ConfigError(VtexbridgeError):
     """A setting is missing or invalid. ``problems`` lists every one, with where it was looked up."""
 

@@ -249,7 +249,7 @@ class Metrics:
         self.namespace = namespace
         self._state: StateCollector | None = None
 
-    def watch_state(self, store: StateStore, account: str, *, statuses: list[str] | None = None) -> None:
+    def watch_state(self, store: StateStore, account: str, *, statuses: list[str]) -> None:
         """Add the scrape-time figures of ``store`` for ``account`` (once; later calls are ignored)."""
         if self._state is None:
             self._state = StateCollector(store, account, statuses=statuses, namespace=self.namespace)
@@ -276,7 +276,7 @@ class StateCollector(Collector):
         store: StateStore,
         account: str,
         *,
-        statuses: list[str] | None = None,
+        statuses: list[str],
         namespace: str = NAMESPACE,
     ) -> None:
         self.store = store

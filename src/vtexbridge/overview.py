@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from vtexbridge.order_status import current_status
-from vtexbridge.orders.settings import DEFAULT_STATUSES
 from vtexbridge.state.models import Action, OrderState, Run
 from vtexbridge.state.store import StateStore
 
@@ -329,7 +328,7 @@ def pipeline_overview(
     store: StateStore,
     account: str,
     *,
-    statuses: Iterable[str] | None = None,
+    statuses: Iterable[str],
     stuck_after_s: float = STUCK_AFTER_S,
     recent: int = 0,
     now: datetime | None = None,
@@ -340,7 +339,7 @@ def pipeline_overview(
     read each); rejected and failed actions are listed only then as well.
     """
     now = now or _now()
-    delivered = list(statuses) if statuses is not None else list(DEFAULT_STATUSES)
+    delivered = list(statuses)  # the orders section's `statuses`: what counts as delivered
     undelivered, oldest = store.orders.list_undelivered(account, delivered, limit=20)
     oldest_s = _age(oldest[0].status_changed_at or oldest[0].updated_at, now) if oldest else 0.0
     stuck_states = [o for o in oldest if _age(o.status_changed_at or o.updated_at, now) >= stuck_after_s]

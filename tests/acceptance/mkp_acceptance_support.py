@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from vtexbridge.marketplace.harness import Served, serve_in_thread
 from vtexbridge.sandbox.app import create_app
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, SandboxOptions
+from vtexbridge.testing.marketplace import Served, serve_in_thread
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.settings import VtexSettings
 

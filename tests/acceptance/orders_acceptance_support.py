@@ -111,7 +111,7 @@ def build_sink(kind: str, root: Path) -> tuple[Sink, Callable[[], set[str]]]:
         http = HttpSink("http://erp.test/orders", transport=httpx.ASGITransport(app=erp), backoff_s=0.01)
         return http, lambda: set(erp.documents)
     assert kind == "plugin"
-    plugin = load_sink("orders_acceptance_support:ListPlugin", {"name": "acme"})
+    plugin = load_sink(f"{__name__}:ListPlugin", {"name": "acme"})
     return plugin, lambda: set(plugin.plugin.accepted)
 
 

@@ -3,12 +3,9 @@ field-by-field check); this module makes it importable from here and adds the st
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "sync"))
-
-from sync_harness import (
+from tests.sync.sync_harness import (
     ACCOUNT,
     EXAMPLE_ERP,
     ROOT,
@@ -22,7 +19,6 @@ from sync_harness import (
     settings_for,
     sync,
 )
-
 from vtexbridge.state import migrations
 
 __all__ = [

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sync_acceptance_support import (
+
+from tests.acceptance.sync_acceptance_support import (
     EXAMPLE_ERP,
     Sandbox,
     assert_matches_erp,
@@ -20,7 +21,6 @@ from sync_acceptance_support import (
     settings_for,
     sync,
 )
-
 from vtexbridge.state import migrations
 from vtexbridge.state.engine import normalise_url
 

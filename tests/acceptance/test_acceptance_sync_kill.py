@@ -15,7 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sync_acceptance_support import (
+
+from tests.acceptance.sync_acceptance_support import (
     ACCOUNT,
     ROOT,
     assert_matches_erp,
@@ -23,7 +24,6 @@ from sync_acceptance_support import (
     migrated_sqlite,
     seed_trade_policies,
 )
-
 from vtexbridge.erp import FolderReader
 from vtexbridge.sandbox.app import create_app
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, SandboxOptions

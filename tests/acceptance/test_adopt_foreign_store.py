@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sync_acceptance_support import (
+
+from tests.acceptance.sync_acceptance_support import (
     Sandbox,
     assert_matches_erp,
     copy_store,
@@ -24,8 +25,7 @@ from sync_acceptance_support import (
     settings_for,
     sync,
 )
-from test_adopt_state_lost import _duplicates, _writes
-
+from tests.acceptance.test_adopt_state_lost import _duplicates, _writes
 from vtexbridge.erp import FolderReader
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN
 from vtexbridge.state import StateStore

@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from sync_acceptance_support import (
+from tests.acceptance.sync_acceptance_support import (
     Sandbox,
     assert_matches_erp,
     copy_store,
@@ -21,7 +21,6 @@ from sync_acceptance_support import (
     settings_for,
     sync,
 )
-
 from vtexbridge.sync.runner import SyncOptions, run_sync
 
 LOOKUP = "POST /api/catalog_system/pub/sku/stockkeepingunitidsbyrefids"

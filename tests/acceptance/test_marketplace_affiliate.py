@@ -16,16 +16,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mkp_acceptance_support import Admin, sellable_sku, start_sandbox, vtex_client, vtex_settings
 from pydantic import SecretStr
 
+from tests.acceptance.mkp_acceptance_support import (
+    Admin,
+    sellable_sku,
+    start_sandbox,
+    vtex_client,
+    vtex_settings,
+)
 from vtexbridge.config import Settings
 from vtexbridge.marketplace.affiliate.service import AffiliateProtocol
-from vtexbridge.marketplace.harness import protocol_app, serve_in_thread
 from vtexbridge.marketplace.runtime import MarketplaceRuntime, attach
 from vtexbridge.marketplace.seller.payment import PaymentEvent, PaymentOutcome
 from vtexbridge.marketplace.settings import AffiliateSettings, CatalogSinkSettings, MarketplaceSettings
 from vtexbridge.state import StateStore
+from vtexbridge.testing.marketplace import protocol_app, serve_in_thread
 from vtexbridge.vtex.models.marketplace import (
     FulfillmentAddress,
     FulfillmentClientProfile,

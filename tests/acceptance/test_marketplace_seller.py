@@ -18,14 +18,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mkp_acceptance_support import ROOT, Admin, edit_csv, start_sandbox, vtex_client, vtex_settings
 from pydantic import SecretStr
 
+from tests.acceptance.mkp_acceptance_support import (
+    ROOT,
+    Admin,
+    edit_csv,
+    start_sandbox,
+    vtex_client,
+    vtex_settings,
+)
 from vtexbridge.config import Settings
 from vtexbridge.erp.config import ErpSettings
 from vtexbridge.erp.readers.folder import FolderReader
 from vtexbridge.erp.sinks.folder import FolderSink
-from vtexbridge.marketplace.harness import protocol_app, serve_in_thread
 from vtexbridge.marketplace.runtime import MarketplaceRuntime
 from vtexbridge.marketplace.seller.catalog import build_offers
 from vtexbridge.marketplace.seller.outbound import offer_new_skus
@@ -36,6 +42,7 @@ from vtexbridge.marketplace.settings import MarketplaceSettings, SellerSettings
 from vtexbridge.state import StateStore
 from vtexbridge.state.settings import StateSettings
 from vtexbridge.sync.config import SyncSettings
+from vtexbridge.testing.marketplace import protocol_app, serve_in_thread
 from vtexbridge.vtex.client import VtexClient
 
 pytestmark = pytest.mark.slow

@@ -8,8 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from orders_kill_support import pg_schema
 
+from tests.acceptance.orders_kill_support import pg_schema
 from vtexbridge.orders.pipeline import OrderEvent, Outcome, ProcessingError
 from vtexbridge.testing.orders import OrdersHarness
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from orders_kill_support import (
+
+from tests.acceptance.orders_kill_support import (
     VISIBILITY,
     admin,
     env_for,
@@ -23,7 +24,6 @@ from orders_kill_support import (
     vtexbridge,
     wait_for,
 )
-
 from vtexbridge.orders.consumer import desired_feed_config
 from vtexbridge.state import StateStore
 from vtexbridge.testing.orders import (

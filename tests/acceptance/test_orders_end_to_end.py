@@ -12,8 +12,7 @@ import asyncio
 import json
 from pathlib import Path
 
-from orders_acceptance_support import CountingSink, until
-
+from tests.acceptance.orders_acceptance_support import CountingSink, until
 from vtexbridge.testing.orders import OrdersHarness
 
 N = 300  # 500 before #11's fault and kill runs joined the suite; the suite must stay short

@@ -18,8 +18,14 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from orders_acceptance_support import SINK_KINDS, CountingSink, accepted_per_order, build_sink, until
 
+from tests.acceptance.orders_acceptance_support import (
+    SINK_KINDS,
+    CountingSink,
+    accepted_per_order,
+    build_sink,
+    until,
+)
 from vtexbridge.sandbox.orderflow import orders_runtime
 from vtexbridge.state.tables import hook_inbox
 from vtexbridge.testing.orders import OrdersHarness

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from orders_kill_support import (
+
+from tests.acceptance.orders_kill_support import (
     HandOff,
     admin,
     env_for,
@@ -33,7 +34,6 @@ from orders_kill_support import (
     sink_env,
     vtexbridge,
 )
-
 from vtexbridge.orders.consumer import desired_feed_config
 from vtexbridge.state import StateStore
 from vtexbridge.testing.orders import Served, harness_settings

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mkp_acceptance_support import ROOT, Admin
 
+from tests.acceptance.mkp_acceptance_support import ROOT, Admin
 from vtexbridge.cli.serve import marketplace_runtime
 from vtexbridge.config import Settings
 from vtexbridge.marketplace.runtime import MarketplaceRuntime, attach

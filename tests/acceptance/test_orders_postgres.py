@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from orders_acceptance_support import CountingSink, accepted_per_order, until
-from orders_kill_support import pg_schema
 
+from tests.acceptance.orders_acceptance_support import CountingSink, accepted_per_order, until
+from tests.acceptance.orders_kill_support import pg_schema
 from vtexbridge.erp.sinks.folder import FolderSink
 from vtexbridge.orders.service import OrdersService
 from vtexbridge.state import StateStore

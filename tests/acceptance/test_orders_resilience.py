@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
-from orders_acceptance_support import SINK_KINDS, CountingSink, build_sink, until
 
+from tests.acceptance.orders_acceptance_support import SINK_KINDS, CountingSink, build_sink, until
 from vtexbridge.sandbox.orderflow import orders_runtime
 from vtexbridge.testing.orders import HOOK_SECRET, OrdersHarness
 from vtexbridge.vtex.models.feed import HookConfigUpdate, HookEndpoint, WorkflowFilter

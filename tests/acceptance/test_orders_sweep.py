@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from orders_acceptance_support import CountingSink
 
+from tests.acceptance.orders_acceptance_support import CountingSink
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY
 from vtexbridge.sandbox.orderflow import orders_runtime
 from vtexbridge.testing.orders import OrdersHarness

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -15,11 +14,9 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
 @pytest.fixture(scope="module")
-def cap() -> Iterator[ModuleType]:
-    """bench/capacity.py (bench scripts import their helpers by plain name, from bench/)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.syspath_prepend(str(BENCH))
-        yield importlib.import_module("capacity")
+def cap() -> ModuleType:
+    """bench/capacity.py (the bench package, at the repository root)."""
+    return importlib.import_module("bench.capacity")
 
 
 def step(cap: ModuleType, rate: float, seconds: float = 10.0, **kw: Any) -> Any:

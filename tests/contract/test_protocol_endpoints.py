@@ -31,11 +31,11 @@ from pydantic import SecretStr
 
 from vtexbridge.config import Settings
 from vtexbridge.erp.sinks.folder import FolderSink
-from vtexbridge.marketplace.harness import Served, protocol_app, serve_in_thread
 from vtexbridge.marketplace.runtime import MarketplaceRuntime
 from vtexbridge.marketplace.seller.simulation import Offer
 from vtexbridge.marketplace.settings import MarketplaceSettings, SellerSettings
 from vtexbridge.state import StateStore
+from vtexbridge.testing.marketplace import Served, protocol_app, serve_in_thread
 from vtexbridge.testing.openapi import ContractBook
 from vtexbridge.vtex.settings import VtexSettings
 

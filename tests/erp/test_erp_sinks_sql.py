@@ -7,9 +7,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from vtexbridge.erp.order_document import build_document
 from vtexbridge.erp.sinks import OrderDelivery
 from vtexbridge.erp.sinks.sql import SqlSink
-from vtexbridge.orders.schema import build_document
 
 ORDER: dict[str, Any] = {
     "orderId": "O-1",

@@ -14,15 +14,22 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from mkp_support import ROOT, VTEX_HEADERS, VTEX_KEY, VTEX_TOKEN, RecordingPayment, SellerSide
 
+from tests.marketplace.mkp_support import (
+    ROOT,
+    VTEX_HEADERS,
+    VTEX_KEY,
+    VTEX_TOKEN,
+    RecordingPayment,
+    SellerSide,
+)
 from vtexbridge.config import Settings
 from vtexbridge.erp.readers.folder import FolderReader
 from vtexbridge.erp.sinks.folder import FolderSink
-from vtexbridge.marketplace.harness import protocol_app, serve_in_thread
 from vtexbridge.marketplace.runtime import MarketplaceRuntime
 from vtexbridge.marketplace.settings import MarketplaceSettings, SellerSettings
 from vtexbridge.state import StateStore
+from vtexbridge.testing.marketplace import protocol_app, serve_in_thread
 from vtexbridge.vtex.settings import VtexSettings
 
 

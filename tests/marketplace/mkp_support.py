@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vtexbridge.marketplace.harness import Served
 from vtexbridge.marketplace.runtime import MarketplaceRuntime
 from vtexbridge.marketplace.seller.payment import PaymentEvent, PaymentOutcome
 from vtexbridge.state import StateStore
+from vtexbridge.testing.marketplace import Served
 
 ROOT = Path(__file__).resolve().parents[2]
 VTEX_KEY = "vtexappkey-marketplace-SELLERKEY"

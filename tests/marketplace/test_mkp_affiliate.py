@@ -14,10 +14,10 @@ from vtexbridge.config import Settings
 from vtexbridge.marketplace.affiliate.catalog_sink import FolderCatalogSink
 from vtexbridge.marketplace.affiliate.notifications import SCOPE, SkuChange, parse_notification
 from vtexbridge.marketplace.errors import BadProtocolRequest
-from vtexbridge.marketplace.harness import Served, protocol_app, serve_in_thread
 from vtexbridge.marketplace.runtime import MarketplaceRuntime
 from vtexbridge.marketplace.settings import AffiliateSettings, CatalogSinkSettings, MarketplaceSettings
 from vtexbridge.state import StateStore
+from vtexbridge.testing.marketplace import Served, protocol_app, serve_in_thread
 from vtexbridge.vtex import VtexClient
 from vtexbridge.vtex.settings import VtexSettings
 

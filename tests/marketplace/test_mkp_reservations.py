@@ -8,8 +8,8 @@ import time
 from typing import Any
 
 import httpx
-from mkp_support import SellerSide
 
+from tests.marketplace.mkp_support import SellerSide
 from vtexbridge.erp.readers.folder import FolderReader
 from vtexbridge.marketplace.seller.simulation import Offer, OfferIndex, snapshot_time
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
-from mkp_support import VTEX_KEY, VTEX_TOKEN, RecordingPayment, SellerSide
 from pydantic import SecretStr
 
+from tests.marketplace.mkp_support import VTEX_KEY, VTEX_TOKEN, RecordingPayment, SellerSide
 from vtexbridge.marketplace.seller.orders import SCOPE
 from vtexbridge.marketplace.settings import SellerSettings
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 import pytest
-from mkp_support import ROOT
 
+from tests.marketplace.mkp_support import ROOT
 from vtexbridge.clock import FakeClock
 from vtexbridge.config import Settings
 from vtexbridge.erp.config import ErpSettings

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from mkp_support import VTEX_HEADERS, VTEX_KEY, VTEX_TOKEN
 from pydantic import Field, SecretStr
 
+from tests.marketplace.mkp_support import VTEX_HEADERS, VTEX_KEY, VTEX_TOKEN
 from vtexbridge.config import Settings
 from vtexbridge.erp.config import ErpSettings
 from vtexbridge.marketplace.settings import AffiliateSettings, MarketplaceSettings, SellerSettings

@@ -169,7 +169,7 @@ async def test_a_crash_between_sink_and_record_redelivers_nothing_new(tmp_path: 
 
 
 def _document(order: Order) -> dict[str, Any]:
-    from vtexbridge.orders.schema import build_document
+    from vtexbridge.erp.order_document import build_document
 
     return build_document(order.model_dump(mode="json"), status=order.status, account="sandbox")
 

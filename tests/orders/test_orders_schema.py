@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from vtexbridge.erp.order_document import SCHEMA, build_document, cents_to_decimal, delivery_key
 from vtexbridge.erp.sinks import render_json
-from vtexbridge.orders.schema import SCHEMA, build_document, cents_to_decimal, delivery_key
 
 ORDER: dict[str, Any] = {
     "orderId": "1300000000042-01",

@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from provider_support import (
+from pydantic import SecretStr
+
+from tests.providers.provider_support import (
     CARD_CODE,
     CARD_TOKEN,
     GATEWAY_KEY,
@@ -18,8 +20,6 @@ from provider_support import (
     Served_,
     provider_app,
 )
-from pydantic import SecretStr
-
 from vtexbridge.config import Settings
 from vtexbridge.providers.adapters.sql import SqlErp
 from vtexbridge.providers.runtime import ProvidersRuntime

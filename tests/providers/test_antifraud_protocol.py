@@ -19,8 +19,8 @@ import time
 from typing import Any
 
 import pytest
-from provider_support import ANTIFRAUD_SPEC, Recorder, Served_, headers, request_example
 
+from tests.providers.provider_support import ANTIFRAUD_SPEC, Recorder, Served_, headers, request_example
 from vtexbridge.providers.adapters.sql import SqlErp
 from vtexbridge.serving import serve_in_thread
 from vtexbridge.testing.openapi import ContractBook

@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
-from provider_support import headers, provider_app
 
+from tests.providers.provider_support import headers, provider_app
 from vtexbridge.config import Settings
 from vtexbridge.providers.adapters.sql import SqlErp, erp_giftcard_movement
 from vtexbridge.providers.runtime import ProvidersRuntime

@@ -7,8 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from provider_support import CARD_CODE, GIFTCARD_SPEC, VND, Served_, check_response, headers, request_example
 
+from tests.providers.provider_support import (
+    CARD_CODE,
+    GIFTCARD_SPEC,
+    VND,
+    Served_,
+    check_response,
+    headers,
+    request_example,
+)
 from vtexbridge.providers.adapters.sql import SqlErp
 from vtexbridge.testing.openapi import ContractBook
 

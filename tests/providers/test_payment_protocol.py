@@ -23,7 +23,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from provider_support import (
+
+from tests.providers.provider_support import (
     GATEWAY_KEY,
     PAYMENT_SPEC,
     Recorder,
@@ -31,7 +32,6 @@ from provider_support import (
     headers,
     request_example,
 )
-
 from vtexbridge.providers.adapters.sql import SqlErp, erp_credit_account, erp_credit_movement
 from vtexbridge.serving import serve_in_thread
 from vtexbridge.state import StateStore

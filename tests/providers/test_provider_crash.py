@@ -20,11 +20,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import crash_child
 import httpx
 import pytest
 import sqlalchemy as sa
 
+from tests.providers import crash_child
 from vtexbridge.providers.adapters.sql import SqlErp, erp_credit_movement, erp_giftcard_movement
 from vtexbridge.providers.common import derived_id
 from vtexbridge.state.engine import create_state_engine
@@ -168,7 +168,7 @@ def test_sigkill_at_random_points_leaves_ledger_and_balances_consistent(tmp_path
     rng = random.Random(seed)
     pending_seen = 0
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["crash_child", *crash_child.PRELOAD])
+    ctx.set_forkserver_preload(["tests.providers.crash_child", *crash_child.PRELOAD])
     for trial in range(TRIALS):
         work = tmp_path / f"trial{trial}"
         erp = SqlErp.local(work / "erp")

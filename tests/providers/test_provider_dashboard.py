@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from provider_support import headers
 from pydantic import SecretStr
 
+from tests.providers.provider_support import headers
 from vtexbridge.config import Settings
 from vtexbridge.observability import Metrics
 from vtexbridge.providers.adapters.sql import SqlErp

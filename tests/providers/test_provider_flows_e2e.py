@@ -13,9 +13,16 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from provider_support import ANTIFRAUD_SPEC, GIFTCARD_SPEC, KEY, PAYMENT_SPEC, TOKEN, provider_app
 from pydantic import SecretStr
 
+from tests.providers.provider_support import (
+    ANTIFRAUD_SPEC,
+    GIFTCARD_SPEC,
+    KEY,
+    PAYMENT_SPEC,
+    TOKEN,
+    provider_app,
+)
 from vtexbridge.config import Settings
 from vtexbridge.providers.adapters.sql import SqlErp, erp_credit_account, erp_credit_movement
 from vtexbridge.providers.runtime import ProvidersRuntime

@@ -4,7 +4,8 @@ a 4xx naming the field, never a 500, no internal detail."""
 from __future__ import annotations
 
 import pytest
-from provider_support import Served_, headers
+
+from tests.providers.provider_support import Served_, headers
 
 CASES = [
     (b'{"x": ' + b"[" * 5000 + b"]" * 5000 + b"}", None),

@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import uvicorn
 from fastapi import FastAPI
-from provider_support import KEY, TOKEN
 
+from tests.providers.provider_support import KEY, TOKEN
 from vtexbridge.cli.serve import serve_forever
 from vtexbridge.providers.adapters.sql import SqlErp
 from vtexbridge.providers.common import derived_id

@@ -19,9 +19,9 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from orders_support import add_sku
 from starlette.routing import Match
 
+from tests.sandbox.orders_support import add_sku
 from vtexbridge.sandbox.app import SandboxRouter
 from vtexbridge.sandbox.orderflow import ORDER, ORDER_CHANGE
 from vtexbridge.sandbox.routes.order_changes import CHANGE_REQUEST

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 if TYPE_CHECKING:
-    from conftest import CatalogBuilder  # tests/sandbox/conftest.py (type hints only)
+    from tests.sandbox.conftest import CatalogBuilder  # tests/sandbox/conftest.py (type hints only)
 
 SKU = "/api/catalog/pvt/stockkeepingunit"
 

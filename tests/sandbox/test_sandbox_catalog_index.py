@@ -15,7 +15,7 @@ from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, Sandb
 from vtexbridge.sandbox.store import Table
 
 if TYPE_CHECKING:
-    from conftest import CatalogBuilder  # tests/sandbox/conftest.py (type hints only)
+    from tests.sandbox.conftest import CatalogBuilder  # tests/sandbox/conftest.py (type hints only)
 
 PVT = "/api/catalog/pvt"
 SYS = "/api/catalog_system"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 if TYPE_CHECKING:
-    from conftest import CatalogBuilder  # tests/sandbox/conftest.py (type hints only)
+    from tests.sandbox.conftest import CatalogBuilder  # tests/sandbox/conftest.py (type hints only)
 
 SPEC = "/api/catalog_system/pvt/specification"
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from orders_support import (
+from starlette.applications import Starlette
+
+from tests.sandbox.orders_support import (
     CREDENTIALS,
     OTHER_HEADERS,
     QUEUE,
@@ -14,8 +16,6 @@ from orders_support import (
     place,
     read_feed,
 )
-from starlette.applications import Starlette
-
 from vtexbridge.clock import FakeClock
 from vtexbridge.sandbox.app import create_app
 from vtexbridge.sandbox.options import SandboxOptions

@@ -10,12 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
-from orders_support import HEADERS, Served, add_sku, place
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests.sandbox.orders_support import HEADERS, Served, add_sku, place
 from vtexbridge.clock import FakeClock
 from vtexbridge.sandbox.app import create_app
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, SandboxOptions

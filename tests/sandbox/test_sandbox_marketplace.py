@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 import pytest
-from orders_support import add_sku
 
+from tests.sandbox.orders_support import add_sku
 from vtexbridge.sandbox.seed import seed
 from vtexbridge.sandbox.store import Store
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 import pytest
-from orders_support import add_sku, invoice_body, place
 
+from tests.sandbox.orders_support import add_sku, invoice_body, place
 from vtexbridge.sandbox.seed import seed
 from vtexbridge.sandbox.store import Store
 

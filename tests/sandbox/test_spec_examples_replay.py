@@ -16,9 +16,9 @@ from typing import Any
 
 import httpx
 import pytest
-from spec_examples import BOOK, PREFIX, Example, Seeder, served_examples
 from starlette.applications import Starlette
 
+from tests.sandbox.spec_examples import BOOK, PREFIX, Example, Seeder, served_examples
 from vtexbridge.sandbox.app import create_app, discover_routes, route_template
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, SandboxOptions
 from vtexbridge.sandbox.orderflow import orders_runtime

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sync_harness import Sandbox
 
+from tests.sync.sync_harness import Sandbox
 from vtexbridge.state import migrations
 
 

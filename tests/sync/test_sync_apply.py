@@ -11,8 +11,16 @@ from pathlib import Path
 import httpx
 import pytest
 from pydantic import SecretStr
-from sync_harness import EXAMPLE_ERP, Sandbox, assert_matches_erp, copy_store, edit_csv, settings_for, sync
 
+from tests.sync.sync_harness import (
+    EXAMPLE_ERP,
+    Sandbox,
+    assert_matches_erp,
+    copy_store,
+    edit_csv,
+    settings_for,
+    sync,
+)
 from vtexbridge.clock import FakeClock
 from vtexbridge.errors import DependencyBlocked, RecordRejected, StateLocked
 from vtexbridge.state import StateStore

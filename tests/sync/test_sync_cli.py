@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sync_harness import ACCOUNT, EXAMPLE_ERP, copy_store, seed_trade_policies
 from typer.testing import CliRunner
 
+from tests.sync.sync_harness import ACCOUNT, EXAMPLE_ERP, copy_store, seed_trade_policies
 from vtexbridge.cli import build_app
 from vtexbridge.sandbox.app import create_app
 from vtexbridge.sandbox.options import DEFAULT_APP_KEY, DEFAULT_APP_TOKEN, SandboxOptions

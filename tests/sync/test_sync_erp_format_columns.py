@@ -317,7 +317,7 @@ def test_a_documented_column_reaches_its_documented_vtex_field(entity: str, colu
 
 
 def test_a_skus_is_active_is_its_activate_if_possible_and_its_activation() -> None:
-    from plan_support import plan, small_store
+    from tests.sync.plan_support import plan, small_store
 
     sku = FULL[Entity.SKUS]
     assert _payload(Entity.SKUS, sku)["ActivateIfPossible"] is True

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sync_harness import Sandbox, copy_store, settings_for, sync
-
+from tests.sync.sync_harness import Sandbox, copy_store, settings_for, sync
 from vtexbridge.state import StateStore
 
 

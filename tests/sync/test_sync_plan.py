@@ -6,8 +6,8 @@ import gc
 from decimal import Decimal
 
 import pytest
-from plan_support import ListSnapshot, apply_all, plan, small_store
 
+from tests.sync.plan_support import ListSnapshot, apply_all, plan, small_store
 from vtexbridge.erp.errors import RowUnreadable
 from vtexbridge.erp.records import Entity, Product, Sku
 from vtexbridge.errors import DependencyBlocked, RecordInvalid, RecordRef

@@ -5,14 +5,12 @@ and the marketplace seller mode's hand-over."""
 from __future__ import annotations
 
 import logging
-import sys
-import types
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sync_harness import EXAMPLE_ERP, Sandbox, copy_store, edit_csv, settings_for, sync
 
+from tests.sync.sync_harness import EXAMPLE_ERP, Sandbox, copy_store, edit_csv, settings_for, sync
 from vtexbridge.marketplace.settings import MarketplaceSettings, SellerSettings
 from vtexbridge.observability import Metrics
 from vtexbridge.state import StateStore
@@ -305,23 +303,23 @@ async def test_seller_mode_hands_the_sync_to_the_seller_sync(
         calls.append({"settings": settings, "options": options, **kw})
         return sentinel
 
-    fake = types.ModuleType("vtexbridge.marketplace.seller.sync")
-    fake.run_seller_sync = run_seller_sync  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "vtexbridge.marketplace.seller.sync", fake)
+    import vtexbridge.web.sync_runs as sync_runs
+
+    monkeypatch.setattr(sync_runs, "run_seller_sync", run_seller_sync)
     settings = settings_for(EXAMPLE_ERP, state_url, reports=tmp_path)
     seller = settings.model_copy(
         update={"marketplace": MarketplaceSettings(seller=SellerSettings(seller_id="trilha"))}
     )
     options = SyncOptions(dry_run=True)
     metrics = Metrics()
-    got: SyncOutcome = await run_sync(seller, options, metrics=metrics)
+    got: SyncOutcome = await sync_runs.run_catalog_sync(seller, options, metrics=metrics)
     assert got is sentinel and len(calls) == 1
     assert calls[0]["settings"] is seller and calls[0]["options"] is options
     assert calls[0]["metrics"] is metrics.transport
     with StateStore(state_url) as store:
         assert store.runs.list_recent(ACCOUNT) == [], "the marketplace account's catalog is not touched"
     # without [marketplace.seller], the sync is the store's own
-    plain = await run_sync(settings, SyncOptions(dry_run=True, write_report=False))
+    plain = await sync_runs.run_catalog_sync(settings, SyncOptions(dry_run=True, write_report=False))
     assert len(calls) == 1 and plain.report.status == "dry-run"
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from plan_support import ListSnapshot, plan, small_store
 
+from tests.sync.plan_support import ListSnapshot, plan, small_store
 from vtexbridge.erp.records import (
     Ean,
     Entity,

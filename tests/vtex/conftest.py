@@ -3,8 +3,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from client_cases import APP_KEY, APP_TOKEN
 
+from tests.vtex.client_cases import APP_KEY, APP_TOKEN
 from vtexbridge.clock import FakeClock
 from vtexbridge.vtex import VtexClient
 from vtexbridge.vtex.settings import VtexSettings

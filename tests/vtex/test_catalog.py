@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from client_cases import Case, run_case
 from pydantic import ValidationError
 
+from tests.vtex.client_cases import Case, run_case
 from vtexbridge.errors import RecordRef
 from vtexbridge.vtex import VtexClient
 from vtexbridge.vtex.errors import BadRequest, NotFound

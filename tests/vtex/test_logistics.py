@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 import respx
-from client_cases import Case, run_case
 from pydantic import ValidationError
 
+from tests.vtex.client_cases import Case, run_case
 from vtexbridge.vtex import VtexClient
 from vtexbridge.vtex.errors import Locked
 from vtexbridge.vtex.models.logistics import (

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import respx
-from client_cases import Case, run_case
 from pydantic import ValidationError
 
+from tests.vtex.client_cases import Case, run_case
 from vtexbridge.vtex import VtexClient
 from vtexbridge.vtex.models.marketplace import (
     FulfillmentAddress,

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from client_cases import Case, run_case
 
+from tests.vtex.client_cases import Case, run_case
 from vtexbridge.vtex import VtexClient
 from vtexbridge.vtex.models.masterdata import (
     CollectionRestriction,

@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from client_cases import Case, run_case
 from pydantic import ValidationError
 
+from tests.vtex.client_cases import Case, run_case
 from vtexbridge.vtex import VtexClient
 from vtexbridge.vtex.models.pricing import DateRange, FixedPrice, PriceTableFixedPrice, PriceUpdate
 from vtexbridge.vtex.settings import VtexSettings

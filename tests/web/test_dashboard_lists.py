@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from operator_support import (
+
+from tests.web.operator_support import (
     ACCOUNT,
     ORDER_OK,
     ORDER_REFUSED,
@@ -21,7 +22,6 @@ from operator_support import (
     open_store,
     populate,
 )
-
 from vtexbridge.config import Settings
 from vtexbridge.erp.config import ErpSettings
 from vtexbridge.order_status import snapshot_scope

@@ -8,7 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from operator_support import (
+
+from tests.web.operator_support import (
     ACCOUNT,
     ORDER_OK,
     ORDER_REFUSED,
@@ -18,7 +19,6 @@ from operator_support import (
     open_store,
     populate,
 )
-
 from vtexbridge.errors import ConfigError
 from vtexbridge.overview import ProgressPublisher, pipeline_overview
 from vtexbridge.state import StateStore
@@ -208,7 +208,7 @@ def test_policy_refuses_an_open_non_loopback_bind() -> None:
 
 
 async def test_orders_by_stage_and_the_stuck_ones(client: httpx.AsyncClient, store: StateStore) -> None:
-    overview = pipeline_overview(store, ACCOUNT, recent=5)
+    overview = pipeline_overview(store, ACCOUNT, statuses=["ready-for-handling", "canceled"], recent=5)
     assert overview.stages == {
         "seen": 3,
         "delivered": 1,

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from operator_support import ACCOUNT, build_app, make_settings, open_store, populate
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.web.operator_support import ACCOUNT, build_app, make_settings, open_store, populate
 from vtexbridge.clock import FakeClock
 from vtexbridge.observability import Metrics
 from vtexbridge.sandbox.app import create_app as create_sandbox

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from operator_support import ACCOUNT, build_app, make_settings, open_store, populate
 
+from tests.web.operator_support import ACCOUNT, build_app, make_settings, open_store, populate
 from vtexbridge.config import Settings
 from vtexbridge.errors import ConfigError
 from vtexbridge.marketplace.settings import AffiliateSettings

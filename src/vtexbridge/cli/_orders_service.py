@@ -20,10 +20,10 @@ from vtexbridge.config import Settings
 from vtexbridge.errors import VtexbridgeError
 from vtexbridge.log import register_secret, setup_logging
 from vtexbridge.marketplace.runtime import MarketplaceRuntime
+from vtexbridge.marketplace.seller.router import seller_router
 from vtexbridge.order_status import CurrentStatus, current_status, fetch_current
 from vtexbridge.orders.action_sources import ScanReport
 from vtexbridge.orders.journal import Journal
-from vtexbridge.orders.marketplace_orders import seller_router
 from vtexbridge.orders.service import OrdersService
 from vtexbridge.state import Action, ActionState, StateStore
 from vtexbridge.state.browse import finished_actions_since, inbox_since

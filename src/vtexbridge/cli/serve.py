@@ -34,8 +34,8 @@ from vtexbridge.cli.orders import prepare
 from vtexbridge.config import Settings
 from vtexbridge.errors import ConfigError, VtexbridgeError
 from vtexbridge.marketplace.runtime import MarketplaceRuntime, attach
+from vtexbridge.marketplace.seller.router import seller_router
 from vtexbridge.observability import Metrics
-from vtexbridge.orders.marketplace_orders import seller_router
 from vtexbridge.orders.service import OrdersService
 from vtexbridge.providers.runtime import ProvidersRuntime, attach_if_configured
 from vtexbridge.serving import server_config

@@ -28,8 +28,9 @@ from vtexbridge.cli._common import ConfigOption, console, err_console, settings_
 from vtexbridge.errors import VtexbridgeError
 from vtexbridge.log import setup_logging
 from vtexbridge.sync.report import RichProgress, RunReport, render
-from vtexbridge.sync.runner import SyncOptions, entities_named, run_sync
+from vtexbridge.sync.runner import SyncOptions, entities_named
 from vtexbridge.sync.stop import STOPPED_EXIT
+from vtexbridge.web.sync_runs import run_catalog_sync
 
 CRASH_EXIT = 4
 """The exit code of a sync that crashed (distinct from 1, a run that ended with record errors)."""
@@ -95,7 +96,7 @@ def register(app: typer.Typer) -> None:
                 pause_collector=True,  # this process does nothing else while it plans
                 adopt=adopt or None,  # h7 (#12)
             )
-            outcome = aio.run(run_sync(settings, options, progress=progress))
+            outcome = aio.run(run_catalog_sync(settings, options, progress=progress))
         except VtexbridgeError as e:
             _failed(e, e.user_message, e.exit_code, as_json)
         except Exception as e:  # a bug: say so, with its own exit code (not a partial run's)

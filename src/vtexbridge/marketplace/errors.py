@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from vtexbridge.errors import Category, VtexbridgeError
+from vtexbridge.errors import Category, PeerRefusal
 
 __all__ = [
     "BadProtocolRequest",
@@ -16,7 +16,7 @@ __all__ = [
 ]
 
 
-class ProtocolError(VtexbridgeError):
+class ProtocolError(PeerRefusal):
     """A protocol call we cannot honour; ``status`` is what we answer (the body names the reason)."""
 
     status: ClassVar[int] = 500

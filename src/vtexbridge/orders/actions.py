@@ -53,13 +53,12 @@ from typing import TYPE_CHECKING, Any
 
 from vtexbridge.backoff import backoff_delay
 from vtexbridge.clock import Clock
-from vtexbridge.errors import RecordInvalid, VtexbridgeError
-from vtexbridge.marketplace.errors import ProtocolError
+from vtexbridge.errors import PeerRefusal, RecordInvalid, VtexbridgeError
 from vtexbridge.orders.action_format import ActionRequest, Problems
 from vtexbridge.orders.consumer import sleep_or_stop
-from vtexbridge.orders.pipeline import state_call
 from vtexbridge.orders.settings import ActionSettings
 from vtexbridge.state import Action, ActionKind, ActionState, StateStore
+from vtexbridge.state.executor import state_call
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.errors import Conflict, OutcomeUnknown, VtexError, VtexStatusError
 from vtexbridge.vtex.models.orders import (
@@ -314,7 +313,7 @@ class ActionRunner:
             return await self._finish(
                 action, ActionState.FAILED, f"outcome unknown, not re-sent: {e.user_message}"
             )
-        except ProtocolError as e:  # the marketplace seller order's own checks (unknown, canceled ...)
+        except PeerRefusal as e:  # the marketplace seller order's own checks (unknown, canceled ...)
             if e.status >= 500:  # our side (the ERP sink did not accept a cancellation ...): retried
                 return await self._retry(action, e.user_message, None, None)
             _log.warning(

@@ -27,9 +27,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from vtexbridge.clock import Clock
-from vtexbridge.orders.pipeline import OrderEvent, Pipeline, ProcessingError, parse_time, state_call
+from vtexbridge.orders.pipeline import OrderEvent, Pipeline, ProcessingError, parse_time
 from vtexbridge.orders.settings import MIN_EMPTY_POLL_S, OrdersConfig, OrdersSettings
 from vtexbridge.state import StateStore
+from vtexbridge.state.executor import state_call
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.errors import NotFound, VtexError
 from vtexbridge.vtex.models.feed import FeedConfig, FeedConfigUpdate, FeedEvent, FeedQueue, WorkflowFilter
@@ -243,6 +244,13 @@ class FeedConsumer:
                     raise
                 _log.warning("cannot check the feed configuration yet: %s", e.user_message)
                 await sleep_or_stop(self.clock, self.settings.feed.error_backoff_s, stop)
+
+    async def read_lot(self) -> LotReport:
+        """One read of the feed, processed and committed (``read`` is -1 after a re-creation)."""
+        events = await self._read()
+        if events is None:
+            return LotReport(read=-1)
+        return await self._handle_lot(events)
 
     async def handle(self, events: Sequence[FeedEvent]) -> LotReport:
         """Process and commit one lot of events."""

@@ -24,9 +24,10 @@ from vtexbridge.backoff import backoff_delay
 from vtexbridge.clock import Clock
 from vtexbridge.errors import VtexbridgeError
 from vtexbridge.orders.consumer import sleep_or_stop
-from vtexbridge.orders.pipeline import OrderEvent, Pipeline, ProcessingError, parse_time, state_call
+from vtexbridge.orders.pipeline import OrderEvent, Pipeline, ProcessingError, parse_time
 from vtexbridge.orders.settings import HookSettings
 from vtexbridge.state import InboxItem, StateStore
+from vtexbridge.state.executor import state_call
 
 __all__ = ["PING", "InboxProcessor", "hook_event", "is_ping"]
 

@@ -41,32 +41,30 @@ Rules, each enforced here:
   by source and outcome (``error`` when it failed), and each delivery the ERP accepted by status,
   with its lag (VTEX's status change -> the ERP's acceptance; replays are counted without a lag).
 
-The state store is synchronous; its calls run on one state thread (:func:`state_call`).
+The state store is synchronous; its calls run on one state thread
+(:func:`vtexbridge.state.executor.state_call`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
-import functools
 import logging
-import threading
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from vtexbridge.clock import Clock
+from vtexbridge.erp.order_document import build_document
 from vtexbridge.erp.sinks import OrderDelivery, Sink, SinkError, SinkResult
 from vtexbridge.errors import Category, VtexbridgeError
 from vtexbridge.orders.journal import Journal, JournalEntry
-from vtexbridge.orders.schema import build_document
 from vtexbridge.orders.settings import OrdersSettings
 from vtexbridge.state import Delivery, StateStore
+from vtexbridge.state.executor import state_call
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.errors import Conflict, NotFound, OutcomeUnknown, VtexError
 from vtexbridge.vtex.models.orders import Order
@@ -81,9 +79,7 @@ __all__ = [
     "Pipeline",
     "ProcessingError",
     "Result",
-    "in_thread",
     "parse_time",
-    "state_call",
 ]
 
 READY_FOR_HANDLING = "ready-for-handling"
@@ -92,38 +88,6 @@ HANDLING_STARTED = frozenset({"start-handling", "handling", "ready-for-invoicing
 _EPOCH = datetime.fromtimestamp(0, UTC)
 Source = Literal["feed", "hook", "replay", "sweep"]  # h7: "sweep" (orders/sweep.py)
 _log = logging.getLogger(__name__)
-
-P = ParamSpec("P")
-T = TypeVar("T")
-
-
-async def in_thread(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """Run a blocking call (a file system call, a report) off the event loop, in the default pool."""
-    return await asyncio.to_thread(functools.partial(fn, *args, **kwargs))
-
-
-_state_pool: ThreadPoolExecutor | None = None
-_state_pool_lock = threading.Lock()
-
-
-def _state_executor() -> ThreadPoolExecutor:
-    global _state_pool
-    with _state_pool_lock:
-        if _state_pool is None:
-            _state_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vtexbridge-state")
-        return _state_pool
-
-
-async def state_call(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """Run a state store call off the event loop, on the process's one state thread.
-
-    One thread, first come first served: SQLite allows one writer at a time, and writers of one
-    process competing for its lock wait in its busy handler's coarse sleeps (milliseconds each),
-    which under load costs far more than queueing. Each call is one short transaction.
-    """
-    loop = asyncio.get_running_loop()
-    call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
-    return await loop.run_in_executor(_state_executor(), call)
 
 
 def parse_time(text: str | None) -> datetime | None:

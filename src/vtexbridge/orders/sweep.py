@@ -32,9 +32,10 @@ from datetime import datetime, timedelta
 from vtexbridge.clock import Clock
 from vtexbridge.errors import VtexbridgeError
 from vtexbridge.orders.consumer import sleep_or_stop
-from vtexbridge.orders.pipeline import OrderEvent, Outcome, Pipeline, state_call
+from vtexbridge.orders.pipeline import OrderEvent, Outcome, Pipeline
 from vtexbridge.orders.settings import OrdersSettings
 from vtexbridge.state import StateStore
+from vtexbridge.state.executor import state_call
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.errors import VtexError
 from vtexbridge.vtex.models.orders import OrderSummary

@@ -126,9 +126,9 @@ async def run_sync(
     ``report.requests`` counts this run's requests only (its own transport's), whatever else shares
     ``metrics``.
 
-    In marketplace seller mode (``[marketplace.seller]`` configured: ``vtex.account`` is then the
-    marketplace, not the retailer's store) the catalog is not pushed into that account: the seller's
-    own sync (:func:`vtexbridge.marketplace.seller.sync.run_seller_sync`) runs instead.
+    This is the store's own sync. In marketplace seller mode the caller runs the seller's sync
+    instead; :func:`vtexbridge.web.sync_runs.run_catalog_sync` is that choice (the CLI and the
+    dashboard call it).
 
     Raises:
         ConfigError: ``[erp]`` missing, bad mapping overrides, missing credentials.
@@ -136,20 +136,6 @@ async def run_sync(
         VtexError: a failure that stops the run (credentials refused, permission missing).
     """
     options = options or SyncOptions()
-    marketplace = getattr(settings, "marketplace", None)
-    if marketplace is not None and getattr(marketplace, "seller", None) is not None:
-        # imported here: the marketplace package imports this module
-        from vtexbridge.marketplace.seller.sync import run_seller_sync
-
-        return await run_seller_sync(
-            settings,  # type: ignore[arg-type]  # the root settings; the caller should choose (#16)
-            options,
-            http_transport=http_transport,
-            clock=clock,
-            progress=progress,
-            reader=reader,
-            metrics=metrics.transport if metrics is not None else None,
-        )
     reader = erp_reader(settings, reader)
     mapper = Mapper(settings.sync)
     if not options.dry_run:

@@ -9,6 +9,10 @@ the usual lease: while another process syncs the account, the button says so ins
 Progress is published to the state store (:class:`~vtexbridge.overview.ProgressPublisher`), so the
 dashboard shows it live; with the app's :class:`~vtexbridge.observability.Metrics`, the run's VTEX
 calls, its records (as they are committed) and the finished run are counted in ``/metrics``.
+
+:func:`run_catalog_sync` chooses which sync a catalog sync is (the CLI's ``vtexbridge sync`` and
+``demo`` call it too): the store's own, or in marketplace seller mode the seller's. The flows do not
+choose for each other.
 """
 
 from __future__ import annotations
@@ -17,25 +21,58 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
+from vtexbridge.aio import in_thread
 from vtexbridge.clock import Clock
 from vtexbridge.config import Settings
+from vtexbridge.erp.readers import Reader
 from vtexbridge.errors import VtexbridgeError
+from vtexbridge.marketplace.seller.sync import run_seller_sync
 from vtexbridge.observability import Metrics
-from vtexbridge.orders.pipeline import in_thread
 from vtexbridge.overview import ProgressPublisher, PublishingProgress
 from vtexbridge.state import StateStore
+from vtexbridge.sync.apply import Progress
 from vtexbridge.sync.runner import SyncOptions, SyncOutcome, lease_name, run_sync
 
-__all__ = ["BackgroundSync"]
+__all__ = ["BackgroundSync", "run_catalog_sync"]
 
 _log = logging.getLogger(__name__)
 
 
+async def run_catalog_sync(
+    settings: Settings,
+    options: SyncOptions | None = None,
+    *,
+    http_transport: httpx.AsyncBaseTransport | None = None,
+    clock: Clock | None = None,
+    progress: Progress | None = None,
+    reader: Reader | None = None,
+    metrics: Metrics | None = None,
+) -> SyncOutcome:
+    """The catalog sync that ``settings`` calls for: the store's, or the marketplace seller's.
+
+    In marketplace seller mode (``[marketplace.seller]`` configured: ``vtex.account`` is then the
+    marketplace, not the retailer's store) the catalog is not pushed into that account: the seller's
+    own sync (:func:`vtexbridge.marketplace.seller.sync.run_seller_sync`) runs instead of
+    :func:`vtexbridge.sync.runner.run_sync`.
+    """
+    common: dict[str, Any] = {
+        "http_transport": http_transport,
+        "clock": clock,
+        "progress": progress,
+        "reader": reader,
+    }
+    if settings.marketplace.seller is not None:
+        transport_metrics = metrics.transport if metrics is not None else None
+        return await run_seller_sync(settings, options, metrics=transport_metrics, **common)
+    return await run_sync(settings, options, metrics=metrics, **common)
+
+
 class BackgroundSync:
-    """A :class:`~vtexbridge.web.routes.dashboard.SyncTrigger` that runs :func:`run_sync` as a task.
+    """A :class:`~vtexbridge.web.routes.dashboard.SyncTrigger` that runs :func:`run_catalog_sync` as a task.
 
     Args:
         settings: the configuration (``[erp]`` must be set).
@@ -91,7 +128,7 @@ class BackgroundSync:
         publisher = ProgressPublisher(self.store, account)
         self.last_error = None
         try:
-            outcome = await run_sync(
+            outcome = await run_catalog_sync(
                 self.settings,
                 SyncOptions(),
                 http_transport=self.http_transport,

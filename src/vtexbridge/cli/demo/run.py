@@ -48,8 +48,9 @@ from vtexbridge.sandbox.options import SandboxOptions
 from vtexbridge.serving import Served, bind, serve_in_thread
 from vtexbridge.state import StateStore
 from vtexbridge.sync.report import RichProgress, render
-from vtexbridge.sync.runner import SyncOptions, run_sync
+from vtexbridge.sync.runner import SyncOptions
 from vtexbridge.web.routes.providers import provider_routes
+from vtexbridge.web.sync_runs import run_catalog_sync
 
 __all__ = ["run_demo", "sandbox_command", "step"]
 
@@ -197,7 +198,7 @@ async def _steps(
     with step(state, 3, "Sync the example ERP store into VTEX", f"vtexbridge sync -c {cfg}"):
         bars = RichProgress(console)
         try:
-            outcome = await run_sync(
+            outcome = await run_catalog_sync(
                 settings,
                 SyncOptions(),
                 progress=PublishingProgress(ProgressPublisher(store, account), bars),

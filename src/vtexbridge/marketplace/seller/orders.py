@@ -29,13 +29,13 @@ from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
 from vtexbridge.clock import Clock
+from vtexbridge.erp.order_document import build_document
 from vtexbridge.erp.sinks import OrderDelivery, Sink, SinkError
 from vtexbridge.marketplace.errors import BadProtocolRequest, ProtocolConflict, ProtocolError, UnknownOrder
 from vtexbridge.marketplace.seller.outbound import MarketplaceServices
 from vtexbridge.marketplace.seller.payment import PaymentError, PaymentEvent, PaymentHandler
 from vtexbridge.marketplace.seller.simulation import OfferIndex
 from vtexbridge.marketplace.settings import SellerSettings
-from vtexbridge.orders.schema import build_document
 from vtexbridge.state import StateStore
 from vtexbridge.untrusted import MAX_ID, UntrustedInput, check_id
 

@@ -27,8 +27,8 @@ from starlette.routing import BaseRoute, Route
 from vtexbridge.config import Settings
 from vtexbridge.orders.action_format import KINDS, Problems, parse_action
 from vtexbridge.orders.actions import action_json, enqueue
-from vtexbridge.orders.pipeline import state_call
 from vtexbridge.state import ActionState
+from vtexbridge.state.executor import state_call
 from vtexbridge.untrusted import UntrustedInput, check_id, parse_json
 from vtexbridge.web.deps import error, row_id, secret_matches, services
 

@@ -40,9 +40,9 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from vtexbridge.aio import in_thread
 from vtexbridge.config import Settings
 from vtexbridge.errors import VtexbridgeError
-from vtexbridge.orders.pipeline import in_thread
 from vtexbridge.orders.service import resolve_path
 from vtexbridge.untrusted import UntrustedInput, check_id
 from vtexbridge.web import lists, panels

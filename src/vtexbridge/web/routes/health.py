@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from vtexbridge.config import Settings
 from vtexbridge.errors import VtexbridgeError
-from vtexbridge.orders.pipeline import state_call
+from vtexbridge.state.executor import state_call
 from vtexbridge.web.auth import policy_of, presented_token
 from vtexbridge.web.deps import services
 

@@ -27,7 +27,7 @@ from starlette.routing import BaseRoute, Route
 from vtexbridge.config import Settings
 from vtexbridge.errors import VtexbridgeError
 from vtexbridge.orders.inbox import hook_event, is_ping
-from vtexbridge.orders.pipeline import state_call
+from vtexbridge.state.executor import state_call
 from vtexbridge.untrusted import UntrustedInput, check_id, parse_json
 from vtexbridge.web.deps import error, secret_matches, services
 

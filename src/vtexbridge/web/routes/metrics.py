@@ -19,10 +19,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from vtexbridge.aio import in_thread
 from vtexbridge.config import Settings
 from vtexbridge.errors import VtexbridgeError
 from vtexbridge.observability import Metrics
-from vtexbridge.orders.pipeline import in_thread
 from vtexbridge.web.auth import protected
 from vtexbridge.web.deps import services
 

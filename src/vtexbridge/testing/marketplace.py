@@ -14,9 +14,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from vtexbridge.marketplace.http import MAX_BODY
 from vtexbridge.marketplace.runtime import MarketplaceRuntime, attach
 from vtexbridge.marketplace.settings import MarketplaceSettings
 from vtexbridge.serving import Served, serve_in_thread
+from vtexbridge.web.edge import harden
+from vtexbridge.web.routes.affiliate import affiliate_routes
+from vtexbridge.web.routes.seller_protocol import seller_routes
 
 __all__ = ["Served", "protocol_app", "serve_in_thread"]
 
@@ -24,18 +28,12 @@ __all__ = ["Served", "protocol_app", "serve_in_thread"]
 def protocol_app(runtime: MarketplaceRuntime, marketplace: MarketplaceSettings) -> FastAPI:
     """A FastAPI app with the protocol routes of the configured sections and ``runtime`` attached."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    from vtexbridge.marketplace.http import MAX_BODY
-    from vtexbridge.web.edge import harden
 
     limits: dict[str, int] = {}
     if marketplace.seller is not None:
-        from vtexbridge.web.routes.seller_protocol import seller_routes
-
         app.router.routes.extend(seller_routes(marketplace.seller))
         limits[marketplace.seller.path] = MAX_BODY
     if marketplace.affiliate is not None:
-        from vtexbridge.web.routes.affiliate import affiliate_routes
-
         app.router.routes.extend(affiliate_routes(marketplace.affiliate))
         limits[marketplace.affiliate.path] = MAX_BODY
     harden(app, limits=limits)  # the same body limits and headers as `serve`
