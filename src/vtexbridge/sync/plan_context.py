@@ -237,9 +237,7 @@ class PlanContext:
             )  # fmt: skip
             return None
 
-    def invalid(
-        self, kind: Kind, entity: Entity, key: str, field: str | None, message: str
-    ) -> RecordInvalid:
+    def invalid(self, kind: Kind, entity: Entity, key: str, field: str | None, message: str) -> RecordInvalid:
         error = RecordInvalid(message, record=self.ref(entity, key), field=field)
         self.block(kind, state_key(key), error)
         return error

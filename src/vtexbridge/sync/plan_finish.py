@@ -17,6 +17,24 @@ def finish(ctx: PlanContext) -> None:
     """Hold back what depends on a record found bad after its dependents were planned; number
     the steps (every step after the steps it waits for)."""
     steps = ctx.plan.steps
+    _hold_back_dependents(ctx, steps)
+    live = dependency_order([s for s in steps if not s.dead])
+    for i, step in enumerate(live):
+        step.index = i
+        step.deps = [d for d in step.deps if not d.dead]
+    ctx.plan.steps = live
+    for kind, n in ctx.unchanged.items():
+        if n:
+            ctx.count(kind, Action.UNCHANGED, n)
+    _clear_stale_errors(ctx)
+    _warn_incomplete(ctx)
+    for kind in list(ctx.plan.counts):
+        ctx.plan.counts[kind] = {a: n for a, n in ctx.plan.counts[kind].items() if n}
+
+
+def _hold_back_dependents(ctx: PlanContext, steps: list[Step]) -> None:
+    """Kill every step whose parent was found bad after it was planned (``ctx.retro``), and every
+    step that waits, transitively, for a dead one."""
     dependents: dict[int, list[Step]] = {}
     for step in steps:
         for dep in step.deps:
@@ -38,18 +56,6 @@ def finish(ctx: PlanContext) -> None:
             if not child.dead:
                 _kill(ctx, child, parent.kind.value, parent.key)
                 queue.append(child)
-    live = dependency_order([s for s in steps if not s.dead])
-    for i, step in enumerate(live):
-        step.index = i
-        step.deps = [d for d in step.deps if not d.dead]
-    ctx.plan.steps = live
-    for kind, n in ctx.unchanged.items():
-        if n:
-            ctx.count(kind, Action.UNCHANGED, n)
-    _clear_stale_errors(ctx)
-    _warn_incomplete(ctx)
-    for kind in list(ctx.plan.counts):
-        ctx.plan.counts[kind] = {a: n for a, n in ctx.plan.counts[kind].items() if n}
 
 
 def _warn_incomplete(ctx: PlanContext) -> None:
