@@ -1,7 +1,7 @@
 """Benchmark of the state store's hot path: writing accepted hashes and loading the planner's index.
 
-Writes ``--rows`` SKUs (default 1,000,000) with ``record_accepted_batch`` in batches of
-``--batch`` (5,000), then loads them with ``load_entity_index`` and prints the times and the memory
+Writes ``--rows`` SKUs (default 1,000,000) with ``entities.record_accepted`` in batches of
+``--batch`` (5,000), then loads them with ``entities.load_index`` and prints the times and the memory
 the index takes (RSS growth). Runs on a temporary SQLite file, and on PostgreSQL too when
 ``--pg URL`` is given (a throw-away schema is created and dropped).
 
@@ -49,13 +49,13 @@ def run(label: str, url: str, rows: int, batch: int) -> None:
     with StateStore(url) as store:
         t0 = time.perf_counter()
         for i in range(0, rows, batch):
-            store.record_accepted_batch("bench", records[i : i + batch])
+            store.entities.record_accepted("bench", records[i : i + batch])
         write_s = time.perf_counter() - t0
         del records
         gc.collect()
         before = rss_mb()
         t0 = time.perf_counter()
-        index = store.load_entity_index("bench", "sku")
+        index = store.entities.load_index("bench", "sku")
         load_s = time.perf_counter() - t0
         grown = rss_mb() - before
     per_row = grown * 1e6 / max(len(index), 1)

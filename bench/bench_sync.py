@@ -7,7 +7,7 @@
 1. **No-change re-sync** of a generated store (``bench/generate_store.py``: SKUs with prices, fixed
    prices, stock in two warehouses, images, EANs, specifications, customers ...). The state is
    *prepared without VTEX*: each record's payload hash is computed with vtexbridge's own mapping
-   (what a first sync would have recorded) and written with ``StateStore.record_accepted_batch``,
+   (what a first sync would have recorded) and written with ``StateStore.entities.record_accepted``,
    with made-up VTEX ids. Then ``vtexbridge sync`` runs as a subprocess: wall time and its peak RSS
    (``wait4`` rusage). It must plan zero writes and send zero requests, which also checks that the
    prepared state is what a sync records.
@@ -127,7 +127,7 @@ def prepare_state(erp: Path, url: str) -> tuple[int, float]:
             )
         )
         if len(rows) >= 20_000:
-            store.record_accepted_batch(ACCOUNT, rows)
+            store.entities.record_accepted(ACCOUNT, rows)
             total += len(rows)
             rows = []
 
@@ -183,7 +183,7 @@ def prepare_state(erp: Path, url: str) -> tuple[int, float]:
     for r in _read(reader, Entity.INVENTORY):
         add(Kind.INVENTORY, r.key, mapper[Kind.INVENTORY].values(r), vtex_id=None)
     if rows:
-        store.record_accepted_batch(ACCOUNT, rows)
+        store.entities.record_accepted(ACCOUNT, rows)
         total += len(rows)
     store.close()
     return total, time.perf_counter() - start

@@ -242,15 +242,15 @@ def test_the_state_store_redacts_what_it_writes(store_url: str) -> None:
     register_secret(planted)
     leak = f"ConnectError('http://erp:{SINK_PASSWORD}@erp.example/x') with {planted}"
     with StateStore.open(store_url, create=True) as store:
-        item = store.put_inbox("acme", {"OrderId": "1", "note": leak, "nested": [{"deep": planted}]})
-        [claimed] = store.claim_inbox(1, "w", account="acme")
-        assert claimed.id == item and store.retry_inbox(item, error=repr(RuntimeError(leak)))
-        run = store.start_run("acme")
-        store.finish_run(run, RunStatus.FAILED, message=repr(RuntimeError(leak)))
-        action, _ = store.enqueue_action("acme", "1-01", "invoice", {"note": leak}, dedup_key="invoice:1")
-        store.claim_next_action("w", account="acme")
-        store.finish_action(action, ActionState.FAILED, leak, worker="w")
-        store.put_value("orders:journal:acme", "1-01", {"errors": [{"message": leak}]})
+        item = store.inbox.put("acme", {"OrderId": "1", "note": leak, "nested": [{"deep": planted}]})
+        [claimed] = store.inbox.claim(1, "w", account="acme")
+        assert claimed.id == item and store.inbox.retry(item, error=repr(RuntimeError(leak)))
+        run = store.runs.start("acme")
+        store.runs.finish(run, RunStatus.FAILED, message=repr(RuntimeError(leak)))
+        action, _ = store.actions.enqueue("acme", "1-01", "invoice", {"note": leak}, dedup_key="invoice:1")
+        store.actions.claim_next("w", account="acme")
+        store.actions.finish(action, ActionState.FAILED, leak, worker="w")
+        store.values.put("orders:journal:acme", "1-01", {"errors": [{"message": leak}]})
         with store.engine.connect() as conn:
             dump = "\n".join(
                 str(row) for name in table_names() for row in conn.execute(sa.text(f"SELECT * FROM {name}"))
@@ -265,8 +265,8 @@ def test_stored_data_keeps_query_parameters_of_its_urls(store_url: str) -> None:
 
     url = "https://track.example/t?key=ABC123&token=xyz&code=1"
     with StateStore.open(store_url, create=True) as store:
-        action, _ = store.enqueue_action("acme", "1-01", "tracking", {"trackingUrl": url})
-        stored = store.get_action(action)
+        action, _ = store.actions.enqueue("acme", "1-01", "tracking", {"trackingUrl": url})
+        stored = store.actions.get(action)
     assert stored is not None and stored.payload["trackingUrl"] == url
 
 

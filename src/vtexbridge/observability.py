@@ -65,7 +65,7 @@ def log_record_errors(
 ) -> int:
     """One warning line per record error, with the fields an operator filters on.
 
-    Call it where the errors are recorded (``StateStore.record_errors_batch``): the sync for
+    Call it where the errors are recorded (``StateStore.entities.record_errors``): the sync for
     reader, plan and VTEX errors. A JSON line (``log.format = "json"``, or any non-terminal) reads::
 
         {"level": "warning", "logger": "vtexbridge.records", "msg": "record error: sku P0004-02:
@@ -262,7 +262,9 @@ class Metrics:
         first, so that they appear in this very scrape.
         """
         if self._state is not None:
-            self.sync.observe_runs(self._state.store.list_runs(self._state.account, flow="sync", limit=50))
+            self.sync.observe_runs(
+                self._state.store.runs.list_recent(self._state.account, flow="sync", limit=50)
+            )
         return generate_latest(self.registry)
 
 
@@ -288,13 +290,13 @@ class StateCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         store, account, ns = self.store, self.account, self.ns
         entities = GaugeMetricFamily(f"{ns}_entities", "Entities VTEX accepted, by kind.", labels=["kind"])
-        for kind, n in sorted(store.count_entities(account).items()):
+        for kind, n in sorted(store.entities.count(account).items()):
             entities.add_metric([kind], n)
         yield entities
         errors = GaugeMetricFamily(
             f"{ns}_entity_errors", "Entities currently in error, by kind.", labels=["kind"]
         )
-        for kind, n in sorted(store.count_errors(account).items()):
+        for kind, n in sorted(store.entities.count_errors(account).items()):
             errors.add_metric([kind], n)
         yield errors
         overview = pipeline_overview(store, account, statuses=self.statuses)

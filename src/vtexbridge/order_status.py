@@ -107,7 +107,7 @@ async def fetch_current(
                 return e.user_message
         at = datetime.now(UTC)
         value = _snapshot(order, at)
-        await asyncio.to_thread(store.put_value, snapshot_scope(account), order_id, value)
+        await asyncio.to_thread(store.values.put, snapshot_scope(account), order_id, value)
         return _from_snapshot(value) or CurrentStatus(order.status, "vtex", at)
 
     answers = await asyncio.gather(*(one(o) for o in order_ids))
@@ -148,7 +148,7 @@ def current_status(
     done = list(done_actions)
     if order_id is None and done:
         order_id = done[0].order_id
-    snapshot = _from_snapshot(store.get_value(snapshot_scope(account), order_id)) if order_id else None
+    snapshot = _from_snapshot(store.values.get(snapshot_scope(account), order_id)) if order_id else None
     last_local = max(
         [m for m in [state.updated_at if state else None, *(a.done_at for a in done)] if m is not None],
         default=None,

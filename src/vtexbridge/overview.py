@@ -185,7 +185,7 @@ class ProgressPublisher:
                 "updated_at": _now().isoformat(),
                 "finished": finished,
             }
-        self.store.put_value(PROGRESS_SCOPE, self.account, value)
+        self.store.values.put(PROGRESS_SCOPE, self.account, value)
 
     def finish(self) -> None:
         self.publish(finished=True)
@@ -227,7 +227,7 @@ def _kind_name(kind: Any) -> str:
 
 def read_progress(store: StateStore, account: str) -> SyncProgress | None:
     """The last published progress of ``account``'s sync, or None when none was ever published."""
-    value = store.get_value(PROGRESS_SCOPE, account)
+    value = store.values.get(PROGRESS_SCOPE, account)
     if not isinstance(value, dict):
         return None
     kinds_raw = value.get("kinds")
@@ -260,7 +260,7 @@ def _parse(text: Any) -> datetime | None:
 
 def journal_of(store: StateStore, account: str, order_id: str) -> dict[str, Any]:
     """An order's journal (events seen, last errors, notes) as the orders flow keeps it."""
-    value = store.get_value(JOURNAL_SCOPE + account, order_id)
+    value = store.values.get(JOURNAL_SCOPE + account, order_id)
     return value if isinstance(value, dict) else {"seen": [], "errors": [], "notes": []}
 
 
@@ -309,19 +309,21 @@ def _row(store: StateStore, account: str, state: OrderState, now: datetime) -> O
         e = errors[-1]
         last_error = f"{e.get('step', '?')}: {e.get('message', '')}"
     age = _age(state.status_changed_at or state.first_seen_at, now)
-    done = store.list_actions(account, order_id=state.order_id, states=["done"], limit=50)
+    done = store.actions.list_for(account, order_id=state.order_id, states=["done"], limit=50)
     current = current_status(store, account, state, done).label
     return OrderRow(state, age, last_event, last_error, order_stage(store, account, state), current)
 
 
 def order_stage(store: StateStore, account: str, state: OrderState) -> str:
     """Where the order is in *our* pipeline: what the ERP received and what VTEX accepted back."""
-    done = {a.kind for a in store.list_actions(account, order_id=state.order_id, states=["done"], limit=50)}
+    done = {
+        a.kind for a in store.actions.list_for(account, order_id=state.order_id, states=["done"], limit=50)
+    }
     if "cancel" in done or state.last_status in ("canceled", "cancellation-requested"):
         return "canceled"
     if "invoice" in done:
         return "invoiced, tracking sent" if "tracking" in done else "invoiced"
-    delivered = store.list_deliveries(account, state.order_id)
+    delivered = store.orders.list_deliveries(account, state.order_id)
     if state.handling_started_at is not None:
         return "in the ERP, handling"
     if delivered:
@@ -345,26 +347,26 @@ def pipeline_overview(
     """
     now = now or _now()
     delivered = list(statuses) if statuses is not None else list(DEFAULT_STATUSES)
-    undelivered, oldest = store.list_undelivered_orders(account, delivered, limit=20)
+    undelivered, oldest = store.orders.list_undelivered(account, delivered, limit=20)
     oldest_s = _age(oldest[0].status_changed_at or oldest[0].updated_at, now) if oldest else 0.0
     stuck_states = [o for o in oldest if _age(o.status_changed_at or o.updated_at, now) >= stuck_after_s]
-    actions = store.count_actions(account)
-    pending = store.list_actions(account, states=["pending"], limit=1)
+    actions = store.actions.count(account)
+    pending = store.actions.list_for(account, states=["pending"], limit=1)
     oldest_action_s = _age(pending[0].created_at, now) if pending else 0.0
     rows: list[OrderRow] = []
     stuck: list[OrderRow] = []
     rejected: list[Action] = []
     if recent > 0:
-        rows = [_row(store, account, o, now) for o in store.list_order_states(account, limit=recent)]
+        rows = [_row(store, account, o, now) for o in store.orders.list_recent(account, limit=recent)]
         stuck = [_row(store, account, o, now) for o in stuck_states]
-        rejected = store.list_actions(account, states=["rejected", "failed"], limit=50)
+        rejected = store.actions.list_for(account, states=["rejected", "failed"], limit=50)
     else:
         stuck = [
             OrderRow(o, _age(o.status_changed_at or o.updated_at, now), None, None) for o in stuck_states
         ]
     return PipelineOverview(
-        by_status=store.count_orders(account),
-        stages=store.count_order_stages(account),
+        by_status=store.orders.count_by_status(account),
+        stages=store.orders.count_stages(account),
         delivered_statuses=delivered,
         undelivered=undelivered,
         oldest_undelivered_s=oldest_s,
@@ -388,7 +390,7 @@ def order_timeline(store: StateStore, account: str, order_id: str) -> list[Timel
     """Everything known about one order, oldest first: events seen, ERP deliveries, start handling,
     actions and their answers, errors."""
     entries: list[TimelineEntry] = []
-    state = store.get_order_state(account, order_id)
+    state = store.orders.get(account, order_id)
     if state is not None:
         entries.append(TimelineEntry(state.first_seen_at, "first seen"))
         if state.handling_started_at is not None:
@@ -415,13 +417,13 @@ def order_timeline(store: StateStore, account: str, order_id: str) -> list[Timel
     for n in journal.get("notes") or []:
         if isinstance(n, dict):
             entries.append(TimelineEntry(_parse(n.get("at")), str(n.get("note", "")), ""))
-    for d in store.list_deliveries(account, order_id):
+    for d in store.orders.list_deliveries(account, order_id):
         entries.append(
             TimelineEntry(
                 d.accepted_at, f"delivered to the ERP ({d.status})", f"{d.sink}: {d.erp_ref or ''}", "ok"
             )
         )
-    for a in store.list_actions(account, order_id=order_id, limit=200):
+    for a in store.actions.list_for(account, order_id=order_id, limit=200):
         entries.append(TimelineEntry(a.created_at, f"{a.kind} queued", a.source_ref or ""))
         if a.done_at is not None:
             level = "ok" if a.state == "done" else "error"

@@ -205,7 +205,7 @@ async def test_adopt_a_store_filled_by_plain_http(tmp_path: Path) -> None:
     assert dry.tallies[Kind.CUSTOMER].left_alone == 1
     assert dry.tallies[Kind.CATEGORY].left_alone == 0
     with StateStore(settings.state.url) as store:
-        assert not any(store.count_entities("sandbox").values())  # a dry run records nothing
+        assert not any(store.entities.count("sandbox").values())  # a dry run records nothing
     [product_diff] = dry.diffs("P0002")
     assert [(r["field"], r["current"]) for r in product_diff["fields"]] == [("Name", "Old name of P0002")]
 

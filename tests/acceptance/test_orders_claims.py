@@ -29,17 +29,17 @@ async def test_a_delivery_claimed_by_another_worker_is_not_handed_over(tmp_path:
     async with OrdersHarness(tmp_path, state_url=pg_state) as h:
         [oid] = await h.place(1)
         name = f"orders.delivery:sandbox:{oid}:ready-for-handling"
-        assert h.state.acquire_lease(name, "another-worker", timedelta(seconds=60))
+        assert h.state.leases.acquire(name, "another-worker", timedelta(seconds=60))
         with pytest.raises(ProcessingError, match="another worker is delivering"):
             await h.service.pipeline.process(event(oid))
         assert h.order_files() == []  # not handed to the sink
         # the other worker delivers and records it, then lets go: this one finds the record
-        h.state.record_delivery("sandbox", oid, "ready-for-handling", sink="folder", erp_ref="theirs")
-        h.state.release_lease(name, "another-worker")
+        h.state.orders.record_delivery("sandbox", oid, "ready-for-handling", sink="folder", erp_ref="theirs")
+        h.state.leases.release(name, "another-worker")
         result = await h.service.pipeline.process(event(oid))
         assert result.outcome is Outcome.ALREADY_DELIVERED and result.erp_ref == "theirs"
         assert h.order_files() == []
-        assert h.state.get_lease(name) is None  # ours was released too
+        assert h.state.leases.get(name) is None  # ours was released too
 
 
 async def test_the_claim_is_released_after_a_delivery(tmp_path: Path, pg_state: str) -> None:
@@ -47,4 +47,4 @@ async def test_the_claim_is_released_after_a_delivery(tmp_path: Path, pg_state: 
         [oid] = await h.place(1)
         result = await h.service.pipeline.process(event(oid))
         assert result.outcome is Outcome.DELIVERED and len(h.order_files()) == 1
-        assert h.state.get_lease(f"orders.delivery:sandbox:{oid}:ready-for-handling") is None
+        assert h.state.leases.get(f"orders.delivery:sandbox:{oid}:ready-for-handling") is None

@@ -72,9 +72,9 @@ def test_sigkill_between_erp_delivery_and_feed_commit(tmp_path: Path, sandbox: S
     assert (tmp_path / "erp" / f"{order_id}.{status}.json").exists()  # the ERP has it ...
     before = {line.split()[0] for line in (tmp_path / "writes.log").read_text().splitlines()}
     with StateStore(f"sqlite:///{tmp_path / 'state.db'}") as state:
-        assert state.get_delivery("sandbox", order_id, status) is None  # ... the state store does not
+        assert state.orders.get_delivery("sandbox", order_id, status) is None  # ... the state store does not
         # accepted by the ERP, not recorded when the process died: the only ones that may come again
-        orphans = {k for k in before if state.get_delivery("sandbox", *k.split(":")) is None}
+        orphans = {k for k in before if state.orders.get_delivery("sandbox", *k.split(":")) is None}
     assert blocked in orphans
     with admin(sandbox) as api:
         [feed] = api.get("/_sandbox/feeds").json()["feeds"]
@@ -166,4 +166,4 @@ def test_a_hook_notification_answered_200_survives_sigkill(tmp_path: Path, sandb
     assert (tmp_path / "erp" / f"{order['orderId']}.ready-for-handling.json").exists()
     with StateStore(f"sqlite:///{tmp_path / 'state.db'}") as state:
         assert state.row_counts()["hook_inbox"] == 1
-        assert state.claim_inbox(5, "check") == []  # processed and finished
+        assert state.inbox.claim(5, "check") == []  # processed and finished

@@ -73,7 +73,7 @@ async def test_300_orders_end_to_end(tmp_path: Path) -> None:
 
             await until(all_invoiced, within=90, what="every order invoiced")
             await until(
-                lambda: all(a.state == "done" for a in h.state.list_actions("sandbox", limit=2 * N)),
+                lambda: all(a.state == "done" for a in h.state.actions.list_for("sandbox", limit=2 * N)),
                 within=20,
                 what="every action done",
             )
@@ -93,7 +93,7 @@ async def test_300_orders_end_to_end(tmp_path: Path) -> None:
         assert sorted(p.name for p in h.order_files()) == sorted(
             f"{oid}.ready-for-handling.json" for oid in ids
         )
-        assert all(len(h.state.list_deliveries("sandbox", oid)) == 1 for oid in ids)
+        assert all(len(h.state.orders.list_deliveries("sandbox", oid)) == 1 for oid in ids)
         # handled once, invoiced once, tracked
         assert await h.requests(route="/api/oms/pvt/orders/{orderId}/start-handling") == N
         assert await h.requests(route="/api/oms/pvt/orders/{orderId}/invoice", method="POST") == N

@@ -111,7 +111,7 @@ async def test_orders_under_20_percent_faults(
 
             await until(all_invoiced, within=60, what="every order invoiced")
             await until(
-                lambda: all(a.state == "done" for a in h.state.list_actions("sandbox", limit=2 * n)),
+                lambda: all(a.state == "done" for a in h.state.actions.list_for("sandbox", limit=2 * n)),
                 within=30,
                 what="every action done",
             )
@@ -144,8 +144,8 @@ async def test_orders_under_20_percent_faults(
         assert await accepted_per_order(h.admin, INVOICE, "POST") == once, "invoice"
         assert await accepted_per_order(h.admin, TRACKING, "PATCH") == once, "tracking"
         # none stuck
-        actions = h.state.list_actions("sandbox", limit=2 * n + 10)
+        actions = h.state.actions.list_for("sandbox", limit=2 * n + 10)
         assert len(actions) == 2 * n and {a.state for a in actions} == {"done"}
-        assert all(h.state.get_order_state("sandbox", o).handling_started_at for o in ids)  # type: ignore[union-attr]
-        assert h.state.claim_inbox(10, "check") == []
+        assert all(h.state.orders.get("sandbox", o).handling_started_at for o in ids)  # type: ignore[union-attr]
+        assert h.state.inbox.claim(10, "check") == []
         assert list((h.actions_folder / "rejected").iterdir()) == []

@@ -106,7 +106,7 @@ class Run:
         with StateStore(self.state_url) as state:
             for key in accepted:
                 order_id, status = key.rsplit(":", 1)
-                if state.get_delivery("sandbox", order_id, status) is None:
+                if state.orders.get_delivery("sandbox", order_id, status) is None:
                     self.orphans[key] += 1
 
     def stop_all(self) -> None:
@@ -190,7 +190,7 @@ def _done(sandbox: Served, state_url: str) -> bool:
     if statuses != {"invoiced"}:
         return False
     with StateStore(state_url) as state:
-        actions = state.list_actions("sandbox", limit=3 * N)
+        actions = state.actions.list_for("sandbox", limit=3 * N)
     return len(actions) == 2 * N and {a.state for a in actions} == {"done"}
 
 
@@ -242,7 +242,9 @@ def _kill_and_check(tmp_path: Path, sandbox: Served, state_url: str, workers: in
         assert len({h.pid for h in offs}) >= workers, where  # more than one worker delivered
         with StateStore(state_url) as state:
             claimed = {
-                a.claimed_by.split(":")[1] for a in state.list_actions("sandbox", limit=3 * N) if a.claimed_by
+                a.claimed_by.split(":")[1]
+                for a in state.actions.list_for("sandbox", limit=3 * N)
+                if a.claimed_by
             }
         assert len(claimed) >= 2, where  # and more than one process ran actions
     with admin(sandbox) as api:

@@ -54,12 +54,12 @@ class World:
         tmp.replace(folder / name)
 
     def action(self, dedup_key: str) -> Action:
-        found = self.service.store.find_action("sandbox", dedup_key)
+        found = self.service.store.actions.find("sandbox", dedup_key)
         assert found is not None, dedup_key
         return found
 
     def actions_of(self, order_id: str) -> list[Action]:
-        return self.service.store.list_actions("sandbox", order_id=order_id, limit=50)
+        return self.service.store.actions.list_for("sandbox", order_id=order_id, limit=50)
 
     async def marketplace_order(self, **body: Any) -> dict[str, Any]:
         placed: dict[str, Any] = await self.admin.call(

@@ -62,7 +62,7 @@ async def test_two_workers_on_postgresql(tmp_path: Path, pg_state: str) -> None:
 
             await until(all_invoiced, what="every order invoiced")
             await until(
-                lambda: all(a.state == "done" for a in h.state.list_actions("sandbox", limit=200)),
+                lambda: all(a.state == "done" for a in h.state.actions.list_for("sandbox", limit=200)),
                 what="every action done",
             )
         finally:
@@ -78,6 +78,6 @@ async def test_two_workers_on_postgresql(tmp_path: Path, pg_state: str) -> None:
             await accepted_per_order(h.admin, "/api/oms/pvt/orders/{orderId}/start-handling", "POST") == once
         )
         assert await accepted_per_order(h.admin, "/api/oms/pvt/orders/{orderId}/invoice", "POST") == once
-        claimed_by = Counter(a.claimed_by for a in h.state.list_actions("sandbox", limit=200))
+        claimed_by = Counter(a.claimed_by for a in h.state.actions.list_for("sandbox", limit=200))
         assert set(claimed_by) == {h.service.worker, "second-worker"}, claimed_by  # both ran actions
         assert h.state.engine.dialect.name == "postgresql"

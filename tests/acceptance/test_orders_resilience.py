@@ -65,7 +65,7 @@ async def test_duplicated_shuffled_and_out_of_order_events(
         # start-handling only for orders that were ready-for-handling when read
         assert await h.requests(route="/api/oms/pvt/orders/{orderId}/start-handling") == 30
         for oid in canceled_early:
-            assert h.state.get_order_state("sandbox", oid).handling_started_at is None  # type: ignore[union-attr]
+            assert h.state.orders.get("sandbox", oid).handling_started_at is None  # type: ignore[union-attr]
 
 
 async def _feed_empty(h: OrdersHarness) -> bool:
@@ -140,7 +140,7 @@ async def test_hook_and_feed_together_deliver_once(
         assert await h.requests(route="/api/oms/pvt/orders/{orderId}/start-handling") == 50
         deliveries = (await h.admin.get("/_sandbox/hook/deliveries")).json()
         assert deliveries["delivered"] >= 50 and deliveries["failed"] == 0
-        assert h.state.claim_inbox(100, "check") == []  # every notification processed
+        assert h.state.inbox.claim(100, "check") == []  # every notification processed
         feed_read = sum(max(r.read, 0) for r in h.service.consumer.reports)
         assert feed_read >= 50  # the feed saw every order too, and delivered none a second time
         hook_done = h.state.row_counts()["hook_inbox"]

@@ -51,7 +51,7 @@ async def test_sweep_delivers_what_no_event_announced(tmp_path: Path) -> None:
         assert sorted(sink.handed) == sorted(f"{oid}:ready-for-handling" for oid in ids)
         assert len(sink.handed) == 80 and set(sink.handed.values()) == {1}
         assert await h.requests(route=START) == 80
-        assert all(len(h.state.list_deliveries("sandbox", oid)) == 1 for oid in ids)
+        assert all(len(h.state.orders.list_deliveries("sandbox", oid)) == 1 for oid in ids)
         assert set((await h.statuses()).values()) == {"handling"}
 
         # again: nothing new, nothing delivered twice, nothing started twice

@@ -47,11 +47,11 @@ def test_demo_twice_then_serving_the_dashboard(tmp_path: Path) -> None:
     orders = sorted((directory / "erp" / "orders").glob("*.json"))
     assert len(orders) == 2
     with StateStore.open(settings.state.url) as store:
-        [first] = store.list_runs(settings.vtex.account, flow="sync")
+        [first] = store.runs.list_recent(settings.vtex.account, flow="sync")
         assert first.status == "succeeded" and first.requests > 1000
-        assert store.count_entities(settings.vtex.account)["sku"] == 150
-        assert store.count_errors(settings.vtex.account) == {}
-        assert store.count_actions(settings.vtex.account) == {"done": 4}  # 2 invoices, 2 tracking
+        assert store.entities.count(settings.vtex.account)["sku"] == 150
+        assert store.entities.count_errors(settings.vtex.account) == {}
+        assert store.actions.count(settings.vtex.account) == {"done": 4}  # 2 invoices, 2 tracking
 
     seen: dict[str, str] = {}
 
@@ -72,9 +72,9 @@ def test_demo_twice_then_serving_the_dashboard(tmp_path: Path) -> None:
     assert [o.status for o in state.orders] == ["invoiced", "invoiced"]
     assert sorted((directory / "erp" / "orders").glob("*.json")) == orders  # nothing new
     with StateStore.open(settings.state.url) as store:
-        second = store.list_runs(settings.vtex.account, flow="sync")[0]
+        second = store.runs.list_recent(settings.vtex.account, flow="sync")[0]
         assert second.id != first.id and second.requests == 0  # nothing changed, nothing sent
-        assert store.count_actions(settings.vtex.account) == {"done": 4}
+        assert store.actions.count(settings.vtex.account) == {"done": 4}
 
     assert seen["doctor"].startswith("0\n") and "every API area answered" in seen["doctor"], seen["doctor"]
     page = seen["page"]

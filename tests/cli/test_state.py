@@ -30,7 +30,7 @@ def test_upgrade_then_status(tmp_path: Path) -> None:
     code, out = invoke(url, "upgrade")
     assert code == 0 and "up to date" in out
     with StateStore(url) as store:
-        store.put_inbox("acc", {"OrderId": "o-1"})
+        store.inbox.put("acc", {"OrderId": "o-1"})
     code, out = invoke(url, "status")
     assert code == 0, out
     assert f"{migrations.head_revision()} (this vtexbridge: {migrations.head_revision()}) - up to date" in out

@@ -122,7 +122,7 @@ async def test_notification_endpoint(affiliate_server: tuple[Served, StateStore]
         assert header.status_code == 200
         bad = await client.post(url + "?token=s3cret", json={"nothing": 1})
         assert bad.status_code == 400
-    pending = store.get_value(SCOPE, "seller:pending")
+    pending = store.values.get(SCOPE, "seller:pending")
     assert sorted(pending) == ["2001", "2002"]
     assert pending["2001"]["price"] is True and pending["2001"]["stock"] is False
 

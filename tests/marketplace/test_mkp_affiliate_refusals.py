@@ -61,12 +61,12 @@ async def test_one_invalid_pending_change_is_refused_and_the_rest_continues(tmp_
         )
         good = {"sku_id": "100"}
         # stored before validation existed, or by an older version: the follow-up must cope
-        state.put_value(
+        state.values.put(
             SCOPE, "seller:pending", {"12abc": {"sku_id": "12abc"}, "100": good, "junk": {"nope": 1}}
         )
         report = await follower.drain()
         assert report.refused == 2 and report.written == 1 and report.failed == 0
-        assert state.get_value(SCOPE, "seller:pending") == {}  # nothing retried forever
+        assert state.values.get(SCOPE, "seller:pending") == {}  # nothing retried forever
         entry = await sink.get_sku("100")
         assert entry is not None and entry["price"] == 990
         again = await follower.drain()

@@ -208,7 +208,7 @@ class TestSellerProcessesPayment:
         assert "4111111111111111" not in repr(event)
         # nowhere else: not in the ERP document, not in the state store, not in the logs
         assert "4111111111111111" not in str(seller_side.order_files())
-        record = seller_side.state.get_value(SCOPE, "marketplace:VB-1300000000001-01")
+        record = seller_side.state.values.get(SCOPE, "marketplace:VB-1300000000001-01")
         assert "4111111111111111" not in str(record)
         assert "4111111111111111" not in caplog.text
         fulfill = await post(

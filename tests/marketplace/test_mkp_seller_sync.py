@@ -163,9 +163,9 @@ async def test_first_run_offers_every_sku_and_a_second_run_sends_nothing(world: 
     assert second.exit_code == 0 and second.report.counts() == {"sku": {"unchanged": 150}}
     assert second.report_file is not None and second.report_file.name.startswith(f"seller-sync-{ACCOUNT}-")
     with world.state() as store:
-        runs = store.list_runs(seller_namespace(ACCOUNT, SELLER))
+        runs = store.runs.list_recent(seller_namespace(ACCOUNT, SELLER))
         assert [r.status for r in runs] == ["succeeded", "succeeded"]
-        assert store.list_runs(ACCOUNT) == []  # never mixed with a store sync of the account
+        assert store.runs.list_recent(ACCOUNT) == []  # never mixed with a store sync of the account
 
 
 async def test_one_price_change_is_one_price_notification(world: World) -> None:
@@ -216,16 +216,16 @@ async def test_a_refused_notification_is_an_entity_error_and_is_sent_again(world
     assert "SKU blocked by the marketplace" in error["message"]
     namespace = seller_namespace(ACCOUNT, SELLER)
     with world.state() as store:
-        [row] = store.list_errors(namespace)
+        [row] = store.entities.list_errors(namespace)
         assert (row.kind, row.erp_key, row.vtex_status) == (PRICE, "P0001-01", 400)
-        assert store.list_runs(namespace)[0].status == "partial"
+        assert store.runs.list_recent(namespace)[0].status == "partial"
     world.transport.take()
     world.transport.refuse.clear()
     retried = await world.sync()  # only the refused one goes again
     assert notifications_sent(world.transport.take()) == [("price", "P0001-01")]
     assert retried.exit_code == 0
     with world.state() as store:
-        assert store.list_errors(namespace) == []
+        assert store.entities.list_errors(namespace) == []
 
 
 async def test_a_dry_run_sends_nothing_and_says_what_it_would(world: World) -> None:
@@ -299,7 +299,7 @@ async def test_the_sync_waits_for_serve_to_load_the_snapshot_it_notifies(world: 
     with world.state() as store:
         assert await wait_for_serve(store, ACCOUNT, seller, 100.0, world.clock) == "no serve"
         now = world.clock.now().timestamp()
-        store.put_value(SCOPE, index_key(ACCOUNT, SELLER), {"version": 100.0, "loadedAt": now})
+        store.values.put(SCOPE, index_key(ACCOUNT, SELLER), {"version": 100.0, "loadedAt": now})
         assert await wait_for_serve(store, ACCOUNT, seller, 100.0, world.clock) == "current"
         # serve runs but still answers from an older snapshot: wait a bounded time, then go on
         started = world.clock.monotonic()

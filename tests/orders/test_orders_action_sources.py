@@ -22,8 +22,8 @@ def invoice(oid: str = "O-1", number: str = "NF-1") -> dict[str, object]:
 
 
 def finish_all(store: StateStore, state: ActionState, message: str | None = None) -> None:
-    while (action := store.claim_next_action("w", account="acme")) is not None:
-        store.finish_action(action.id, state, message, vtex_status=400 if state == "rejected" else None)
+    while (action := store.actions.claim_next("w", account="acme")) is not None:
+        store.actions.finish(action.id, state, message, vtex_status=400 if state == "rejected" else None)
 
 
 def test_a_file_is_queued_then_archived_to_done(tmp_path: Path) -> None:
@@ -38,7 +38,7 @@ def test_a_file_is_queued_then_archived_to_done(tmp_path: Path) -> None:
         assert src.scan().files_done == 1
         assert (tmp_path / "actions" / "done" / "inv.json").exists()
         assert list((tmp_path / "actions" / "processing").iterdir()) == []
-        assert [a.source_ref for a in store.list_actions("acme")] == ["inv.json:0", "inv.json:1"]
+        assert [a.source_ref for a in store.actions.list_for("acme")] == ["inv.json:0", "inv.json:1"]
 
 
 def test_a_refused_action_sends_its_file_to_rejected_with_vtexs_message(tmp_path: Path) -> None:
@@ -74,7 +74,7 @@ def test_an_invalid_file_is_rejected_at_once_and_nothing_is_queued(tmp_path: Pat
         }
         (tmp_path / "actions" / "bad.json").write_text(json.dumps([invoice("O-2", "NF-2"), bad]))
         report = src.scan()
-        assert report.files_rejected == 1 and store.list_actions("acme") == []
+        assert report.files_rejected == 1 and store.actions.list_for("acme") == []
         error = json.loads((tmp_path / "actions" / "rejected" / "bad.json.error.json").read_text())
         assert error["stage"] == "read"
         assert error["errors"] == [
@@ -94,7 +94,7 @@ def test_reading_the_same_file_twice_queues_nothing_new(tmp_path: Path) -> None:
         for _ in range(2):
             (tmp_path / "actions" / "inv.json").write_text(json.dumps(invoice()))
             src.scan()
-        assert len(store.list_actions("acme")) == 1
+        assert len(store.actions.list_for("acme")) == 1
         processing = sorted(p.name for p in (tmp_path / "actions" / "processing").iterdir())
         assert len([p for p in processing if not p.startswith(".")]) == 2  # the second copy got a free name
         finish_all(store, ActionState.DONE)
@@ -128,7 +128,7 @@ def test_crash_after_queueing_before_the_move_is_harmless(tmp_path: Path) -> Non
         enqueue(store, "acme", read_action_file(path))  # queued; then the process died
         report = src.scan()
         assert report.actions_queued == 0 and report.actions_existing == 1
-        assert len(store.list_actions("acme")) == 1
+        assert len(store.actions.list_for("acme")) == 1
 
 
 def test_sql_outbox(tmp_path: Path) -> None:
@@ -151,7 +151,7 @@ def test_sql_outbox(tmp_path: Path) -> None:
         assert rows[0][1:] == ("rejected", "VTEX said no", 1)
         assert rows[1][1] == "invalid" and "orderId" in rows[1][2]
         assert rows[2][1] == "invalid" and "not valid JSON" in rows[2][2]
-        [action] = store.list_actions("acme")
+        [action] = store.actions.list_for("acme")
         assert action.source_ref == "sql:vtex_actions:1"
         engine.dispose()
         src.close()

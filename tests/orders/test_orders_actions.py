@@ -51,8 +51,8 @@ async def test_partial_then_full_invoice_in_cents(tmp_path: Path) -> None:
             invoice(oid, "NF-2"),  # no items: what remains of the order
         )
         await drain(h)
-        assert h.state.get_action(part).state == "done"  # type: ignore[union-attr]
-        assert h.state.get_action(rest).state == "done"  # type: ignore[union-attr]
+        assert h.state.actions.get(part).state == "done"  # type: ignore[union-attr]
+        assert h.state.actions.get(rest).state == "done"  # type: ignore[union-attr]
         doc = (await h.order(oid))["order"]
         assert doc["status"] == "invoiced"
         packages = doc["packageAttachment"]["packages"]
@@ -80,7 +80,7 @@ async def test_cancel_after_invoice_is_rejected_with_vtexs_message(tmp_path: Pat
         [oid] = await handled(h)
         _, cancel = queue(h, invoice(oid, "NF-1"), {"type": "cancel", "orderId": oid, "reason": "late"})
         await drain(h)
-        action = h.state.get_action(cancel)
+        action = h.state.actions.get(cancel)
         assert action is not None and action.state == ActionState.REJECTED
         assert action.vtex_status == 400 and "invoiced and can no longer be canceled" in (
             action.vtex_message or ""
@@ -92,7 +92,7 @@ async def test_cancel_with_reason(tmp_path: Path) -> None:
         [oid] = await handled(h)
         [cancel] = queue(h, {"type": "cancel", "orderId": oid, "reason": "no stock"})
         await drain(h)
-        assert h.state.get_action(cancel).state == "done"  # type: ignore[union-attr]
+        assert h.state.actions.get(cancel).state == "done"  # type: ignore[union-attr]
         doc = (await h.order(oid))["order"]
         assert doc["status"] == "canceled" and doc["cancelReason"] == "no stock"
 
@@ -116,7 +116,7 @@ async def test_tracking_number_and_events(tmp_path: Path) -> None:
             },
         )
         await drain(h)
-        action = h.state.get_action(track)
+        action = h.state.actions.get(track)
         assert action is not None
         assert action.state == "done", action.vtex_message
         [package] = (await h.order(oid))["order"]["packageAttachment"]["packages"]
@@ -136,9 +136,9 @@ async def test_tracking_needs_its_invoice(tmp_path: Path) -> None:
             invoice(oid, "NF-2"),
         )
         await drain(h)
-        a = h.state.get_action(unknown)
+        a = h.state.actions.get(unknown)
         assert a is not None and a.state == "rejected" and a.vtex_status == 404  # VTEX: invoice not found
-        b = h.state.get_action(track)
+        b = h.state.actions.get(track)
         assert (
             b is not None
             and b.state == "rejected"
@@ -156,7 +156,7 @@ async def test_transient_errors_are_retried(tmp_path: Path) -> None:
         [inv] = queue(h, invoice(oid, "NF-1"))
         for _ in range(20):
             await drain(h)
-            action = h.state.get_action(inv)
+            action = h.state.actions.get(inv)
             assert action is not None
             if action.state == "done":
                 break
@@ -184,7 +184,7 @@ async def test_order_change_uses_the_v2_api(tmp_path: Path) -> None:
             },
         )
         await drain(h)
-        action = h.state.get_action(change)
+        action = h.state.actions.get(change)
         assert action is not None
         assert action.state == "done", action.vtex_message
         assert await h.requests(route="/api/order-system/orders/{changeOrderId}/changes", method="PATCH") == 1
@@ -201,7 +201,7 @@ async def test_actions_of_one_order_run_in_order(tmp_path: Path) -> None:
                 {"type": "tracking", "orderId": oid, "invoiceNumber": f"NF-{oid}", "trackingNumber": "T"},
             )
         await drain(h)
-        actions = h.state.list_actions("sandbox")
+        actions = h.state.actions.list_for("sandbox")
         assert [a.state for a in actions] == ["done"] * 6
         for oid in ids:
             inv, track = (a for a in actions if a.order_id == oid)
@@ -218,16 +218,16 @@ async def test_a_cancel_resent_after_a_crash_is_done_when_the_order_is_canceled(
     async with OrdersHarness(tmp_path) as h:
         [oid] = await handled(h)
         [cancel] = queue(h, {"type": "cancel", "orderId": oid, "reason": "x"})
-        first = h.state.claim_next_action("a-worker-that-died", account="sandbox")
+        first = h.state.actions.claim_next("a-worker-that-died", account="sandbox")
         assert first is not None and first.id == cancel
         await h.service.client.orders.cancel_order(oid, reason="x")  # VTEX accepted it, then the crash
-        h.state.retry_action(first.id, at=datetime.now(UTC))  # its claim expired
+        h.state.actions.retry(first.id, at=datetime.now(UTC))  # its claim expired
 
         async def refuse(order_id: str, **kw: object) -> None:
             raise Conflict("refused", status=409, vtex_message="Order already canceled")
 
         monkeypatch.setattr(h.service.client.orders, "cancel_order", refuse)
         await drain(h)
-        action = h.state.get_action(cancel)
+        action = h.state.actions.get(cancel)
         assert action is not None and action.state == "done" and action.attempts == 2
         assert "earlier attempt" in (action.vtex_message or "")

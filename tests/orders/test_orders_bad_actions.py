@@ -62,7 +62,7 @@ def test_each_bad_file_is_rejected_alone_and_the_rest_flows(tmp_path: Path) -> N
             error = json.loads((folder / "rejected" / f"{name}.error.json").read_text())
             assert error["stage"] == "read" and error["errors"] and error["errors"][0]["message"]
             assert len(json.dumps(error)) < 5000  # the reason, not the input repeated back
-        [action] = store.list_actions("acme")
+        [action] = store.actions.list_for("acme")
         assert action.payload["invoiceNumber"] == "NF-9"
 
 
@@ -110,6 +110,6 @@ def test_bad_sql_outbox_rows_are_invalid_alone_and_the_rest_flows(tmp_path: Path
             ).all()
         assert [r.status for r in rows] == ["invalid"] * len(bad) + ["queued"]
         assert all(r.message and len(r.message) < 5000 for r in rows[:-1])
-        [action] = store.list_actions("acme")
+        [action] = store.actions.list_for("acme")
         assert action.payload["invoiceNumber"] == "NF-9"
         src.close()

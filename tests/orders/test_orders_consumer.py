@@ -165,7 +165,7 @@ async def test_duplicates_are_processed_once_and_all_copies_committed(store: Sta
     # the same event in a later lot (its commit was lost): committed, not processed again
     await c.handle([FeedEvent(eventId="e1", handle="h1-later", orderId="O-1", state="ready-for-handling")])
     assert len(pipeline.events) == 2 and feed.committed[-1] == "h1-later"
-    assert store.seen_feed_events("acme", ["e1", "e2"]) == {"e1", "e2"}
+    assert store.feed.seen("acme", ["e1", "e2"]) == {"e1", "e2"}
 
 
 async def test_events_of_one_order_in_a_lot_make_one_pipeline_call(store: StateStore) -> None:
@@ -191,7 +191,7 @@ async def test_a_failed_event_is_not_committed(store: StateStore) -> None:
     c = consumer(feed, pipeline, store, FakeClock())
     report = await c.handle([ev(1), ev(2)])
     assert feed.committed == ["h1"] and report.failed == 1
-    assert store.seen_feed_events("acme", ["e1", "e2"]) == {"e1"}
+    assert store.feed.seen("acme", ["e1", "e2"]) == {"e1"}
 
 
 async def test_events_without_id_are_keyed_by_order_state_and_time() -> None:

@@ -46,7 +46,7 @@ async def test_items_are_processed_and_finished(tmp_path: Path) -> None:
             note(b),
             {"what": "not a notification"},
         ):
-            h.state.put_inbox("sandbox", body)
+            h.state.inbox.put("sandbox", body)
         assert await h.service.inbox.process_batch() == 4
         assert await h.service.inbox.process_batch() == 0
         assert {p.name for p in h.order_files()} == {
@@ -70,12 +70,12 @@ async def test_a_failed_item_comes_back_after_a_backoff(tmp_path: Path) -> None:
     clock = FakeClock(start=1_700_000_000)
     async with OrdersHarness(tmp_path, sink=DownSink(), clock=clock) as h:
         [oid] = await h.place(1)
-        item_id = h.state.put_inbox("sandbox", note(oid))
+        item_id = h.state.inbox.put("sandbox", note(oid))
         assert await h.service.inbox.process_batch() == 1
         assert await h.service.inbox.process_batch() == 0  # not due yet
-        assert h.state.claim_inbox(5, "peek", account="sandbox", visibility=timedelta(0)) == []
+        assert h.state.inbox.claim(5, "peek", account="sandbox", visibility=timedelta(0)) == []
         clock.advance(h.settings.orders.hook.retry_backoff_s + 0.01)
-        [item] = h.state.claim_inbox(5, "peek", account="sandbox")
+        [item] = h.state.inbox.claim(5, "peek", account="sandbox")
         assert item.id == item_id and item.attempts == 2 and "ERP offline" in (item.last_error or "")
 
 
@@ -84,20 +84,20 @@ async def test_a_short_claim_waits_for_the_next_notification(tmp_path: Path) -> 
     when woken (or at the poll): no empty claim per wake-up and per batch end (h9, #15 capacity)."""
     async with OrdersHarness(tmp_path, orders={"hook": {"inbox_poll_s": 30.0}}) as h:
         claims: list[int] = []
-        claim = h.state.claim_inbox
+        claim = h.state.inbox.claim
 
         def counting(*args: Any, **kwargs: Any) -> list[InboxItem]:
             items = claim(*args, **kwargs)
             claims.append(len(items))
             return items
 
-        h.state.claim_inbox = counting  # type: ignore[method-assign]
+        h.state.inbox.claim = counting  # type: ignore[method-assign]
         stop, wake = asyncio.Event(), asyncio.Event()
         worker = asyncio.create_task(h.service.inbox.run(stop, wake))
         try:
             await until(lambda: claims == [0], what="the first (empty) claim")
             for oid in await h.place(3):
-                h.state.put_inbox("sandbox", note(oid))
+                h.state.inbox.put("sandbox", note(oid))
                 wake.set()
                 await until(lambda oid=oid: f"{oid}.ready-for-handling.json" in names(h), what=oid)
             await asyncio.sleep(0.3)  # a claim after a batch's end would come now

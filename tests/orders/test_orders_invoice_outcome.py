@@ -52,12 +52,12 @@ async def test_an_invoice_accepted_before_the_worker_died_is_done(tmp_path: Path
             },
             {"type": "tracking", "orderId": oid, "invoiceNumber": "NF-1", "trackingNumber": "BR1"},
         )
-        dying = h.state.claim_next_action("a-worker-that-died", account="sandbox")
+        dying = h.state.actions.claim_next("a-worker-that-died", account="sandbox")
         assert dying is not None and dying.id == inv
         await h.service.actions.send(dying)  # VTEX accepted it; the worker died before recording it
-        h.state.retry_action(dying.id, at=datetime.now(UTC))  # its claim expired
+        h.state.actions.retry(dying.id, at=datetime.now(UTC))  # its claim expired
         await drain(h)
-        a, t = h.state.get_action(inv), h.state.get_action(track)
+        a, t = h.state.actions.get(inv), h.state.actions.get(track)
         assert a is not None and a.state == "done" and a.attempts == 2, a and a.vtex_message
         assert "earlier attempt" in (a.vtex_message or "")
         assert t is not None and t.state == "done", t and t.vtex_message
@@ -73,12 +73,12 @@ async def test_an_invoice_before_handling_started_waits_for_it(tmp_path: Path) -
             h, {"type": "invoice", "orderId": oid, "invoiceNumber": "NF-9", "issuanceDate": "2024-05-01"}
         )
         await drain(h)
-        a = h.state.get_action(inv)
+        a = h.state.actions.get(inv)
         assert a is not None and a.state == "pending" and "not handling yet" in (a.vtex_message or "")
         await h.service.pipeline.process(OrderEvent(oid, "ready-for-handling", None, "feed", oid))
         await asyncio.sleep(0.3)  # its retry delay
         await drain(h)
-        a = h.state.get_action(inv)
+        a = h.state.actions.get(inv)
         assert a is not None and a.state == "done", a and a.vtex_message
         answers = await posted_invoices(h)
         assert answers[-1] == 200 and set(answers[:-1]) == {409}  # refused until started, then once
@@ -109,7 +109,7 @@ async def test_an_invoice_refused_just_before_handling_started_is_retried(
         monkeypatch.setattr(h.service.client.orders, "invoice_order", real)
         await asyncio.sleep(0.3)
         await drain(h)
-        a = h.state.get_action(inv)
+        a = h.state.actions.get(inv)
         assert a is not None and a.state == "done", a and a.vtex_message
 
 
@@ -123,16 +123,16 @@ async def test_a_tracking_update_accepted_before_the_worker_died_is_not_sent_aga
             h, {"type": "invoice", "orderId": oid, "invoiceNumber": "NF-2", "issuanceDate": "2024-05-01"}
         )
         await drain(h)
-        assert (a := h.state.get_action(inv)) is not None and a.state == "done"
+        assert (a := h.state.actions.get(inv)) is not None and a.state == "done"
         [track] = queue(
             h, {"type": "tracking", "orderId": oid, "invoiceNumber": "NF-2", "trackingNumber": "BR2"}
         )
-        dying = h.state.claim_next_action("a-worker-that-died", account="sandbox")
+        dying = h.state.actions.claim_next("a-worker-that-died", account="sandbox")
         assert dying is not None and dying.id == track
         await h.service.actions.send(dying)  # VTEX accepted it; the worker died before recording it
-        h.state.retry_action(dying.id, at=datetime.now(UTC))  # its claim expired
+        h.state.actions.retry(dying.id, at=datetime.now(UTC))  # its claim expired
         await drain(h)
-        t = h.state.get_action(track)
+        t = h.state.actions.get(track)
         assert t is not None and t.state == "done" and t.attempts == 2, t and t.vtex_message
         assert "earlier attempt" in (t.vtex_message or "")
         r = await h.admin.get("/_sandbox/requests", params={"route": INVOICE + "/{invoiceNumber}"})

@@ -31,11 +31,11 @@ def test_orders_are_listed_most_recent_first(tmp_path: Path) -> None:
     clock = FakeClock(start=1_700_000_000)
     with StateStore.open(f"sqlite:///{tmp_path / 's.db'}", create=True, clock=clock) as store:
         for n in range(5):
-            store.note_order_status("acme", f"O-{n}", "ready-for-handling")
+            store.orders.note_status("acme", f"O-{n}", "ready-for-handling")
             clock.advance(1)
-        store.note_order_status("other", "X-1", "canceled")
+        store.orders.note_status("other", "X-1", "canceled")
         clock.advance(1)
-        store.mark_handling_started("acme", "O-1")
-        listed = store.list_order_states("acme", limit=3)
+        store.orders.mark_handling_started("acme", "O-1")
+        listed = store.orders.list_recent("acme", limit=3)
         assert [s.order_id for s in listed] == ["O-1", "O-4", "O-3"]
         assert listed[0].handling_started_at is not None

@@ -45,7 +45,7 @@ async def test_the_order_flow_is_counted(tmp_path: Path) -> None:
             await service.run(once=True)  # both from the feed
             assert len(h.order_files()) == 2
             # the hook announces one of them again: already delivered, nothing new for the ERP
-            h.state.put_inbox(
+            h.state.inbox.put(
                 "sandbox",
                 {"Domain": "Marketplace", "OrderId": a, "State": "ready-for-handling", "Origin": {}},
             )
@@ -100,7 +100,7 @@ async def test_a_failed_event_is_counted_as_an_error(tmp_path: Path) -> None:
             http_transport=httpx.ASGITransport(app=h.sandbox),
         ) as service:
             [a] = await h.place(1)
-            h.state.put_inbox("sandbox", {"OrderId": a, "State": "ready-for-handling"})
+            h.state.inbox.put("sandbox", {"OrderId": a, "State": "ready-for-handling"})
             await service.inbox.process_batch()
         s = samples_of(metrics)
         assert total(s, "vtexbridge_orders_events_total", source="hook", outcome="error") == 1

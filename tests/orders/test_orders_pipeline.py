@@ -41,17 +41,17 @@ async def test_delivers_once_and_starts_handling_once(tmp_path: Path) -> None:
         assert later.outcome is Outcome.IGNORED and later.status == "handling"
         assert await h.requests(route=START) == 1
         assert file.stat().st_mtime_ns == stat.st_mtime_ns
-        state = h.state.get_order_state("sandbox", oid)
+        state = h.state.orders.get("sandbox", oid)
         assert state is not None and state.handling_started_at is not None and state.last_status == "handling"
-        [delivery] = h.state.list_deliveries("sandbox", oid)
+        [delivery] = h.state.orders.list_deliveries("sandbox", oid)
         assert delivery.status == "ready-for-handling" and delivery.sink == "folder"
 
 
 async def test_a_recorded_delivery_skips_the_sink_and_handling_is_gated(tmp_path: Path) -> None:
     async with OrdersHarness(tmp_path, orders={"start_handling": True}) as h:
         [oid] = await h.place(1)
-        h.state.record_delivery("sandbox", oid, "ready-for-handling", sink="folder", erp_ref="x")
-        h.state.mark_handling_started("sandbox", oid)
+        h.state.orders.record_delivery("sandbox", oid, "ready-for-handling", sink="folder", erp_ref="x")
+        h.state.orders.mark_handling_started("sandbox", oid)
         result = await h.service.pipeline.process(event(oid))
         assert result.outcome is Outcome.ALREADY_DELIVERED and result.handling == "already"
         assert h.order_files() == [] and await h.requests(route=START) == 0
@@ -60,7 +60,7 @@ async def test_a_recorded_delivery_skips_the_sink_and_handling_is_gated(tmp_path
 async def test_a_crash_after_delivery_before_start_handling_is_caught_up(tmp_path: Path) -> None:
     async with OrdersHarness(tmp_path) as h:
         [oid] = await h.place(1)
-        h.state.record_delivery("sandbox", oid, "ready-for-handling", sink="folder", erp_ref="x")
+        h.state.orders.record_delivery("sandbox", oid, "ready-for-handling", sink="folder", erp_ref="x")
         result = await h.service.pipeline.process(event(oid))
         assert result.outcome is Outcome.ALREADY_DELIVERED and result.handling == "started"
         assert h.order_files() == [] and await h.requests(route=START) == 1
@@ -103,7 +103,7 @@ async def test_oms003_is_noted_and_not_retried(tmp_path: Path, monkeypatch: pyte
         monkeypatch.setattr(h.service.client.orders, "start_handling", canceled_meanwhile)
         result = await h.service.pipeline.process(event(oid))
         assert result.outcome is Outcome.DELIVERED and result.handling == "refused"
-        state = h.state.get_order_state("sandbox", oid)
+        state = h.state.orders.get("sandbox", oid)
         assert state is not None and state.handling_started_at is None
         [error] = h.service.pipeline.journal.get(oid)["errors"]
         assert error["step"] == "start-handling" and "OMS003" in error["message"]
@@ -143,7 +143,7 @@ async def test_a_sink_failure_keeps_the_event_and_records_the_error(tmp_path: Pa
         with pytest.raises(ProcessingError, match="ERP offline") as e:
             await h.service.pipeline.process(event(oid))
         assert e.value.step == "sink"
-        assert h.state.get_delivery("sandbox", oid, "ready-for-handling") is None
+        assert h.state.orders.get_delivery("sandbox", oid, "ready-for-handling") is None
         assert await h.requests(route=START) == 0  # nothing is started before the ERP has the order
         assert h.service.pipeline.journal.get(oid)["errors"][0]["step"] == "sink"
         result = await h.service.pipeline.process(event(oid))
@@ -165,7 +165,7 @@ async def test_a_crash_between_sink_and_record_redelivers_nothing_new(tmp_path: 
         assert result.outcome is Outcome.DELIVERED
         after = h.order_files()[0].stat()
         assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
-        assert h.state.get_delivery("sandbox", oid, "ready-for-handling") is not None
+        assert h.state.orders.get_delivery("sandbox", oid, "ready-for-handling") is not None
 
 
 def _document(order: Order) -> dict[str, Any]:

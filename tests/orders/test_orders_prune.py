@@ -35,13 +35,13 @@ def _old_rows(url: str, days: float) -> tuple[list[int], list[int]]:
     """
     store = StateStore.open(url, create=True, clock=FakeClock(start=time.time() - days * DAY))
     try:
-        store.mark_feed_events("sandbox", [f"old-{days}"], committed=True)
-        done = store.put_inbox("sandbox", {"OrderId": "1-01", "State": "canceled"})
-        store.claim_inbox(10, "old-worker", account="sandbox")
-        store.finish_inbox([done], worker="old-worker")
-        claimed = store.put_inbox("sandbox", {"OrderId": "2-01", "State": "canceled"})
-        store.claim_inbox(10, "dead-worker", account="sandbox", visibility=timedelta(days=days * 2))
-        waiting = store.put_inbox("elsewhere", {"OrderId": "3-01", "State": "canceled"})
+        store.feed.mark("sandbox", [f"old-{days}"], committed=True)
+        done = store.inbox.put("sandbox", {"OrderId": "1-01", "State": "canceled"})
+        store.inbox.claim(10, "old-worker", account="sandbox")
+        store.inbox.finish([done], worker="old-worker")
+        claimed = store.inbox.put("sandbox", {"OrderId": "2-01", "State": "canceled"})
+        store.inbox.claim(10, "dead-worker", account="sandbox", visibility=timedelta(days=days * 2))
+        waiting = store.inbox.put("elsewhere", {"OrderId": "3-01", "State": "canceled"})
         return [done], [claimed, waiting]
     finally:
         store.close()
@@ -54,11 +54,11 @@ async def test_old_processed_rows_go_and_the_rest_stays(tmp_path: Path) -> None:
     recent_done, _ = _old_rows(settings.state.url, days=2)
     store = StateStore.open(settings.state.url)
     try:
-        store.mark_feed_events("sandbox", ["fresh"])
+        store.feed.mark("sandbox", ["fresh"])
         async with OrdersService(settings, store=store) as service:
             report = await service.prune()
         assert (report.feed_events, report.inbox_items) == (1, 1)
-        assert store.seen_feed_events("sandbox", ["old-8", "old-2", "fresh"]) == {"old-2", "fresh"}
+        assert store.feed.seen("sandbox", ["old-8", "old-2", "fresh"]) == {"old-2", "fresh"}
         assert _inbox_states(store, old_done + recent_done) == {
             old_done[0]: None,
             recent_done[0]: InboxState.DONE.value,
@@ -81,7 +81,7 @@ async def test_feed_keys_are_kept_as_long_as_vtex_may_show_their_event_again(tmp
         async with OrdersService(settings, store=store) as service:
             report = await service.prune()
         assert report.feed_events == 1  # 11 days; 8 days is within the feed's 10-day retention
-        assert store.seen_feed_events("sandbox", ["old-8", "old-11"]) == {"old-8"}
+        assert store.feed.seen("sandbox", ["old-8", "old-11"]) == {"old-8"}
         assert report.inbox_items == 2  # finished inbox items go after prune_after_s
     finally:
         store.close()
@@ -96,9 +96,9 @@ async def test_the_worker_prunes_on_a_schedule(tmp_path: Path) -> None:
     try:
         async with OrdersService(settings, store=store) as service:
             worker = asyncio.create_task(service.run(stop))
-            await _until(lambda: not store.seen_feed_events("sandbox", ["old-8"]))
+            await _until(lambda: not store.feed.seen("sandbox", ["old-8"]))
             _old_rows(settings.state.url, days=9)  # written after the first pruning: the next one takes it
-            await _until(lambda: not store.seen_feed_events("sandbox", ["old-9"]))
+            await _until(lambda: not store.feed.seen("sandbox", ["old-9"]))
             stop.set()
             await worker
     finally:

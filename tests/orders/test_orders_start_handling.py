@@ -91,7 +91,7 @@ async def test_the_feed_event_is_not_committed_before_handling_started(tmp_path:
             await worker
         assert set((await h.statuses()).values()) == {"handling"}
         assert (await _start_answers(h)) == Counter({500: 18, 204: 6})
-        assert all(h.state.get_order_state("sandbox", o).handling_started_at for o in ids)  # type: ignore[union-attr]
+        assert all(h.state.orders.get("sandbox", o).handling_started_at for o in ids)  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("times", [1, 3])
@@ -112,7 +112,7 @@ async def test_a_lost_answer_is_resolved_by_reading_the_status(tmp_path: Path, t
         answers = await _start_answers(h)
         assert answers[204] == 4  # VTEX started each order once; the repeats were answered 409
         for oid in ids:
-            state = h.state.get_order_state("sandbox", oid)
+            state = h.state.orders.get("sandbox", oid)
             assert state is not None and state.handling_started_at is not None
             assert h.service.pipeline.journal.get(oid)["errors"] == []
 
@@ -122,11 +122,11 @@ async def test_a_later_event_records_a_start_whose_answer_was_lost(tmp_path: Pat
     read failed): the next event finds the order handling and records the start, no second call."""
     async with OrdersHarness(tmp_path) as h:
         [oid] = await h.place(1)
-        h.state.record_delivery("sandbox", oid, "ready-for-handling", sink="folder", erp_ref="x")
+        h.state.orders.record_delivery("sandbox", oid, "ready-for-handling", sink="folder", erp_ref="x")
         await h.service.client.orders.start_handling(oid)  # the lost attempt
         result = await h.service.pipeline.process(event(oid))
         assert result.outcome is Outcome.IGNORED and result.status == "handling"
-        state = h.state.get_order_state("sandbox", oid)
+        state = h.state.orders.get("sandbox", oid)
         assert state is not None and state.handling_started_at is not None
         assert (await _start_answers(h)) == Counter({204: 1})
 
@@ -144,5 +144,5 @@ async def test_someone_else_started_it(tmp_path: Path, monkeypatch: pytest.Monke
         result = await h.service.pipeline.process(event(oid))
         assert result.outcome is Outcome.DELIVERED and result.handling == "already"
         assert h.service.pipeline.journal.get(oid)["errors"] == []
-        state = h.state.get_order_state("sandbox", oid)
+        state = h.state.orders.get("sandbox", oid)
         assert state is not None and state.handling_started_at is not None

@@ -321,6 +321,10 @@ class Seeder:
     async def _catalog_extras(self, template: str, p: dict[str, str]) -> None:
         ints = {k: int(v) for k, v in p.items() if v.isdigit()}
         sku_id = ints.get("skuId", 1)
+        await self._specification_extras(template, ints, sku_id)
+        await self._sku_and_policy_extras(template, p, ints, sku_id)
+
+    async def _specification_extras(self, template: str, ints: dict[str, int], sku_id: int) -> None:
         if "specificationId" in ints:
             if "/stockkeepingunit/" in template:
                 await self.owned_spec("skuspec", "stockkeepingunit", sku_id, ints["specificationId"])
@@ -337,6 +341,10 @@ class Seeder:
         for name in ("specificationValueId", "fieldValueId"):
             if name in ints:
                 await self.value(ints[name])
+
+    async def _sku_and_policy_extras(
+        self, template: str, p: dict[str, str], ints: dict[str, int], sku_id: int
+    ) -> None:
         if "skuFileId" in ints:
             await self.sku(sku_id)
             url = f"/api/catalog/pvt/stockkeepingunit/{sku_id}/file"
@@ -452,6 +460,10 @@ class Seeder:
         self.table(ORDER)[order_id] = order
 
     async def _marketplace(self, template: str, p: dict[str, str], example: Example) -> None:
+        await self._fulfillment_orders(template, p, example)
+        await self._marketplace_links(template, p, example)
+
+    async def _fulfillment_orders(self, template: str, p: dict[str, str], example: Example) -> None:
         if template.startswith("/api/fulfillment/pvt/orders"):
             for sku in _item_ids(example.body):
                 if sku.isdigit() and 0 < int(sku) < 2**31 and sku not in self.table("sku"):
@@ -475,6 +487,8 @@ class Seeder:
                     **order,
                     "marketplaceOrderId": str(example.body["marketplaceOrderId"]),
                 }
+
+    async def _marketplace_links(self, template: str, p: dict[str, str], example: Example) -> None:
         if "marketplaceOrderId" in p:
             from vtexbridge.sandbox.marketplace_seller import MKP_ORDER
 
@@ -533,6 +547,23 @@ class Seeder:
 
     async def _special(self, example: Example) -> None:
         """What one operation's example needs beyond the ids it names."""
+        template, method = example.op.template, example.op.method
+        if template.startswith(("/api/orders/feed", "/api/orders/hook")) and not template.endswith("jsonata"):
+            await self._feed_and_hook(template, method)
+        else:
+            await self._special_catalog(example)
+
+    async def _feed_and_hook(self, template: str, method: str) -> None:
+        queue = {"visibilityTimeoutInSeconds": 60, "MessageRetentionPeriodInSeconds": 345_600}
+        if not (template == "/api/orders/feed/config" and method == "post"):
+            await self.call(
+                "POST", "/api/orders/feed/config", {"filter": {"type": "FromWorkflow"}, "queue": queue}
+            )
+        if template == "/api/orders/hook/config" and method != "post":
+            hook = {"filter": {"type": "FromWorkflow"}, "hook": {"url": "https://hook.example/orders"}}
+            await self.call("POST", "/api/orders/hook/config", hook)
+
+    async def _special_catalog(self, example: Example) -> None:
         template, method, body = example.op.template, example.op.method, example.body
         p = example.path_params
         sku_id = int(p["skuId"]) if p.get("skuId", "").isdigit() else 1
@@ -564,17 +595,6 @@ class Seeder:
             await self._owned_spec_of(
                 sku_id, int(body["Id"]), int(body["FieldId"]), int(body["FieldValueId"])
             )
-        elif template.startswith(("/api/orders/feed", "/api/orders/hook")) and not template.endswith(
-            "jsonata"
-        ):
-            queue = {"visibilityTimeoutInSeconds": 60, "MessageRetentionPeriodInSeconds": 345_600}
-            if not (template == "/api/orders/feed/config" and method == "post"):
-                await self.call(
-                    "POST", "/api/orders/feed/config", {"filter": {"type": "FromWorkflow"}, "queue": queue}
-                )
-            if template == "/api/orders/hook/config" and method != "post":
-                hook = {"filter": {"type": "FromWorkflow"}, "hook": {"url": "https://hook.example/orders"}}
-                await self.call("POST", "/api/orders/hook/config", hook)
 
     async def _owned_spec_of(self, sku_id: int, spec_id: int, field_id: int, value_id: int) -> None:
         url = f"/api/catalog/pvt/stockkeepingunit/{sku_id}/specification"

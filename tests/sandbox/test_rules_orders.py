@@ -17,10 +17,9 @@ from vtexbridge.sandbox.rules.orderdoc import (
     LineItem,
     OrderDraft,
     build_order,
-    list_stats,
     recompute_totals,
-    summarize,
 )
+from vtexbridge.sandbox.rules.orderlist import list_stats, summarize
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 

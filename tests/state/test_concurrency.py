@@ -47,17 +47,17 @@ def run_threads(n: int, target: Callable[[int], None]) -> None:
 
 def test_inbox_items_are_claimed_exactly_once(state_url: str) -> None:
     with StateStore(state_url) as store:
-        ids = [store.put_inbox("acc", {"OrderId": f"o-{i}"}) for i in range(120)]
+        ids = [store.inbox.put("acc", {"OrderId": f"o-{i}"}) for i in range(120)]
     claims: Counter[int] = Counter()
     lock = threading.Lock()
 
     def worker(i: int) -> None:
         name = f"w{i}"
         with StateStore(state_url) as store:
-            while items := store.claim_inbox(5, name):
+            while items := store.inbox.claim(5, name):
                 with lock:
                     claims.update(item.id for item in items)
-                assert store.finish_inbox([item.id for item in items], worker=name) == len(items)
+                assert store.inbox.finish([item.id for item in items], worker=name) == len(items)
 
     run_threads(WORKERS, worker)
     assert sorted(claims) == ids
@@ -69,7 +69,7 @@ def test_actions_never_run_twice_nor_two_of_one_order_at_once(state_url: str) ->
     with StateStore(state_url) as store:
         for k in range(per_order):  # interleaved, as ERP files would arrive
             for o in range(orders):
-                store.enqueue_action("acc", f"o-{o}", "tracking", {"k": k})
+                store.actions.enqueue("acc", f"o-{o}", "tracking", {"k": k})
     total = orders * per_order
     lock = threading.Lock()
     running: dict[str, str] = {}
@@ -84,7 +84,7 @@ def test_actions_never_run_twice_nor_two_of_one_order_at_once(state_url: str) ->
         deadline = time.monotonic() + DEADLINE_S
         with StateStore(state_url) as store:
             while time.monotonic() < deadline:
-                action = store.claim_next_action(name)
+                action = store.actions.claim_next(name)
                 if action is None:
                     with lock:
                         if finished == total:
@@ -100,7 +100,7 @@ def test_actions_never_run_twice_nor_two_of_one_order_at_once(state_url: str) ->
                 with lock:
                     del running[action.order_id]  # before the finish commits, so no false alarm
                     finished_by_order[action.order_id].append(action.id)
-                assert store.finish_action(action.id, "done", worker=name)
+                assert store.actions.finish(action.id, "done", worker=name)
                 with lock:
                     finished += 1
         raise AssertionError("deadline passed with actions left")
@@ -111,7 +111,7 @@ def test_actions_never_run_twice_nor_two_of_one_order_at_once(state_url: str) ->
     for order, done in finished_by_order.items():
         assert done == sorted(done), f"{order} ran out of order: {done}"
     with StateStore(state_url) as store:
-        assert {a.state for a in store.list_actions("acc")} == {"done"}
+        assert {a.state for a in store.actions.list_for("acc")} == {"done"}
 
 
 def test_one_lease_holder_among_racing_processes(state_url: str) -> None:
@@ -119,7 +119,7 @@ def test_one_lease_holder_among_racing_processes(state_url: str) -> None:
 
     def contender(i: int) -> None:
         with StateStore(state_url) as store:
-            if store.acquire_lease("run:sync:acc", f"h{i}", timedelta(minutes=1)):
+            if store.leases.acquire("run:sync:acc", f"h{i}", timedelta(minutes=1)):
                 won.append(f"h{i}")
 
     run_threads(WORKERS, contender)
@@ -132,8 +132,10 @@ def test_racing_deliveries_and_invoices_are_recorded_once(state_url: str) -> Non
 
     def worker(i: int) -> None:
         with StateStore(state_url) as store:
-            new_deliveries.append(store.record_delivery("acc", "o-1", "ready-for-handling", sink=f"s{i}"))
-            queued.append(store.enqueue_action("acc", "o-1", "invoice", {}, dedup_key="invoice:NF-9"))
+            new_deliveries.append(
+                store.orders.record_delivery("acc", "o-1", "ready-for-handling", sink=f"s{i}")
+            )
+            queued.append(store.actions.enqueue("acc", "o-1", "invoice", {}, dedup_key="invoice:NF-9"))
 
     run_threads(WORKERS, worker)
     assert sorted(new_deliveries) == [False] * (WORKERS - 1) + [True]
@@ -165,9 +167,9 @@ def test_a_writer_blocked_past_the_busy_timeout_gets_state_locked(tmp_path: Path
     try:
         with holder.begin() as conn, StateStore(impatient) as store:
             conn.exec_driver_sql("INSERT INTO kv (scope, key, value, updated_at) VALUES ('a', 'b', '1', '')")
-            assert store.get_value("s", "k") is None  # readers are not blocked (WAL)
+            assert store.values.get("s", "k") is None  # readers are not blocked (WAL)
             with pytest.raises(StateLocked, match="busy"):
-                store.put_value("s", "k", 1)
+                store.values.put("s", "k", 1)
     finally:
         holder.dispose()
         impatient.dispose()

@@ -110,13 +110,13 @@ def test_unreachable_database_is_a_state_error() -> None:
 
 def test_database_enforces_one_running_action_per_order(state_url: str) -> None:
     with StateStore(state_url) as store:
-        a, _ = store.enqueue_action("acc", "o-1", "invoice", {})
-        b, _ = store.enqueue_action("acc", "o-1", "tracking", {})
+        a, _ = store.actions.enqueue("acc", "o-1", "invoice", {})
+        b, _ = store.actions.enqueue("acc", "o-1", "tracking", {})
         with pytest.raises(sa.exc.IntegrityError), store.engine.begin() as conn:
             conn.execute(sa.text("UPDATE action_outbox SET state = 'running'"))
         with store.engine.begin() as conn:  # two orders running at once is fine
             conn.execute(sa.text("UPDATE action_outbox SET state = 'running', order_id = 'o-' || id"))
-        assert {store.get_action(i).state for i in (a, b)} == {"running"}  # type: ignore[union-attr]
+        assert {store.actions.get(i).state for i in (a, b)} == {"running"}  # type: ignore[union-attr]
 
 
 # --- engine ---------------------------------------------------------------------------------------
@@ -150,5 +150,5 @@ def test_sqlite_connections_use_wal_and_the_pragmas(tmp_path: Path) -> None:
 
 def test_in_memory_sqlite_store(tmp_path: Path) -> None:
     with StateStore.open("sqlite://", create=True) as store:
-        store.put_value("s", "k", 1)
-        assert store.get_value("s", "k") == 1
+        store.values.put("s", "k", 1)
+        assert store.values.get("s", "k") == 1

@@ -33,10 +33,10 @@ async def test_example_store_syncs_and_matches(sandbox: Sandbox, state_url: str,
     assert outcome.exit_code == 0
     assert_matches_erp(EXAMPLE_ERP, await sandbox.dump())
     with StateStore(state_url) as store:
-        run = store.list_runs("sandbox")[0]
+        run = store.runs.list_recent("sandbox")[0]
         assert run.status == RunStatus.SUCCEEDED and run.requests == outcome.report.requests
         assert run.counts["sku"] == {"create": 150}, "a record once: its activation is a step, not a record"
-        assert store.list_in_flight("sandbox") == []
+        assert store.entities.list_in_flight("sandbox") == []
     assert outcome.report_file is not None and outcome.report_file.parent == tmp_path
 
 
@@ -83,17 +83,19 @@ async def test_creates_left_in_flight_by_a_killed_run_are_adopted(
     await sync(sandbox, settings)
     # as if the process had died after VTEX created these, before their results were committed
     with StateStore(state_url) as store:
-        sku = store.get_entity("sandbox", "sku", "P0001-01")
-        brand = store.get_entity("sandbox", "brand", "serra-alta")
-        category = store.get_entity("sandbox", "category", "jackets")
+        sku = store.entities.get("sandbox", "sku", "P0001-01")
+        brand = store.entities.get("sandbox", "brand", "serra-alta")
+        category = store.entities.get("sandbox", "category", "jackets")
         assert sku and brand and category
         for kind, key in (("sku", "P0001-01"), ("product", "P0002")):
-            store.forget_entities("sandbox", kind, [key])
-            store.mark_in_flight("sandbox", kind, [key])
-        store.forget_entities("sandbox", "brand", ["serra-alta"])
-        store.mark_in_flight("sandbox", "brand", ["serra-alta"], operation=f"create:{brand.vtex_id}")
-        store.forget_entities("sandbox", "category", ["jackets"])
-        store.mark_in_flight("sandbox", "category", ["jackets"], operation=f"create:{category.vtex_id}")
+            store.entities.forget("sandbox", kind, [key])
+            store.entities.mark_in_flight("sandbox", kind, [key])
+        store.entities.forget("sandbox", "brand", ["serra-alta"])
+        store.entities.mark_in_flight("sandbox", "brand", ["serra-alta"], operation=f"create:{brand.vtex_id}")
+        store.entities.forget("sandbox", "category", ["jackets"])
+        store.entities.mark_in_flight(
+            "sandbox", "category", ["jackets"], operation=f"create:{category.vtex_id}"
+        )
     cursor = await sandbox.cursor()
     outcome = await sync(sandbox, settings)
     assert outcome.report.errors == []
@@ -106,8 +108,8 @@ async def test_creates_left_in_flight_by_a_killed_run_are_adopted(
     assert outcome.extra["adoption"]["kinds"]["sku"]["matched_unchanged"] == 1
     assert_matches_erp(EXAMPLE_ERP, await sandbox.dump())
     with StateStore(state_url) as store:
-        assert store.list_in_flight("sandbox") == []
-        again = store.get_entity("sandbox", "sku", "P0001-01")
+        assert store.entities.list_in_flight("sandbox") == []
+        again = store.entities.get("sandbox", "sku", "P0001-01")
         assert again is not None and again.vtex_id == sku.vtex_id and again.active
 
 
@@ -137,10 +139,10 @@ async def test_vtex_refusals_are_kept_with_vtex_message_and_hold_back_only_depen
     assert "ean 'P0001-01|7890012345076' failed" in held[0]["message"]
     assert outcome.exit_code == 1
     with StateStore(state_url) as store:
-        saved = {(e.kind, e.erp_key): e for e in store.list_errors("sandbox")}
+        saved = {(e.kind, e.erp_key): e for e in store.entities.list_errors("sandbox")}
         assert saved[("ean", "P0001-01|7890012345076")].vtex_status == 409
         assert ("sku", "P0001-01") in saved
-        run = store.list_runs("sandbox")[0]
+        run = store.runs.list_recent("sandbox")[0]
         assert run.status == RunStatus.PARTIAL and run.errors == 2
     # everything else went through
     dump = await sandbox.dump()
@@ -163,10 +165,10 @@ async def test_refused_credentials_stop_the_run(sandbox: Sandbox, state_url: str
     sent = (await sandbox.requests(since))["total"]
     assert sent <= 16, f"stopped at the first answers, not after the plan: {sent} requests"
     with StateStore(state_url) as store:
-        assert store.list_errors("sandbox") == [], "no record is in error: nothing could succeed"
-        run = store.list_runs("sandbox")[0]
+        assert store.entities.list_errors("sandbox") == [], "no record is in error: nothing could succeed"
+        run = store.runs.list_recent("sandbox")[0]
         assert run.status == RunStatus.FAILED and run.message == stop.user_message
-        assert store.get_lease("run:sync:sandbox") is None, "the lease is released"
+        assert store.leases.get("run:sync:sandbox") is None, "the lease is released"
 
 
 class _Refusing(httpx.AsyncBaseTransport):
@@ -196,8 +198,8 @@ async def test_an_unreachable_host_stops_the_run_at_once(state_url: str, tmp_pat
     start = FakeClock().monotonic()
     assert clock.monotonic() - start < 1.0, "no backoff was slept through"
     with StateStore(state_url) as store:
-        assert store.list_errors("sandbox") == []
-        assert store.list_runs("sandbox")[0].status == RunStatus.FAILED
+        assert store.entities.list_errors("sandbox") == []
+        assert store.runs.list_recent("sandbox")[0].status == RunStatus.FAILED
 
 
 class _NoPricingPermission(httpx.AsyncBaseTransport):
@@ -223,7 +225,7 @@ async def test_a_forbidden_api_area_stops_the_run_without_record_errors(
     assert isinstance(stop.cause, Forbidden) and "permission" in stop.message
     assert "/pricing/" in stop.message
     with StateStore(state_url) as store:
-        assert store.list_errors("sandbox") == []
+        assert store.entities.list_errors("sandbox") == []
 
 
 async def test_records_gone_from_the_erp_are_switched_off_or_removed_in_vtex(
@@ -321,7 +323,7 @@ async def test_two_syncs_of_an_account_cannot_run_at_once(
 ) -> None:
     settings = settings_for(EXAMPLE_ERP, state_url, reports=tmp_path)
     with StateStore(state_url) as store:
-        assert store.acquire_lease("run:sync:sandbox", "elsewhere:4242", timedelta(minutes=5))
+        assert store.leases.acquire("run:sync:sandbox", "elsewhere:4242", timedelta(minutes=5))
     with pytest.raises(StateLocked) as e:
         await sync(sandbox, settings)
     assert "another sync of this account is running" in str(e.value) and "elsewhere:4242" in str(e.value)
@@ -331,7 +333,9 @@ async def test_the_lease_of_a_killed_sync_on_this_machine_is_taken_over(
     sandbox: Sandbox, state_url: str, tmp_path: Path
 ) -> None:
     with StateStore(state_url) as store:
-        store.acquire_lease("run:sync:sandbox", f"{socket.gethostname()}:{_dead_pid()}", timedelta(minutes=5))
+        store.leases.acquire(
+            "run:sync:sandbox", f"{socket.gethostname()}:{_dead_pid()}", timedelta(minutes=5)
+        )
     outcome = await sync(sandbox, settings_for(EXAMPLE_ERP, state_url, reports=tmp_path))
     assert outcome.exit_code == 0
 

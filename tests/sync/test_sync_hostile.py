@@ -95,5 +95,5 @@ async def test_an_unreadable_row_keeps_absent_records_on_and_says_so(
     skus = {s["RefId"]: s for s in (await sandbox.dump())["skus"]}
     assert skus["P0049-03"]["IsActive"], "kept on: it may be the unreadable row"
     with StateStore(state_url) as store:
-        run = store.list_runs("sandbox")[0]
+        run = store.runs.list_recent("sandbox")[0]
         assert run.message is not None and "NOT deactivated" in run.message, "the dashboard shows it"

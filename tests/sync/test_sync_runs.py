@@ -28,7 +28,7 @@ def _sample(metrics: Metrics, name: str, **labels: str) -> float:
 
 def _errors(state_url: str) -> dict[tuple[str, str], Any]:
     with StateStore(state_url) as store:
-        return {(e.kind, e.erp_key): e for e in store.list_errors(ACCOUNT)}
+        return {(e.kind, e.erp_key): e for e in store.entities.list_errors(ACCOUNT)}
 
 
 def _line_of(path: Path, prefix: str) -> int:
@@ -84,7 +84,7 @@ async def test_a_sync_with_metrics_counts_vtex_calls_records_and_the_run(
     assert _sample(metrics, "vtexbridge_sync_records_total", kind="sku", outcome="create") == 150
     assert _sample(metrics, "vtexbridge_sync_runs_total", status="succeeded") == 2
     with StateStore(state_url) as store:
-        assert [r.requests for r in store.list_runs(ACCOUNT)] == [0, first.report.requests]
+        assert [r.requests for r in store.runs.list_recent(ACCOUNT)] == [0, first.report.requests]
 
 
 async def test_each_record_error_is_one_warning_line_and_one_invalid_or_blocked_record(
@@ -253,7 +253,7 @@ async def test_specification_fields_and_values_gone_from_the_erp_are_switched_of
     assert all(values[n]["IsActive"] is False for n in ("Hand wash", "Machine", "Teal"))
     assert values["Black"]["IsActive"] is not False
     with StateStore(state_url) as store:
-        entry = store.get_entity(ACCOUNT, "specification_field", "apparel-care")
+        entry = store.entities.get(ACCOUNT, "specification_field", "apparel-care")
         assert entry is not None and entry.active is False
     cursor = await sandbox.cursor()
     await sync(sandbox, settings)
@@ -285,7 +285,7 @@ async def test_docks_gone_from_the_erp_are_switched_off(
     docks = {d["id"]: d for d in (await sandbox.dump())["docks"]}
     assert docks["dock-rj"]["isActive"] is False and docks["dock-sp"]["isActive"] is True
     with StateStore(state_url) as store:
-        entry = store.get_entity(ACCOUNT, "dock", "dock-rj")
+        entry = store.entities.get(ACCOUNT, "dock", "dock-rj")
         assert entry is not None and entry.active is False
     cursor = await sandbox.cursor()
     await sync(sandbox, settings)
@@ -319,7 +319,7 @@ async def test_seller_mode_hands_the_sync_to_the_seller_sync(
     assert calls[0]["settings"] is seller and calls[0]["options"] is options
     assert calls[0]["metrics"] is metrics.transport
     with StateStore(state_url) as store:
-        assert store.list_runs(ACCOUNT) == [], "the marketplace account's catalog is not touched"
+        assert store.runs.list_recent(ACCOUNT) == [], "the marketplace account's catalog is not touched"
     # without [marketplace.seller], the sync is the store's own
     plain = await run_sync(settings, SyncOptions(dry_run=True, write_report=False))
     assert len(calls) == 1 and plain.report.status == "dry-run"

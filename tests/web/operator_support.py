@@ -39,13 +39,13 @@ def digest(text: str) -> bytes:
 
 def populate(store: StateStore) -> dict[str, Any]:
     """One finished sync (with a record error and a VTEX rejection), three orders, three actions."""
-    run = store.start_run(ACCOUNT, "sync", holder="test:1")
-    store.record_accepted_batch(
+    run = store.runs.start(ACCOUNT, "sync", holder="test:1")
+    store.entities.record_accepted(
         ACCOUNT,
         [Accepted("category", f"cat-{i}", str(i), digest(f"c{i}")) for i in range(3)]
         + [Accepted("sku", f"SKU-{i}", str(100 + i), digest(f"s{i}")) for i in range(5)],
     )
-    store.record_errors_batch(
+    store.entities.record_errors(
         ACCOUNT,
         [
             ErrorRow(
@@ -71,15 +71,15 @@ def populate(store: StateStore) -> dict[str, Any]:
         "sku": {"create": 5, "invalid": 1},
         "product": {"failed": 1, "unchanged": 4},
     }
-    store.finish_run(run, RunStatus.PARTIAL, counts=counts, requests=12, errors=2)
+    store.runs.finish(run, RunStatus.PARTIAL, counts=counts, requests=12, errors=2)
 
     now = datetime.now(UTC)
-    store.note_order_status(ACCOUNT, ORDER_OK, "ready-for-handling", changed_at=now - timedelta(minutes=3))
-    store.record_delivery(
+    store.orders.note_status(ACCOUNT, ORDER_OK, "ready-for-handling", changed_at=now - timedelta(minutes=3))
+    store.orders.record_delivery(
         ACCOUNT, ORDER_OK, "ready-for-handling", sink="folder", erp_ref="erp/orders/1001-01.json"
     )
-    store.mark_handling_started(ACCOUNT, ORDER_OK)
-    store.put_value(
+    store.orders.mark_handling_started(ACCOUNT, ORDER_OK)
+    store.values.put(
         f"orders:journal:{ACCOUNT}",
         ORDER_OK,
         {
@@ -97,7 +97,7 @@ def populate(store: StateStore) -> dict[str, Any]:
             "notes": [],
         },
     )
-    invoice, _ = store.enqueue_action(
+    invoice, _ = store.actions.enqueue(
         ACCOUNT,
         ORDER_OK,
         "invoice",
@@ -107,14 +107,14 @@ def populate(store: StateStore) -> dict[str, Any]:
     )
     _finish(store, invoice, ActionState.DONE)
 
-    store.note_order_status(ACCOUNT, ORDER_REFUSED, "handling", changed_at=now - timedelta(minutes=1))
-    refused, _ = store.enqueue_action(
+    store.orders.note_status(ACCOUNT, ORDER_REFUSED, "handling", changed_at=now - timedelta(minutes=1))
+    refused, _ = store.actions.enqueue(
         ACCOUNT, ORDER_REFUSED, "tracking", {"trackingNumber": "BR1"}, source_ref="trk-2.json"
     )
     _finish(store, refused, ActionState.REJECTED, "Invoice not found for this order", 400)
 
-    store.note_order_status(ACCOUNT, ORDER_STUCK, "ready-for-handling", changed_at=now - timedelta(hours=2))
-    store.put_value(
+    store.orders.note_status(ACCOUNT, ORDER_STUCK, "ready-for-handling", changed_at=now - timedelta(hours=2))
+    store.values.put(
         f"orders:journal:{ACCOUNT}",
         ORDER_STUCK,
         {
@@ -132,9 +132,9 @@ def _finish(
     message: str | None = None,
     status: int | None = None,
 ) -> None:
-    claimed = store.claim_next_action("test-worker", account=ACCOUNT)
+    claimed = store.actions.claim_next("test-worker", account=ACCOUNT)
     assert claimed is not None and claimed.id == action_id
-    store.finish_action(action_id, state, message, vtex_status=status, worker="test-worker")
+    store.actions.finish(action_id, state, message, vtex_status=status, worker="test-worker")
 
 
 def build_app(settings: Settings, store: StateStore) -> FastAPI:

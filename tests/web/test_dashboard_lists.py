@@ -69,8 +69,8 @@ def text(html: str) -> str:
 
 def more_runs(store: StateStore, n: int) -> None:
     for i in range(n):
-        run = store.start_run(ACCOUNT, "sync", holder=f"cron:{i}")
-        store.finish_run(run, RunStatus.SUCCEEDED, counts={"price": {"update": 2, "unchanged": 148}})
+        run = store.runs.start(ACCOUNT, "sync", holder=f"cron:{i}")
+        store.runs.finish(run, RunStatus.SUCCEEDED, counts={"price": {"update": 2, "unchanged": 148}})
 
 
 async def test_runs_are_paged_and_searchable(client: httpx.AsyncClient, store: StateStore) -> None:
@@ -126,7 +126,7 @@ async def test_orders_are_listed_with_their_vtex_status(client: httpx.AsyncClien
     assert "<td>invoiced</td>" in row  # the overview's recent orders too
     # VTEX's own answer (kept by `orders status`), a partly invoiced order:
     later = datetime.now(UTC).isoformat()
-    store.put_value(
+    store.values.put(
         snapshot_scope(ACCOUNT),
         ORDER_REFUSED,
         {"status": "handling", "value": 12000, "invoiced": 5000, "at": later},
@@ -141,7 +141,7 @@ async def test_errors_are_searchable_and_paths_are_relative_to_the_erp_folder(
     tmp_path: Path, client: httpx.AsyncClient, store: StateStore
 ) -> None:
     erp = tmp_path / "erp"
-    store.record_errors_batch(
+    store.entities.record_errors(
         ACCOUNT,
         [
             ErrorRow(

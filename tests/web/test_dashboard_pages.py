@@ -108,7 +108,7 @@ async def test_partials_render_alone(client: httpx.AsyncClient) -> None:
 
 
 async def test_progress_of_a_running_sync(client: httpx.AsyncClient, store: StateStore) -> None:
-    run = store.start_run(ACCOUNT, "sync", holder="test:2")
+    run = store.runs.start(ACCOUNT, "sync", holder="test:2")
     progress = ProgressPublisher(store, ACCOUNT, run, interval_s=0)
     progress.update("sku", total=150)
     progress.update("sku", advance=30)
@@ -150,12 +150,12 @@ async def test_retry_errors_calls_the_trigger(app: FastAPI, client: httpx.AsyncC
 async def test_retry_of_a_refused_action_queues_it_again(
     client: httpx.AsyncClient, store: StateStore
 ) -> None:
-    ids = {a.order_id: a.id for a in store.list_actions(ACCOUNT)}
+    ids = {a.order_id: a.id for a in store.actions.list_for(ACCOUNT)}
     r = await client.post(
         f"/dashboard/actions/{ids[ORDER_REFUSED]}/retry", headers={"X-Requested-With": "fetch"}
     )
     assert "queued again" in r.text
-    action = store.get_action(ids[ORDER_REFUSED])
+    action = store.actions.get(ids[ORDER_REFUSED])
     assert action is not None and action.state == "pending"
     r = await client.post(f"/dashboard/actions/{ids[ORDER_OK]}/retry", headers={"X-Requested-With": "fetch"})
     assert "only rejected or failed" in r.text

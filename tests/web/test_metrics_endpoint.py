@@ -106,8 +106,8 @@ async def test_sync_records_by_outcome_count_runs_finished_after_the_first_scrap
     populate(store)  # a run finished before this process looked: history, not counted
     samples = await scrape(app)
     assert not [k for k in samples if k[0] == "vtexbridge_sync_records_total"]
-    run = store.start_run(ACCOUNT, "sync")
-    store.finish_run(
+    run = store.runs.start(ACCOUNT, "sync")
+    store.runs.finish(
         run, RunStatus.SUCCEEDED, counts={"sku": {"update": 7, "unchanged": 143}, "price": {"update": 2}}
     )
     samples = await scrape(app)

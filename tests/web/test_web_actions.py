@@ -90,4 +90,4 @@ async def test_the_token_is_required(client: httpx.AsyncClient, store: StateStor
     closed = create_app(app_settings(token=None), state=store)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=closed), base_url="http://bridge") as c:
         assert (await c.post("/actions/invoice", json=INVOICE, headers=AUTH)).status_code == 503
-    assert store.list_actions("acme") == []
+    assert store.actions.list_for("acme") == []

@@ -76,7 +76,7 @@ async def test_200_only_once_the_notification_is_durable(tmp_path: Path, client:
     assert r.status_code == 200
     # another connection (another process could be this one) already sees the committed row
     with StateStore(f"sqlite:///{tmp_path / 'state.db'}") as other:
-        [item] = other.claim_inbox(10, "w", account="acme")
+        [item] = other.inbox.claim(10, "w", account="acme")
     # stored as sent, without Origin.Key (our app key, echoed by VTEX: never stored)
     assert item.id == r.json()["inboxId"] and item.body == {**NOTE, "Origin": {"Account": "acme"}}
 
@@ -87,7 +87,7 @@ async def test_a_store_that_cannot_write_never_answers_200(
     def broken(account: str, body: object) -> int:
         raise StateError("disk full")
 
-    monkeypatch.setattr(store, "put_inbox", broken)
+    monkeypatch.setattr(store.inbox, "put", broken)
     app = create_app(settings(tmp_path), state=store)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bridge") as c:
         r = await c.post(PATH, json=NOTE, headers={"X-Vtexbridge-Hook-Secret": SECRET})

@@ -58,7 +58,7 @@ async def test_loopback_names_reach_the_dashboard(app: FastAPI, host: str) -> No
 
 async def test_a_rebound_host_name_is_refused(app: FastAPI, store: StateStore) -> None:
     """evil.example resolving to 127.0.0.1: the browser sends Host and Origin of evil.example."""
-    rejected = store.list_actions(ACCOUNT, states=[ActionState.REJECTED.value])[0]
+    rejected = store.actions.list_for(ACCOUNT, states=[ActionState.REJECTED.value])[0]
     async with http(app, "evil.example:8780") as c:
         assert (await c.get("/dashboard/")).status_code == 421
         assert (await c.get("/metrics")).status_code == 421
@@ -68,7 +68,7 @@ async def test_a_rebound_host_name_is_refused(app: FastAPI, store: StateStore) -
         assert r.status_code == 421
         health = (await c.get("/health")).json()
     assert "account" not in health
-    again = store.get_action(rejected.id)
+    again = store.actions.get(rejected.id)
     assert again is not None and again.state == ActionState.REJECTED.value  # nothing was retried
 
 
@@ -142,7 +142,7 @@ def test_serve_refuses_a_non_loopback_bind_with_an_open_affiliate() -> None:
 
 
 async def test_every_page_carries_the_security_headers(client: httpx.AsyncClient, store: StateStore) -> None:
-    action = store.list_actions(ACCOUNT)[0]
+    action = store.actions.list_for(ACCOUNT)[0]
     pages = [
         ("GET", "/dashboard/"),
         ("GET", "/dashboard/errors"),
@@ -178,9 +178,9 @@ def test_no_template_has_inline_script_or_style() -> None:
 
 async def test_the_retry_answer_is_text_never_markup(client: httpx.AsyncClient, store: StateStore) -> None:
     hostile = '1001-01"><img src=x onerror=alert(1)>'
-    action_id, _ = store.enqueue_action(ACCOUNT, hostile, "tracking", {"trackingNumber": "X"})
-    store.claim_next_action("w", account=ACCOUNT)
-    store.finish_action(action_id, ActionState.REJECTED, "no", vtex_status=400, worker="w")
+    action_id, _ = store.actions.enqueue(ACCOUNT, hostile, "tracking", {"trackingNumber": "X"})
+    store.actions.claim_next("w", account=ACCOUNT)
+    store.actions.finish(action_id, ActionState.REJECTED, "no", vtex_status=400, worker="w")
     r = await client.post(f"/dashboard/actions/{action_id}/retry", headers={"X-Requested-With": "fetch"})
     assert r.status_code == 200 and "queued again" in r.text
     assert r.headers["content-type"].startswith("text/plain")

@@ -308,7 +308,7 @@ async def drop_actions(
         issued = str(doc.get("creationDate") or "2024-01-01T00:00:00Z")[:10]
         path = folder / f"order-{order.order_id}.json"
         number = action_file(order, issued)["actions"][0]["invoiceNumber"]
-        earlier = store.find_action(store_account, f"invoice:{number}")
+        earlier = store.actions.find(store_account, f"invoice:{number}")
         if earlier is not None and earlier.state == "done":
             console.print(f"  invoice {number} of {order.order_id} was accepted by VTEX in an earlier run")
             continue
@@ -326,7 +326,7 @@ async def verify(state: DemoState, admin: httpx.AsyncClient, store: StateStore) 
         if invoices:
             order.invoice = str(invoices[-1].get("invoiceNumber"))
             order.tracking = invoices[-1].get("trackingNumber") or None
-        delivery = store.get_delivery(account, order.order_id, "ready-for-handling")
+        delivery = store.orders.get_delivery(account, order.order_id, "ready-for-handling")
         order.erp_file = delivery.erp_ref if delivery else None
     for o in state.orders:  # under 80 columns; the ERP file is listed by step 5
         mark = "[green]✓[/green]" if o.status == "invoiced" and o.tracking else "[red]✗[/red]"
@@ -480,7 +480,7 @@ async def _steps(
         ):
             await service.run(once=True)
             for order in state.orders:
-                delivery = store.get_delivery(account, order.order_id, "ready-for-handling")
+                delivery = store.orders.get_delivery(account, order.order_id, "ready-for-handling")
                 console.print(
                     f"  {order.order_id} -> {delivery.erp_ref if delivery else '[red]not delivered[/red]'}"
                 )

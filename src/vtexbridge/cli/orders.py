@@ -132,7 +132,7 @@ def _once_report(settings: Settings, service: _ReportingService, started: dateti
         inbox_waiting=waiting,
         scans=service.scans,
         finished=finished_actions_since(store, account, started),
-        pending=store.count_actions(account).get(ActionState.PENDING.value, 0),
+        pending=store.actions.count(account).get(ActionState.PENDING.value, 0),
         sweep=service.sweep.last,
     )
 
@@ -152,10 +152,10 @@ def _action_line(a: Action) -> str:
 
 
 def _order_detail(store: StateStore, account: str, order_id: str) -> dict[str, Any]:
-    state = store.get_order_state(account, order_id)
-    deliveries = store.list_deliveries(account, order_id)
+    state = store.orders.get(account, order_id)
+    deliveries = store.orders.list_deliveries(account, order_id)
     journal = Journal(store, account, SystemClock()).get(order_id)
-    actions = store.list_actions(account, order_id=order_id, limit=200)
+    actions = store.actions.list_for(account, order_id=order_id, limit=200)
     return {
         "orderId": order_id,
         "known": state is not None or bool(deliveries) or bool(actions),
@@ -193,8 +193,8 @@ def _current(store: StateStore, account: str, d: dict[str, Any], live: CurrentSt
     answer; its reason goes to ``d["vtexError"]``)."""
     if isinstance(live, CurrentStatus):
         return live.label
-    state = store.get_order_state(account, d["orderId"])
-    done = store.list_actions(account, order_id=d["orderId"], states=[ActionState.DONE], limit=200)
+    state = store.orders.get(account, d["orderId"])
+    done = store.actions.list_for(account, order_id=d["orderId"], states=[ActionState.DONE], limit=200)
     known = current_status(store, account, state, done)
     if live is None:
         return known.label
@@ -282,10 +282,10 @@ def register(app: typer.Typer) -> None:
                 return
             rows = [
                 _order_detail(store, account, s.order_id)
-                for s in store.list_order_states(account, limit=limit)
+                for s in store.orders.list_recent(account, limit=limit)
             ]
             _with_status(settings, store, rows, live=not local)
-            open_problems = store.list_actions(
+            open_problems = store.actions.list_for(
                 account, states=[ActionState.REJECTED, ActionState.FAILED], limit=1000
             )
         finally:
@@ -340,7 +340,9 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2)
         store = _store(settings)
         try:
-            found = store.list_actions(settings.vtex.account, order_id=order_id, states=state, limit=limit)
+            found = store.actions.list_for(
+                settings.vtex.account, order_id=order_id, states=state, limit=limit
+            )
         finally:
             store.close()
         if as_json:
@@ -397,16 +399,16 @@ def _requeue(
 ) -> tuple[list[str], bool]:
     """Requeue the actions; returns what was done (a line each) and whether one could not be."""
     closed = [ActionState.REJECTED, ActionState.FAILED]
-    found: list[Action | None] = [store.get_action(i) for i in ids]
+    found: list[Action | None] = [store.actions.get(i) for i in ids]
     if every:
-        found += store.list_actions(account, order_id=order_id, states=closed, limit=10_000)
+        found += store.actions.list_for(account, order_id=order_id, states=closed, limit=10_000)
     lines: list[str] = []
     refused = False
     for wanted, action in zip([*ids, *([None] * (len(found) - len(ids)))], found, strict=True):
         if action is None or action.account != account:
             lines.append(f"no action {wanted} (of account {account})")
             refused = True
-        elif store.requeue_action(action.id):
+        elif store.actions.requeue(action.id):
             lines.append(f"#{action.id} {_action_line(action)} of order {action.order_id}: queued again")
         else:
             lines.append(f"#{action.id} is {action.state}: only rejected or failed actions are queued again")

@@ -143,25 +143,30 @@ def register(app: typer.Typer) -> None:
             inventory_lock_ms=inventory_lock_ms,
             masterdata=masterdata,
         )
-        try:
-            asgi_app = create_app(options)
-        except (FaultSpecError, ValueError) as e:
-            err_console.print(f"[red]error:[/red] {e}")
-            raise typer.Exit(CONFIG_EXIT) from None
-        try:
-            sock = bind(host, port)  # before the banner: a taken port is reported, nothing announced
-        except OSError as e:
-            asgi_app.state.sandbox.store.close()
-            err_console.print(f"[red]error:[/red] cannot listen on {host}:{port}: {e.strerror}")
-            raise typer.Exit(CONFIG_EXIT) from None
-        _banner(options, host, sock.getsockname()[1])
-        logging.getLogger("uvicorn.error").addFilter(_hide_dropped_connections)
-        config = uvicorn.Config(asgi_app, log_level="warning", access_log=False)
-        try:
-            uvicorn.Server(config).run(sockets=[sock])
-        finally:
-            sock.close()
-            asgi_app.state.sandbox.store.close()
+        _serve(options, host, port)
+
+
+def _serve(options: SandboxOptions, host: str, port: int) -> None:
+    """Build the app, bind (a taken port is reported before any banner), serve until stopped."""
+    try:
+        asgi_app = create_app(options)
+    except (FaultSpecError, ValueError) as e:
+        err_console.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(CONFIG_EXIT) from None
+    try:
+        sock = bind(host, port)  # before the banner: a taken port is reported, nothing announced
+    except OSError as e:
+        asgi_app.state.sandbox.store.close()
+        err_console.print(f"[red]error:[/red] cannot listen on {host}:{port}: {e.strerror}")
+        raise typer.Exit(CONFIG_EXIT) from None
+    _banner(options, host, sock.getsockname()[1])
+    logging.getLogger("uvicorn.error").addFilter(_hide_dropped_connections)
+    config = uvicorn.Config(asgi_app, log_level="warning", access_log=False)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
+        asgi_app.state.sandbox.store.close()
 
 
 def _banner(options: SandboxOptions, host: str, port: int) -> None:

@@ -54,7 +54,7 @@ _MAX_DIGITS = 20  # an integer written with more digits is refused before it is 
 
 @dataclass(frozen=True, slots=True)
 class ActionRequest:
-    """A checked action, ready for ``StateStore.enqueue_action``."""
+    """A checked action, ready for ``StateStore.actions.enqueue``."""
 
     kind: ActionKind
     order_id: str

@@ -393,7 +393,7 @@ class FolderSource:
                 _log.warning("cannot read %s: %s", manifest_path, e)
                 continue
             entries = manifest.get("actions") or []
-            actions = [(e, self.store.get_action(int(e["id"]))) for e in entries]
+            actions = [(e, self.store.actions.get(int(e["id"]))) for e in entries]
             if any(a is not None and not ActionState(a.state).terminal for _, a in actions):
                 continue
             failed = [
@@ -497,7 +497,7 @@ class SqlOutboxSource:
             ).all()
             now = datetime.now(UTC)
             for row_id, action_id in rows:
-                action = self.store.get_action(int(action_id)) if action_id is not None else None
+                action = self.store.actions.get(int(action_id)) if action_id is not None else None
                 if action is None or not ActionState(action.state).terminal:
                     continue
                 conn.execute(

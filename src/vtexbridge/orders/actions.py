@@ -7,7 +7,7 @@ queues nothing new. A second action under a taken key with *different* content i
 message naming the first one, rather than silently mapped onto it.
 
 Running (:class:`ActionRunner`): ``orders.actions.workers`` coroutines claim actions with
-``StateStore.claim_next_action``, which never hands out an action while an earlier action of the same
+``StateStore.actions.claim_next``, which never hands out an action while an earlier action of the same
 order is pending or running — so a tracking update waits for its invoice and an invoice never races a
 change. Each action is sent with the client's ``orders`` API and closed as:
 
@@ -18,7 +18,7 @@ change. Each action is sent with the client's ``orders`` API and closed as:
 - retried later (``pending`` with a doubling, jittered delay) — 429, 5xx, network errors, an open
   breaker — until ``orders.actions.max_attempts``, then ``failed``;
 - ``failed`` — credentials refused (401/403), a change whose outcome is unknown (sent, no answer:
-  it is not re-sent blindly), or attempts exhausted. ``StateStore.requeue_action`` sends it again.
+  it is not re-sent blindly), or attempts exhausted. ``StateStore.actions.requeue`` sends it again.
 
 An invoice action claimed again (its worker died, perhaps after VTEX accepted it) first reads the
 order's invoices: the same number there means done, for full and partial invoices alike (never
@@ -117,7 +117,7 @@ def enqueue(
     """
     conflicts = []
     for request in requests:
-        existing = store.find_action(account, request.dedup_key)
+        existing = store.actions.find(account, request.dedup_key)
         if existing is not None and (problem := _conflict(request, existing)) is not None:
             conflicts.append(problem)
     seen_keys: dict[str, ActionRequest] = {}
@@ -136,7 +136,7 @@ def enqueue(
         raise Problems(conflicts)
     out = []
     for request in requests:
-        action_id, new = store.enqueue_action(
+        action_id, new = store.actions.enqueue(
             account,
             request.order_id,
             request.kind.value,
@@ -284,7 +284,7 @@ class ActionRunner:
 
     async def claim(self) -> Action | None:
         return await state_call(
-            self.store.claim_next_action,
+            self.store.actions.claim_next,
             self.worker,
             account=self.account,
             visibility=timedelta(seconds=self.settings.visibility_s),
@@ -459,7 +459,7 @@ class ActionRunner:
 
     async def _check_invoice_of(self, action: Action, number: str) -> None:
         """Refuse a tracking update whose invoice was refused, or is queued after it."""
-        invoice = await state_call(self.store.find_action, self.account, f"invoice:{number}")
+        invoice = await state_call(self.store.actions.find, self.account, f"invoice:{number}")
         if invoice is not None and invoice.order_id == action.order_id:
             state = ActionState(invoice.state)
             if state in (ActionState.REJECTED, ActionState.FAILED, ActionState.CANCELLED):
@@ -517,7 +517,7 @@ class ActionRunner:
         self, action: Action, state: ActionState, message: str, vtex_status: int | None = None
     ) -> ActionState:
         await state_call(
-            self.store.finish_action,
+            self.store.actions.finish,
             action.id,
             state,
             message[:4000],
@@ -550,7 +550,7 @@ class ActionRunner:
             message,
         )
         await state_call(
-            self.store.retry_action,
+            self.store.actions.retry,
             action.id,
             at=self.clock.now() + timedelta(seconds=delay),
             message=message[:4000],

@@ -258,7 +258,7 @@ class FeedConsumer:
         if not events:
             return report
         keys = [event_key(e) for e in events]
-        seen = await state_call(self.store.seen_feed_events, self.account, keys)
+        seen = await state_call(self.store.feed.seen, self.account, keys)
         by_order: dict[str, list[tuple[str, FeedEvent]]] = {}
         for key, event in zip(keys, events, strict=True):
             if key in seen:
@@ -269,7 +269,7 @@ class FeedConsumer:
         report.duplicates = len(events) - sum(len(g) for g in by_order.values())
         done_keys = await self._process_orders(by_order, report)
         if done_keys:
-            await state_call(self.store.mark_feed_events, self.account, done_keys)
+            await state_call(self.store.feed.mark, self.account, done_keys)
         committable = seen | set(done_keys)
         handles = [e.handle for k, e in zip(keys, events, strict=True) if k in committable]
         if handles:
@@ -279,7 +279,7 @@ class FeedConsumer:
                 # The configuration (and with it the queue) was dropped: nothing left to commit.
                 await self._recreate("the commit answered 404")
             report.committed = len(handles)
-            await state_call(self.store.mark_feed_events, self.account, committable, committed=True)
+            await state_call(self.store.feed.mark, self.account, committable, committed=True)
         return report
 
     async def _process_orders(

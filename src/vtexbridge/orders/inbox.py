@@ -148,7 +148,7 @@ class InboxProcessor:
 
     async def claim(self) -> list[InboxItem]:
         items: list[InboxItem] = await state_call(
-            self.store.claim_inbox,
+            self.store.inbox.claim,
             self.settings.inbox_batch,
             self.worker,
             account=self.account,
@@ -190,7 +190,7 @@ class InboxProcessor:
 
         await asyncio.gather(*(one(g) for g in by_order.values()))
         if done:
-            await state_call(self.store.finish_inbox, done, worker=self.worker)
+            await state_call(self.store.inbox.finish, done, worker=self.worker)
         return len(items)
 
     async def _retry(self, item: InboxItem, message: str) -> None:
@@ -205,4 +205,4 @@ class InboxProcessor:
             delay,
             message,
         )
-        await state_call(self.store.retry_inbox, item.id, error=message[:1000], at=at)
+        await state_call(self.store.inbox.retry, item.id, error=message[:1000], at=at)

@@ -40,7 +40,7 @@ class Journal:
         self.clock = clock
 
     def get(self, order_id: str) -> dict[str, Any]:
-        value = self.store.get_value(self.scope, order_id, None)
+        value = self.store.values.get(self.scope, order_id, None)
         return dict(value) if isinstance(value, dict) else {"seen": [], "errors": [], "notes": []}
 
     def add(self, order_id: str, entry: JournalEntry) -> None:
@@ -54,4 +54,4 @@ class Journal:
             doc["errors"] = [*list(doc.get("errors") or []), {**entry.error, "at": at}][-MAX_ERRORS:]
         if entry.note is not None:
             doc["notes"] = [*list(doc.get("notes") or []), {"note": entry.note, "at": at}][-MAX_ERRORS:]
-        self.store.put_value(self.scope, order_id, doc)
+        self.store.values.put(self.scope, order_id, doc)

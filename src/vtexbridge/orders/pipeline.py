@@ -326,7 +326,7 @@ class Pipeline:
             return Result(event.order_id, Outcome.NOT_FOUND, None)
         status = order.status
         await state_call(
-            self.store.note_order_status,
+            self.store.orders.note_status,
             self.account,
             order.orderId,
             status,
@@ -359,7 +359,9 @@ class Pipeline:
         cached, ref = self._facts.was_delivered(event.order_id, event.state)
         if cached:
             return Delivery(self.account, event.order_id, event.state, self.sink.name, ref, _EPOCH)
-        announced = await state_call(self.store.get_delivery, self.account, event.order_id, event.state)
+        announced = await state_call(
+            self.store.orders.get_delivery, self.account, event.order_id, event.state
+        )
         if announced is not None:
             self._facts.delivered(event.order_id, event.state, announced.erp_ref)
         return announced
@@ -372,7 +374,7 @@ class Pipeline:
         if status == event.state:
             delivered = announced  # read a moment ago
         else:
-            delivered = await state_call(self.store.get_delivery, self.account, order.orderId, status)
+            delivered = await state_call(self.store.orders.get_delivery, self.account, order.orderId, status)
         if delivered is not None:
             return Outcome.ALREADY_DELIVERED, delivered.erp_ref, False
         async with self._claim(order.orderId, status) as recorded:
@@ -396,20 +398,25 @@ class Pipeline:
             return
         name = f"orders.delivery:{self.account}:{order_id}:{status}"
         ttl = timedelta(seconds=self.settings.delivery_claim_s)
-        if not await state_call(self.store.acquire_lease, name, self.worker, ttl):
+        if not await state_call(self.store.leases.acquire, name, self.worker, ttl):
             raise ProcessingError(
                 f"another worker is delivering order {order_id} ({status}) now; tried again later",
                 step="sink",
             )
         try:
-            yield await state_call(self.store.get_delivery, self.account, order_id, status)
+            yield await state_call(self.store.orders.get_delivery, self.account, order_id, status)
         finally:
-            await state_call(self.store.release_lease, name, self.worker)
+            await state_call(self.store.leases.release, name, self.worker)
 
     async def _record(self, order_id: str, status: str, erp_ref: str | None) -> bool:
         """Record the sink's acceptance (True the first time)."""
         first = await state_call(
-            self.store.record_delivery, self.account, order_id, status, sink=self.sink.name, erp_ref=erp_ref
+            self.store.orders.record_delivery,
+            self.account,
+            order_id,
+            status,
+            sink=self.sink.name,
+            erp_ref=erp_ref,
         )
         self._facts.delivered(order_id, status, erp_ref)
         return first
@@ -424,7 +431,7 @@ class Pipeline:
         handling = None
         if event.state == READY_FOR_HANDLING and self.settings.start_handling:
             if not self._facts.was_started(event.order_id):
-                state = await state_call(self.store.get_order_state, self.account, event.order_id)
+                state = await state_call(self.store.orders.get, self.account, event.order_id)
                 if state is None or state.handling_started_at is None:
                     return None
                 self._facts.started(event.order_id)
@@ -460,7 +467,7 @@ class Pipeline:
         started (ProcessingError: the event is kept), anything else (canceled ...) is a refusal.
         """
         if not known_unstarted:
-            state = await state_call(self.store.get_order_state, self.account, order_id)
+            state = await state_call(self.store.orders.get, self.account, order_id)
             if state is not None and state.handling_started_at is not None:
                 return "already", None
         try:
@@ -503,7 +510,7 @@ class Pipeline:
         return "refused", error.user_message
 
     async def _mark_started(self, order_id: str) -> None:
-        await state_call(self.store.mark_handling_started, self.account, order_id)
+        await state_call(self.store.orders.mark_handling_started, self.account, order_id)
         self._facts.started(order_id)
 
     async def _note(

@@ -359,8 +359,8 @@ class OrdersService:
         orders = self.settings.orders
         now = self.clock.now()
         keep_events = max(orders.prune_after_s, float(orders.feed.retention_s))
-        events = await state_call(self.store.prune_feed_events, now - timedelta(seconds=keep_events))
-        items = await state_call(self.store.prune_inbox, now - timedelta(seconds=orders.prune_after_s))
+        events = await state_call(self.store.feed.prune, now - timedelta(seconds=keep_events))
+        items = await state_call(self.store.inbox.prune, now - timedelta(seconds=orders.prune_after_s))
         if events or items:
             _log.info("pruned %d feed event key(s) and %d finished hook inbox item(s)", events, items)
         return PruneReport(events, items)

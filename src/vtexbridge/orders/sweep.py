@@ -103,7 +103,7 @@ class OrderSweep:
     async def window(self) -> tuple[datetime, datetime]:
         """``(since, until)`` of the next sweep."""
         now = self.clock.now()
-        mark = await state_call(self.store.get_value, WATERMARK_SCOPE, self.account)
+        mark = await state_call(self.store.values.get, WATERMARK_SCOPE, self.account)
         if isinstance(mark, str):
             try:
                 last = datetime.fromisoformat(mark)
@@ -125,7 +125,7 @@ class OrderSweep:
         if tasks:
             await asyncio.gather(*tasks)
         if report.complete:
-            await state_call(self.store.put_value, WATERMARK_SCOPE, self.account, until.isoformat())
+            await state_call(self.store.values.put, WATERMARK_SCOPE, self.account, until.isoformat())
         self.last = report
         if report.delivered or report.failed:
             _log.info("%s", report.summary())
@@ -133,7 +133,7 @@ class OrderSweep:
 
     async def _one(self, summary: OrderSummary, report: SweepReport, slots: asyncio.Semaphore) -> None:
         status = summary.status
-        delivered = await state_call(self.store.get_delivery, self.account, summary.orderId, status)
+        delivered = await state_call(self.store.orders.get_delivery, self.account, summary.orderId, status)
         if delivered is not None:
             report.already += 1
             return

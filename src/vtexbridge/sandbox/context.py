@@ -2,9 +2,11 @@
 
 Route modules (``vtexbridge.sandbox.routes.*``) stay free of plumbing: they get the store, the resolved
 account, the clock, the options and a per-app scratch dict from the context, build VTEX-shaped errors
-with :func:`vtex_error` / :func:`catalog_error`, and read bodies with :func:`read_json`, which turns
-malformed JSON into a VTEX-like 400. Raising :class:`VtexHTTPError` (or calling :func:`abort`) from
-anywhere inside a handler answers with the error's response.
+with :func:`vtex_error` / :func:`catalog_error` / :func:`admin_error`, and read bodies with
+:func:`read_json`, which turns malformed JSON into a VTEX-like 400. Raising :class:`VtexHTTPError` (or
+calling :func:`abort`) from anywhere inside a handler answers with the error's response; a handler
+decorated with :func:`rule_errors` answers a :class:`~vtexbridge.sandbox.rules.RuleError` in its API's
+error shape.
 
 Example::
 
@@ -17,15 +19,17 @@ Example::
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NoReturn
+from functools import wraps
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from vtexbridge.clock import Clock
 from vtexbridge.sandbox.options import SandboxOptions
+from vtexbridge.sandbox.rules import RuleError
 from vtexbridge.sandbox.store import Store, Table
 
 if TYPE_CHECKING:
@@ -35,15 +39,20 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_BODY_BYTES",
+    "Handler",
     "SandboxContext",
     "SandboxRuntime",
     "VtexHTTPError",
     "abort",
+    "admin_error",
     "catalog_error",
     "read_json",
+    "rule_errors",
     "sandbox",
     "vtex_error",
 ]
+
+Handler = Callable[[Request], Awaitable[Response]]
 
 
 @dataclass(slots=True)
@@ -128,6 +137,39 @@ def vtex_error(status: int, message: str, code: str | None = None) -> JSONRespon
 def catalog_error(status: int, message: str) -> JSONResponse:
     """The Catalog's error body, ``{"Message": ...}`` (the spec's ``ErrorResponse`` schema)."""
     return JSONResponse({"Message": message}, status_code=status)
+
+
+def admin_error(status: int, message: str) -> JSONResponse:
+    """The error body of the sandbox's own ``/_sandbox/...`` routes, ``{"error": ...}``."""
+    return JSONResponse({"error": message}, status_code=status)
+
+
+ErrorShape = Literal["vtex", "catalog", "admin"]
+_ANSWERS: dict[ErrorShape, Callable[[RuleError], Response]] = {
+    "vtex": lambda e: vtex_error(e.status, e.message, e.code),
+    "catalog": lambda e: catalog_error(e.status, e.message),
+    "admin": lambda e: admin_error(e.status, e.message),
+}
+
+
+def rule_errors(shape: ErrorShape) -> Callable[[Handler], Handler]:
+    """Decorate a handler so that a :class:`RuleError` it raises answers in ``shape``: VTEX's common
+    error body (:func:`vtex_error`, with the error's ``code``), the Catalog's (:func:`catalog_error`) or
+    the sandbox admin's (:func:`admin_error`).
+    """
+    answer = _ANSWERS[shape]
+
+    def decorate(fn: Handler) -> Handler:
+        @wraps(fn)
+        async def wrapper(request: Request) -> Response:
+            try:
+                return await fn(request)
+            except RuleError as e:
+                return answer(e)
+
+        return wrapper
+
+    return decorate
 
 
 def abort(status: int, message: str, code: str | None = None, *, catalog: bool = False) -> NoReturn:

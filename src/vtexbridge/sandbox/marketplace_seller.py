@@ -225,42 +225,17 @@ def _fail(doc: Mapping[str, Any], step: str, call: Mapping[str, Any]) -> RuleErr
     return RuleError(502, f"the seller refused the {step} of {doc['marketplaceOrderId']}: {detail}")
 
 
-async def place(ctx: SandboxContext, body: Any, services_endpoint: str) -> dict[str, Any]:
-    """Checkout on the marketplace: simulation, placement, then (unless ``stopAt: "placed"``) fulfill.
-
-    Body: ``{sellerId, items: [{id, quantity}], postalCode?, clientProfileData?, address?,
-    paymentData?, stopAt?: "placed"}``.
+def _lines(
+    ctx: SandboxContext,
+    doc: dict[str, Any],
+    items: list[Any],
+    priced: Mapping[str, Mapping[str, Any]],
+    sim_body: Mapping[str, Any],
+    seller_id: str,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(items, logisticsInfo) of the placement at the simulated prices and SLAs; 409 (the order saved
+    as simulated) when the seller has fewer units than asked.
     """
-    if not isinstance(body, Mapping):
-        raise RuleError(400, "the order must be a JSON object")
-    seller_id = _text(body, "sellerId")
-    seller = _seller(ctx, seller_id)
-    items = body.get("items")
-    if (
-        not isinstance(items, list)
-        or not items
-        or not all(isinstance(i, Mapping) and "id" in i for i in items)
-    ):
-        raise RuleError(400, "items is required: [{id, quantity}]")
-    address = {**DEFAULT_ADDRESS, **(body.get("address") or {})}
-    sim = await simulate(
-        ctx, seller_id, [dict(i) for i in items], str(body.get("postalCode") or address["postalCode"])
-    )
-    n = ctx.store.next_id(ctx.account, MKP_ORDER)
-    doc: dict[str, Any] = {
-        "marketplaceOrderId": f"{1_400_000_000_000 + n}-01",
-        "sellerId": seller_id,
-        "status": "simulated",
-        "calls": [sim],
-        "invoices": [],
-        "tracking": [],
-        "createdAt": _now(ctx),
-    }
-    sim_body = sim["body"] if isinstance(sim["body"], dict) else {}
-    priced = {str(i.get("id")): i for i in sim_body.get("items") or []}
-    if sim["status"] != 200 or any(str(i["id"]) not in priced for i in items):
-        _save(ctx, doc)
-        raise _fail(doc, "simulation", sim)
     lines: list[dict[str, Any]] = []
     logistics: list[dict[str, Any]] = []
     for n_item, raw in enumerate(items):
@@ -298,6 +273,46 @@ async def place(ctx: SandboxContext, body: Any, services_endpoint: str) -> dict[
                 "price": int(sla.get("price") or 0),
             }
         )
+    return lines, logistics
+
+
+async def place(ctx: SandboxContext, body: Any, services_endpoint: str) -> dict[str, Any]:
+    """Checkout on the marketplace: simulation, placement, then (unless ``stopAt: "placed"``) fulfill.
+
+    Body: ``{sellerId, items: [{id, quantity}], postalCode?, clientProfileData?, address?,
+    paymentData?, stopAt?: "placed"}``.
+    """
+    if not isinstance(body, Mapping):
+        raise RuleError(400, "the order must be a JSON object")
+    seller_id = _text(body, "sellerId")
+    seller = _seller(ctx, seller_id)
+    items = body.get("items")
+    if (
+        not isinstance(items, list)
+        or not items
+        or not all(isinstance(i, Mapping) and "id" in i for i in items)
+    ):
+        raise RuleError(400, "items is required: [{id, quantity}]")
+    address = {**DEFAULT_ADDRESS, **(body.get("address") or {})}
+    sim = await simulate(
+        ctx, seller_id, [dict(i) for i in items], str(body.get("postalCode") or address["postalCode"])
+    )
+    n = ctx.store.next_id(ctx.account, MKP_ORDER)
+    doc: dict[str, Any] = {
+        "marketplaceOrderId": f"{1_400_000_000_000 + n}-01",
+        "sellerId": seller_id,
+        "status": "simulated",
+        "calls": [sim],
+        "invoices": [],
+        "tracking": [],
+        "createdAt": _now(ctx),
+    }
+    sim_body = sim["body"] if isinstance(sim["body"], dict) else {}
+    priced = {str(i.get("id")): i for i in sim_body.get("items") or []}
+    if sim["status"] != 200 or any(str(i["id"]) not in priced for i in items):
+        _save(ctx, doc)
+        raise _fail(doc, "simulation", sim)
+    lines, logistics = _lines(ctx, doc, items, priced, sim_body, seller_id)
     value = sum(int(line["price"]) * int(line["quantity"]) for line in lines)
     value += sum(int(li["price"]) for li in logistics)
     placement = {

@@ -1,8 +1,8 @@
 """Read-only queries for the operator's pages and reports: paged, searchable lists of runs, orders
 and entity errors, and what the order pipeline finished since a moment.
 
-Kept beside :class:`~vtexbridge.state.store.StateStore` (whose read transactions they use) rather
-than in it: they serve the dashboard and the CLI's reports only, and never write. Every list is
+Kept beside the store's repositories (using their read transactions, ``store.db.read()``) rather
+than in one: they serve the dashboard and the CLI's reports only, and never write. Every list is
 bounded (``limit`` at most :data:`MAX_PAGE`) and ordered so that pages are stable.
 """
 
@@ -68,7 +68,7 @@ def _page(
     offset = max(0, offset)
     stmt = select.where(*where)
     count = sa.select(sa.func.count()).select_from(stmt.subquery())
-    with store._read() as conn:
+    with store.db.read() as conn:
         total = int(conn.execute(count).scalar_one())
         rows = list(conn.execute(stmt.order_by(*order).offset(offset).limit(limit)))
     return rows, total
@@ -144,7 +144,7 @@ def finished_actions_since(store: StateStore, account: str, since: datetime) -> 
     """Actions that reached a final state (done, rejected, failed, cancelled) at or after ``since``."""
     t = action_outbox
     stmt = sa.select(t).where(t.c.account == account, t.c.done_at >= since).order_by(t.c.id)
-    with store._read() as conn:
+    with store.db.read() as conn:
         return [Action(**r._mapping) for r in conn.execute(stmt)]
 
 
@@ -153,5 +153,5 @@ def inbox_since(store: StateStore, account: str, since: datetime) -> tuple[int, 
     t = hook_inbox
     done = sa.select(sa.func.count()).where(t.c.account == account, t.c.done_at >= since)
     waiting = sa.select(sa.func.count()).where(t.c.account == account, t.c.state != "done")
-    with store._read() as conn:
+    with store.db.read() as conn:
         return int(conn.execute(done).scalar_one()), int(conn.execute(waiting).scalar_one())

@@ -56,7 +56,7 @@ class IndexEntry(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
-    """One entity whose payload VTEX accepted (input of ``record_accepted_batch``).
+    """One entity whose payload VTEX accepted (input of ``entities.record_accepted``).
 
     ``vtex_id`` None keeps the id already known; ``payload_hash`` is a 16-byte digest.
     """
@@ -83,7 +83,7 @@ class EntityRecord:
 
 @dataclass(frozen=True, slots=True)
 class ErrorRow:
-    """One entity's failure (input of ``record_errors_batch``); ``category`` as in ``vtexbridge.errors``."""
+    """One entity's failure (input of ``entities.record_errors``); ``category`` as in vtexbridge.errors."""
 
     kind: str
     erp_key: str

@@ -261,7 +261,7 @@ async def adopt_before_sync(
         holdings = VtexHoldings(client, reach=reach)
         matches = await Matcher(holdings, mapper, full=full).match(plan)
         if full:  # what VTEX holds that neither the ERP nor the state knows
-            known = {e.vtex_id for e in store.load_entity_index(account, Kind.SKU.value).values()}
+            known = {e.vtex_id for e in store.entities.load_index(account, Kind.SKU.value).values()}
             matches.left[Kind.SKU] = {str(i) for i in await holdings.all_sku_ids() if str(i) not in known}
         adoption.matches = matches
         adoption.rows = state_rows(matches)
@@ -281,12 +281,12 @@ async def adopt_before_sync(
 
 
 def _record(store: StateStore, account: str, rows: list[Accepted]) -> None:
-    store.record_accepted_batch(account, rows)
+    store.entities.record_accepted(account, rows)
     keys: dict[str, list[str]] = {}
     for row in rows:
         keys.setdefault(row.kind, []).append(row.erp_key)
     for kind, erp_keys in keys.items():
-        store.clear_in_flight(account, kind, erp_keys)
+        store.entities.clear_in_flight(account, kind, erp_keys)
 
 
 def _tallies(plan: Plan, matches: Matches, store: StateStore, account: str) -> dict[Kind, KindTally]:
@@ -302,7 +302,9 @@ def _tallies(plan: Plan, matches: Matches, store: StateStore, account: str) -> d
         left = matches.left.get(kind)
         if left is not None:
             ours = {m.vtex_id for m in found.values() if m.vtex_id}
-            ours.update(e.vtex_id for e in store.load_entity_index(account, kind.value).values() if e.vtex_id)
+            ours.update(
+                e.vtex_id for e in store.entities.load_index(account, kind.value).values() if e.vtex_id
+            )
             tally.left_alone = len(left - ours)
         if tally.unchanged or tally.updated or tally.created or tally.ambiguous or tally.left_alone:
             out[kind] = tally

@@ -12,12 +12,13 @@ from vtexbridge.clock import Clock
 from vtexbridge.config import Settings
 from vtexbridge.erp.readers import Reader
 from vtexbridge.erp.records import Entity
+from vtexbridge.state.leases import hold_sync_lease
 from vtexbridge.state.store import StateStore
 from vtexbridge.sync.adopt import Adoption, adopt_before_sync
 from vtexbridge.sync.locate import add_rows
 from vtexbridge.sync.mapping import Mapper
 from vtexbridge.sync.plan import make_plan
-from vtexbridge.sync.runner import _Lease, _sources, erp_reader, lease_name
+from vtexbridge.sync.runner import _sources, erp_reader
 from vtexbridge.sync.stateview import StoreView
 
 __all__ = ["run_adopt"]
@@ -47,7 +48,7 @@ async def run_adopt(
     lease = None
     try:
         if not dry_run:
-            lease = _Lease(store, lease_name(account), settings.sync.lease_ttl_s)
+            lease = hold_sync_lease(store.leases, account, settings.sync.lease_ttl_s)
         sources = _sources(reader)
         plan = make_plan(reader, StoreView(store, account), mapper=mapper, only=only or None, sources=sources)
         started = datetime.now(UTC)

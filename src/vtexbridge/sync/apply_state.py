@@ -87,16 +87,16 @@ class BatchCommitter:
     ) -> None:
         store, account = self.x.store, self.x.account
         if accepted:
-            store.record_accepted_batch(account, accepted)
+            store.entities.record_accepted(account, accepted)
         for kind, keys in forget.items():
-            store.forget_entities(account, kind, keys)
-            store.clear_errors(account, kind, keys)
-            store.clear_in_flight(account, kind, keys)
+            store.entities.forget(account, kind, keys)
+            store.entities.clear_errors(account, kind, keys)
+            store.entities.clear_in_flight(account, kind, keys)
         if errors:
-            store.record_errors_batch(account, errors, run_id=self.x.run_id)
+            store.entities.record_errors(account, errors, run_id=self.x.run_id)
             log_record_errors(errors, run_id=self.x.run_id)
         for kind, keys in clear.items():
-            store.clear_in_flight(account, kind, keys)
+            store.entities.clear_in_flight(account, kind, keys)
 
 
 class InFlightMarks:
@@ -136,7 +136,9 @@ class InFlightMarks:
 
     def _write(self, groups: dict[tuple[str, str], list[str]]) -> None:
         for (kind, operation), keys in groups.items():
-            self.x.store.mark_in_flight(self.x.account, kind, keys, operation=operation, run_id=self.x.run_id)
+            self.x.store.entities.mark_in_flight(
+                self.x.account, kind, keys, operation=operation, run_id=self.x.run_id
+            )
 
 
 class ChosenIds:

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +23,10 @@ from vtexbridge.config import Settings
 from vtexbridge.erp.errors import ReadIncomplete
 from vtexbridge.erp.readers import Reader, open_reader
 from vtexbridge.erp.records import Entity
-from vtexbridge.errors import ConfigError, DependencyBlocked, StateLocked, VtexbridgeError
+from vtexbridge.errors import ConfigError, DependencyBlocked, VtexbridgeError
 from vtexbridge.observability import Metrics, log_record_errors
 from vtexbridge.overview import publishing
+from vtexbridge.state.leases import HeldLease, hold_sync_lease, holder_id, sync_lease_name
 from vtexbridge.state.models import RunStatus
 from vtexbridge.state.store import StateStore
 from vtexbridge.sync.adopt import Adoption, adopt_before_sync
@@ -108,7 +106,7 @@ def erp_reader(settings: Settings, reader: Reader | None = None) -> Reader:
 
 
 def lease_name(account: str) -> str:
-    return f"run:sync:{account}"
+    return sync_lease_name(account)
 
 
 async def run_sync(
@@ -165,7 +163,7 @@ async def run_sync(
     outcome: SyncOutcome | None = None
     try:
         if not options.dry_run:
-            lease = await asyncio.to_thread(_Lease, store, lease_name(account), settings.sync.lease_ttl_s)
+            lease = await asyncio.to_thread(hold_sync_lease, store.leases, account, settings.sync.lease_ttl_s)
         plan, report = await asyncio.to_thread(_plan, reader, store, mapper, account, options, started)
         outcome = SyncOutcome(plan, report)
         adoption = None
@@ -258,9 +256,9 @@ async def _adopted(
         )
         if not options.dry_run:
             message = failure.user_message
-            run_id = await asyncio.to_thread(store.start_run, account, "sync", holder=_holder())
+            run_id = await asyncio.to_thread(store.runs.start, account, "sync", holder=holder_id())
             await asyncio.to_thread(
-                store.finish_run, run_id, RunStatus.FAILED, counts={}, requests=0, errors=1, message=message
+                store.runs.finish, run_id, RunStatus.FAILED, counts={}, requests=0, errors=1, message=message
             )
         if stop is not None:
             raise stop from e
@@ -274,7 +272,7 @@ async def _adopted(
     )
 
 
-def _close(lease: _Lease | None, store: StateStore) -> None:
+def _close(lease: HeldLease | None, store: StateStore) -> None:
     try:
         if lease is not None:
             lease.release()
@@ -295,7 +293,7 @@ async def _apply(
     metrics: Metrics | None,
 ) -> None:
     account = settings.vtex.account
-    run_id = await asyncio.to_thread(store.start_run, account, "sync", holder=_holder())
+    run_id = await asyncio.to_thread(store.runs.start, account, "sync", holder=holder_id())
     report.run_id = run_id
     live = publishing(progress, store, account, run_id)  # h8 #17: every sync's progress, for the dashboard
     relay = ProgressRelay(live)  # publishing writes to the state store: not on the event loop
@@ -341,7 +339,7 @@ async def _apply(
         await asyncio.to_thread(relay.close)
         await asyncio.to_thread(live.publisher.finish)
         await asyncio.to_thread(
-            store.finish_run,
+            store.runs.finish,
             run_id,
             status,
             counts=report.counts(),
@@ -350,7 +348,7 @@ async def _apply(
             message=message or _incomplete_warnings(report),
         )
         if metrics is not None:
-            run = await asyncio.to_thread(store.get_run, run_id)
+            run = await asyncio.to_thread(store.runs.get, run_id)
             if run is not None:  # records were counted as they were committed
                 metrics.sync.observe_run(run, count_records=False)
 
@@ -400,10 +398,10 @@ def _record_plan_errors(store: StateStore, account: str, plan: Plan, run_id: int
     """Record the plan's errors (one log line each); clear the errors that are gone: what was fixed,
     what left the ERP, and row errors of earlier runs (recorded again if still there)."""
     for kind, keys in plan.cleared.items():
-        store.clear_errors(account, kind.value, keys)
+        store.entities.clear_errors(account, kind.value, keys)
     rows = [error_row(e.kind, e.key, e.error) for e in plan.errors]
     if rows:
-        store.record_errors_batch(account, rows, run_id=run_id)
+        store.entities.record_errors(account, rows, run_id=run_id)
         log_record_errors(rows, run_id=run_id)
 
 
@@ -451,64 +449,6 @@ def _sources(reader: Reader) -> dict[Entity, str]:
         if path is not None:
             out[entity] = str(path)
     return out
-
-
-def _holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _dead_here(holder: str) -> bool:
-    """Whether ``holder`` (``host:pid``) is a process of this machine that no longer exists."""
-    host, _, pid = holder.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-class _Lease:
-    """The run lock of one account, renewed by a heartbeat thread until released."""
-
-    def __init__(self, store: StateStore, name: str, ttl_s: float) -> None:
-        self.store = store
-        self.name = name
-        self.holder = _holder()
-        self.ttl = timedelta(seconds=ttl_s)
-        if not store.acquire_lease(name, self.holder, self.ttl):
-            current = store.get_lease(name)
-            if current is not None and _dead_here(current.holder):
-                log.warning("taking over %s from %s, which is no longer running", name, current.holder)
-                store.release_lease(name, current.holder)
-            try:
-                store.require_lease(name, self.holder, self.ttl)
-            except StateLocked as e:
-                raise StateLocked(f"another sync of this account is running: {e.message}") from None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name="vtexbridge-lease", daemon=True)
-        self._thread.start()
-
-    def _beat(self) -> None:
-        interval = max(1.0, self.ttl.total_seconds() / 3)
-        while not self._stop.wait(interval):
-            try:
-                if not self.store.renew_lease(self.name, self.holder, self.ttl):
-                    log.error("lost the sync lease %s to another process", self.name)
-                    return
-            except Exception:
-                log.exception("could not renew the sync lease %s", self.name)
-
-    def release(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        try:
-            self.store.release_lease(self.name, self.holder)
-        except Exception:
-            log.exception("could not release the sync lease %s", self.name)
 
 
 def entities_named(names: Iterable[str]) -> tuple[Entity, ...]:

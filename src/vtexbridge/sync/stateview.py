@@ -1,6 +1,6 @@
 """What the planner reads of the state, two ways: over the state store, or from plain dicts (tests).
 
-:class:`StoreView` loads one kind's index when the planner asks for it (``load_entity_index``), so
+:class:`StoreView` loads one kind's index when the planner asks for it (``entities.load_index``), so
 only one kind's index is in memory at a time. :class:`MemoryState` holds everything in dicts and can
 apply what an executor would record, which lets unit tests chain plans without a database.
 """
@@ -25,18 +25,18 @@ class StoreView:
         self._in_flight: dict[tuple[str, str], str] | None = None
 
     def index(self, kind: str) -> dict[str, IndexEntry]:
-        return self.store.load_entity_index(self.account, kind)
+        return self.store.entities.load_index(self.account, kind)
 
     def in_flight(self) -> Mapping[tuple[str, str], str]:
         if self._in_flight is None:
             self._in_flight = {
-                (f.kind, f.erp_key): f.operation for f in self.store.list_in_flight(self.account)
+                (f.kind, f.erp_key): f.operation for f in self.store.entities.list_in_flight(self.account)
             }
         return self._in_flight
 
     def error_keys(self) -> Mapping[str, set[str]]:
         out: dict[str, set[str]] = {}
-        for e in self.store.list_errors(self.account):
+        for e in self.store.entities.list_errors(self.account):
             out.setdefault(e.kind, set()).add(e.erp_key)
         return out
 
@@ -59,7 +59,7 @@ class MemoryState:
         return self.errors
 
     def accept(self, rows: Iterable[Accepted]) -> None:
-        """Record accepted rows, as ``StateStore.record_accepted_batch`` does."""
+        """Record accepted rows, as ``StateStore.entities.record_accepted`` does."""
         for r in rows:
             table = self.entities.setdefault(r.kind, {})
             old = table.get(r.erp_key)

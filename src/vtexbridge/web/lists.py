@@ -69,7 +69,7 @@ def errors_list(src: PanelSource, query: ListQuery, erp_root: Path | None) -> di
     page = page_errors(
         src.store, src.account, kind=query.kind, search=query.search, offset=query.offset, limit=PAGE
     )
-    counts = src.store.count_errors(src.account)
+    counts = src.store.entities.count_errors(src.account)
     return {
         "rows": _error_rows(page.rows, erp_root),
         "error_counts": counts,
@@ -87,10 +87,10 @@ def run_errors(src: PanelSource, run_id: int, erp_root: Path | None) -> dict[str
 
 
 def _order_row(src: PanelSource, state: OrderState) -> dict[str, Any]:
-    done = src.store.list_actions(src.account, order_id=state.order_id, states=["done"], limit=50)
+    done = src.store.actions.list_for(src.account, order_id=state.order_id, states=["done"], limit=50)
     journal = journal_of(src.store, src.account, state.order_id)
     errors = [e for e in journal.get("errors") or [] if isinstance(e, dict)]
-    deliveries = src.store.list_deliveries(src.account, state.order_id)
+    deliveries = src.store.orders.list_deliveries(src.account, state.order_id)
     return {
         "state": state,
         "current": current_status(src.store, src.account, state, done),

@@ -98,14 +98,14 @@ def run_changes(view: RunView) -> list[dict[str, Any]]:
 
 def runs_panel(src: PanelSource, *, limit: int = RUNS_SHOWN) -> dict[str, Any]:
     now = datetime.now(UTC)
-    runs = [run_view(r, now) for r in src.store.list_runs(src.account, flow="sync", limit=limit)]
+    runs = [run_view(r, now) for r in src.store.runs.list_recent(src.account, flow="sync", limit=limit)]
     return {"runs": runs, "last": runs[0] if runs else None}
 
 
 def progress_panel(src: PanelSource) -> dict[str, Any]:
     """The running sync's live progress; ``running`` is false when no sync runs now."""
     progress = read_progress(src.store, src.account)
-    running = src.store.list_runs(src.account, flow="sync", limit=1)
+    running = src.store.runs.list_recent(src.account, flow="sync", limit=1)
     run = running[0] if running and running[0].status == RunStatus.RUNNING.value else None
     if progress is not None and run is not None and progress.run_id not in (None, run.id):
         progress = None  # published by an earlier run
@@ -120,8 +120,8 @@ def progress_panel(src: PanelSource) -> dict[str, Any]:
 
 
 def errors_panel(src: PanelSource, *, kind: str | None = None, limit: int = ERRORS_SHOWN) -> dict[str, Any]:
-    counts = src.store.count_errors(src.account)
-    errors = src.store.list_errors(src.account, kind, limit=limit)
+    counts = src.store.entities.count_errors(src.account)
+    errors = src.store.entities.list_errors(src.account, kind, limit=limit)
     rows = [{"e": e, "source": short_source(e.source, src.erp_root)} for e in errors]
     return {"rows": rows, "error_counts": counts, "error_total": sum(counts.values()), "kind": kind}
 
@@ -140,8 +140,8 @@ def providers_panel(src: PanelSource) -> dict[str, Any]:
 
 def summary_panel(src: PanelSource) -> dict[str, Any]:
     """The cards: the catalog VTEX accepted, errors, orders, actions."""
-    entities = src.store.count_entities(src.account)
-    counts = src.store.count_errors(src.account)
+    entities = src.store.entities.count(src.account)
+    counts = src.store.entities.count_errors(src.account)
     overview = pipeline_overview(
         src.store, src.account, statuses=src.statuses, stuck_after_s=src.stuck_after_s
     )
@@ -165,19 +165,19 @@ def home(src: PanelSource) -> dict[str, Any]:
 
 
 def run_page(src: PanelSource, run_id: int) -> dict[str, Any] | None:
-    run = src.store.get_run(run_id)
+    run = src.store.runs.get(run_id)
     if run is None or run.account != src.account:
         return None
     return {"view": run_view(run)}
 
 
 def order_page(src: PanelSource, order_id: str) -> dict[str, Any] | None:
-    state = src.store.get_order_state(src.account, order_id)
+    state = src.store.orders.get(src.account, order_id)
     timeline = order_timeline(src.store, src.account, order_id)
     if state is None and not timeline:
         return None
-    actions = src.store.list_actions(src.account, order_id=order_id, limit=200)
-    deliveries = src.store.list_deliveries(src.account, order_id)
+    actions = src.store.actions.list_for(src.account, order_id=order_id, limit=200)
+    deliveries = src.store.orders.list_deliveries(src.account, order_id)
     done = [a for a in actions if a.state == "done"]
     return {
         "current": current_status(src.store, src.account, state, done),

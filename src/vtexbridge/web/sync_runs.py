@@ -72,7 +72,7 @@ class BackgroundSync:
         if self.running:
             return "A sync started from this dashboard is still running; its progress is shown above."
         account = self.settings.vtex.account
-        lease = await in_thread(self.store.get_lease, lease_name(account))
+        lease = await in_thread(self.store.leases.get, lease_name(account))
         if lease is not None and lease.expires_at > datetime.now(UTC):
             return f"A sync of {account} is already running ({lease.holder}); it retries the errors too."
         self.task = asyncio.create_task(self._run(), name="dashboard-sync")

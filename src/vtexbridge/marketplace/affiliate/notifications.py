@@ -174,7 +174,7 @@ class CatalogFollower:
         return f"{self.account}:pending"
 
     async def _pending(self) -> dict[str, dict[str, Any]]:
-        value = await asyncio.to_thread(self.state.get_value, SCOPE, self._key, {})
+        value = await asyncio.to_thread(self.state.values.get, SCOPE, self._key, {})
         return dict(value) if isinstance(value, Mapping) else {}
 
     async def receive(self, change: SkuChange) -> None:
@@ -184,7 +184,7 @@ class CatalogFollower:
             earlier = pending.get(change.sku_id)
             merged = SkuChange(**earlier) | change if earlier else change
             pending[change.sku_id] = asdict(merged)
-            await asyncio.to_thread(self.state.put_value, SCOPE, self._key, pending)
+            await asyncio.to_thread(self.state.values.put, SCOPE, self._key, pending)
         self._wake.set()
 
     async def receive_all(self, sku_ids: Iterable[str]) -> None:
@@ -193,7 +193,7 @@ class CatalogFollower:
             pending = await self._pending()
             for sku_id in sku_ids:
                 pending[str(sku_id)] = asdict(SkuChange(sku_id=str(sku_id)))
-            await asyncio.to_thread(self.state.put_value, SCOPE, self._key, pending)
+            await asyncio.to_thread(self.state.values.put, SCOPE, self._key, pending)
         self._wake.set()
 
     async def full_sync(self) -> int:
@@ -242,7 +242,7 @@ class CatalogFollower:
             for sku_id, raw in done.items():
                 if current.get(sku_id) == raw:  # unchanged since we read it: nothing new arrived
                     del current[sku_id]
-            await asyncio.to_thread(self.state.put_value, SCOPE, self._key, current)
+            await asyncio.to_thread(self.state.values.put, SCOPE, self._key, current)
         return report
 
     async def run(self, stop: asyncio.Event, *, every_s: float = 1.0) -> None:

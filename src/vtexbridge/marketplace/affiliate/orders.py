@@ -81,20 +81,22 @@ class AffiliateOrders:
         return lock
 
     async def load(self, marketplace_order_id: str) -> dict[str, Any] | None:
-        value = await asyncio.to_thread(self.state.get_value, SCOPE, f"{self.account}:{marketplace_order_id}")
+        value = await asyncio.to_thread(
+            self.state.values.get, SCOPE, f"{self.account}:{marketplace_order_id}"
+        )
         return dict(value) if isinstance(value, Mapping) else None
 
     async def _save(self, record: dict[str, Any]) -> None:
         record["updatedAt"] = self.clock.now().isoformat()
         key = f"{self.account}:{record['marketplaceOrderId']}"
-        await asyncio.to_thread(self.state.put_value, SCOPE, key, record)
+        await asyncio.to_thread(self.state.values.put, SCOPE, key, record)
         await self.sink.put_order(record)
 
     async def _require(self, order_id: str) -> dict[str, Any]:
         """The record of a marketplace order id, or of the seller's order id (VTEX's OMS may use it)."""
         record = await self.load(order_id)
         if record is None:
-            alias = await asyncio.to_thread(self.state.get_value, SCOPE, f"{self.account}:seller:{order_id}")
+            alias = await asyncio.to_thread(self.state.values.get, SCOPE, f"{self.account}:seller:{order_id}")
             record = await self.load(str(alias)) if alias else None
         if record is None:
             raise UnknownOrder(f"marketplace order {order_id} not found")
@@ -149,7 +151,7 @@ class AffiliateOrders:
                 }
                 await self._save(record)
                 alias = f"{self.account}:seller:{result.orderId}"
-                await asyncio.to_thread(self.state.put_value, SCOPE, alias, mkp_id)
+                await asyncio.to_thread(self.state.values.put, SCOPE, alias, mkp_id)
             if self.settings.payment == "seller" and not record.get("paymentReference"):
                 if payment_data is None:
                     raise BadProtocolRequest("payment = 'seller': the order's payment data is required")

@@ -115,11 +115,11 @@ class SellerOrders:
 
     async def load(self, order_id: str) -> dict[str, Any] | None:
         """The protocol record of a seller order, or None."""
-        record = await self._call(self.state.get_value, SCOPE, self._key(order_id))
+        record = await self._call(self.state.values.get, SCOPE, self._key(order_id))
         return dict(record) if isinstance(record, Mapping) else None
 
     async def _save(self, record: dict[str, Any]) -> None:
-        await self._call(self.state.put_value, SCOPE, self._key(record["orderId"]), record)
+        await self._call(self.state.values.put, SCOPE, self._key(record["orderId"]), record)
 
     def _now(self) -> str:
         return self.clock.now().isoformat()
@@ -292,7 +292,7 @@ class SellerOrders:
 
     async def _deliver(self, record: Mapping[str, Any], status: str) -> None:
         order_id = record["orderId"]
-        if await self._call(self.state.get_delivery, self.account, order_id, status) is not None:
+        if await self._call(self.state.orders.get_delivery, self.account, order_id, status) is not None:
             return
         delivery = OrderDelivery(self.account, order_id, status, self._document(record, status))
         try:
@@ -300,7 +300,7 @@ class SellerOrders:
         except SinkError as e:
             raise ProtocolError(f"the ERP did not accept order {order_id} ({status}): {e.message}") from e
         await self._call(
-            self.state.record_delivery,
+            self.state.orders.record_delivery,
             self.account,
             order_id,
             status,

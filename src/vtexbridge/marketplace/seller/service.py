@@ -154,7 +154,7 @@ class SellerProtocol:
         record = {"version": version, "loadedAt": self.clock.now().timestamp()}
         key = index_key(self.orders.account, self.settings.seller_id)
         try:
-            await asyncio.to_thread(self.orders.state.put_value, SCOPE, key, record)
+            await asyncio.to_thread(self.orders.state.values.put, SCOPE, key, record)
         except Exception as e:  # serving goes on; the sync then waits its bounded time
             _log.warning("marketplace seller: the loaded snapshot could not be recorded: %s", e)
 

@@ -56,12 +56,13 @@ from vtexbridge.marketplace.seller.outbound import NotifyReport, SkuOffer, notif
 from vtexbridge.marketplace.seller.service import index_key
 from vtexbridge.marketplace.seller.simulation import Offer, OfferIndex, load_offers, snapshot_version
 from vtexbridge.marketplace.settings import SellerSettings
+from vtexbridge.state.leases import hold_sync_lease, holder_id
 from vtexbridge.state.models import Accepted, ErrorRow, RunStatus
 from vtexbridge.state.store import StateStore
 from vtexbridge.sync.apply import Progress
 from vtexbridge.sync.graph import Kind
 from vtexbridge.sync.report import RunReport, write_report
-from vtexbridge.sync.runner import SyncOptions, SyncOutcome, _holder, _Lease, erp_reader, lease_name
+from vtexbridge.sync.runner import SyncOptions, SyncOutcome, erp_reader
 from vtexbridge.sync.steps import Action, Plan
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.errors import VtexError
@@ -240,7 +241,7 @@ async def wait_for_serve(
     key = index_key(account, seller.seller_id)
     deadline = clock.monotonic() + seller.index_refresh_s + 60
     while True:
-        record = await asyncio.to_thread(store.get_value, SCOPE, key)
+        record = await asyncio.to_thread(store.values.get, SCOPE, key)
         if not isinstance(record, Mapping):
             return "no serve"
         if float(record.get("version") or 0) >= version:
@@ -288,7 +289,7 @@ async def run_seller_sync(
     lease = None
     try:
         if not options.dry_run:
-            lease = _Lease(store, lease_name(namespace), settings.sync.lease_ttl_s)
+            lease = hold_sync_lease(store.leases, namespace, settings.sync.lease_ttl_s)
         offers, built, version = await asyncio.to_thread(_read, reader, seller, clock.now().timestamp())
         state = {kind: await asyncio.to_thread(_hashes, store, namespace, kind) for kind in _KIND}
         changes = diff_seller(offers, built, state, clock.now().timestamp())
@@ -340,7 +341,7 @@ async def run_seller_sync(
 
 
 def _hashes(store: StateStore, namespace: str, kind: str) -> dict[str, bytes | None]:
-    return {k: e.payload_hash for k, e in store.load_entity_index(namespace, kind).items()}
+    return {k: e.payload_hash for k, e in store.entities.load_index(namespace, kind).items()}
 
 
 def _plan(changes: SellerChanges) -> Plan:
@@ -398,7 +399,7 @@ async def _apply(
     metrics: TransportMetrics,
     progress: Progress | None,
 ) -> None:
-    run_id = await asyncio.to_thread(store.start_run, namespace, "sync", holder=_holder())
+    run_id = await asyncio.to_thread(store.runs.start, namespace, "sync", holder=holder_id())
     report.run_id = run_id
     client = VtexClient(Transport(settings.vtex, http_transport=http_transport, clock=clock, metrics=metrics))
     done: dict[Kind, dict[Action, int]] = {
@@ -420,9 +421,9 @@ async def _apply(
             notified = await notify_changes(client, seller.seller_id, price, stock)
             accepted = _accepted(changes, offered, notified)
             errors = _errors(offered, notified)
-            await asyncio.to_thread(store.record_accepted_batch, namespace, accepted)
+            await asyncio.to_thread(store.entities.record_accepted, namespace, accepted)
             if errors:
-                await asyncio.to_thread(store.record_errors_batch, namespace, errors, run_id=run_id)
+                await asyncio.to_thread(store.entities.record_errors, namespace, errors, run_id=run_id)
             done[Kind.SKU][Action.CREATE] += len(offered.suggested)
             done[Kind.SKU][Action.LINK] += len(offered.known)
             done[Kind.PRICE][Action.UPDATE] += len(notified.price)
@@ -446,7 +447,7 @@ async def _apply(
         report.status = status.value
         await client.aclose()
         await asyncio.to_thread(
-            store.finish_run,
+            store.runs.finish,
             run_id,
             status,
             counts=report.counts(),
@@ -523,9 +524,11 @@ def _clear_stale_errors(store: StateStore, namespace: str, changes: SellerChange
     for kind, sku in changes.hashes:
         pending[kind].add(sku)
     for kind in _KIND:
-        stale = [e.erp_key for e in store.list_errors(namespace, kind) if e.erp_key not in pending[kind]]
+        stale = [
+            e.erp_key for e in store.entities.list_errors(namespace, kind) if e.erp_key not in pending[kind]
+        ]
         if stale:
-            store.clear_errors(namespace, kind, stale)
+            store.entities.clear_errors(namespace, kind, stale)
 
 
 def _requests(metrics: TransportMetrics) -> int:

@@ -33,45 +33,19 @@ External marketplace (the sandbox is the VTEX seller), see :mod:`vtexbridge.sand
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from functools import wraps
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from vtexbridge.sandbox import marketplace_affiliate as aff
 from vtexbridge.sandbox import marketplace_seller as mkp
-from vtexbridge.sandbox.context import read_json, sandbox, vtex_error
+from vtexbridge.sandbox.context import read_json, rule_errors, sandbox
 from vtexbridge.sandbox.rules import RuleError
 from vtexbridge.sandbox.rules.orders import vtex_time
 
 __all__ = ["routes"]
 
-Handler = Callable[[Request], Awaitable[Response]]
 ADMIN = "/_sandbox/marketplace"
-
-
-def _admin(fn: Handler) -> Handler:
-    @wraps(fn)
-    async def wrapper(request: Request) -> Response:
-        try:
-            return await fn(request)
-        except RuleError as e:
-            return JSONResponse({"error": e.message}, status_code=e.status)
-
-    return wrapper
-
-
-def _vtex(fn: Handler) -> Handler:
-    @wraps(fn)
-    async def wrapper(request: Request) -> Response:
-        try:
-            return await fn(request)
-        except RuleError as e:
-            return vtex_error(e.status, e.message)
-
-    return wrapper
 
 
 def _services_endpoint(request: Request, account: str, body: object) -> str:
@@ -85,23 +59,23 @@ def _services_endpoint(request: Request, account: str, body: object) -> str:
     return f"{base}/{account}{mkp.SERVICES_ROOT}"
 
 
-@_admin
+@rule_errors("admin")
 async def post_seller(request: Request) -> Response:
     return JSONResponse(mkp.register_seller(sandbox(request), await read_json(request)), status_code=201)
 
 
-@_admin
+@rule_errors("admin")
 async def list_sellers(request: Request) -> Response:
     ctx = sandbox(request)
     return JSONResponse({"sellers": sorted(ctx.table(mkp.EXT_SELLER).values(), key=lambda s: s["sellerId"])})
 
 
-@_admin
+@rule_errors("admin")
 async def index_seller(request: Request) -> Response:
     return JSONResponse(await mkp.index_notifications(sandbox(request), request.path_params["sellerId"]))
 
 
-@_admin
+@rule_errors("admin")
 async def simulate_seller(request: Request) -> Response:
     body = await read_json(request)
     items = body.get("items") if isinstance(body, dict) else None
@@ -112,14 +86,14 @@ async def simulate_seller(request: Request) -> Response:
     return JSONResponse(result)
 
 
-@_admin
+@rule_errors("admin")
 async def list_offers(request: Request) -> Response:
     ctx = sandbox(request)
     offers = sorted(ctx.table(mkp.MKP_OFFER).values(), key=lambda o: (o["sellerId"], o["skuId"]))
     return JSONResponse({"offers": offers})
 
 
-@_admin
+@rule_errors("admin")
 async def approve_suggestion(request: Request) -> Response:
     ctx = sandbox(request)
     seller, seller_sku = request.path_params["sellerId"], request.path_params["sellerSkuId"]
@@ -145,7 +119,7 @@ async def approve_suggestion(request: Request) -> Response:
     return JSONResponse({"suggestion": {**suggestion, "status": "Approved"}, "skuSeller": mapping})
 
 
-@_admin
+@rule_errors("admin")
 async def post_order(request: Request) -> Response:
     ctx = sandbox(request)
     body = await read_json(request)
@@ -153,7 +127,7 @@ async def post_order(request: Request) -> Response:
     return JSONResponse(doc, status_code=201)
 
 
-@_admin
+@rule_errors("admin")
 async def get_order(request: Request) -> Response:
     doc = sandbox(request).table(mkp.MKP_ORDER).get(request.path_params["marketplaceOrderId"])
     if doc is None:
@@ -161,7 +135,7 @@ async def get_order(request: Request) -> Response:
     return JSONResponse(doc)
 
 
-@_admin
+@rule_errors("admin")
 async def list_orders(request: Request) -> Response:
     docs = sandbox(request).table(mkp.MKP_ORDER).values()
     return JSONResponse(
@@ -169,7 +143,7 @@ async def list_orders(request: Request) -> Response:
     )
 
 
-@_admin
+@rule_errors("admin")
 async def fulfill_order(request: Request) -> Response:
     body = await read_json(request, required=False)
     payment = body.get("paymentData") if isinstance(body, dict) else None
@@ -179,7 +153,7 @@ async def fulfill_order(request: Request) -> Response:
     return JSONResponse(doc)
 
 
-@_admin
+@rule_errors("admin")
 async def cancel_order(request: Request) -> Response:
     body = await read_json(request, required=False)
     reason = (
@@ -190,69 +164,69 @@ async def cancel_order(request: Request) -> Response:
     return JSONResponse(await mkp.cancel(sandbox(request), request.path_params["marketplaceOrderId"], reason))
 
 
-@_vtex
+@rule_errors("vtex")
 async def services_invoice(request: Request) -> Response:
     ctx = sandbox(request)
     body = await read_json(request)
     return JSONResponse(mkp.record_invoice(ctx, request.path_params["marketplaceOrderId"], body))
 
 
-@_vtex
+@rule_errors("vtex")
 async def services_tracking(request: Request) -> Response:
     ctx, p = sandbox(request), request.path_params
     body = await read_json(request)
     return JSONResponse(mkp.record_tracking(ctx, p["marketplaceOrderId"], p["invoiceNumber"], body))
 
 
-@_vtex
+@rule_errors("vtex")
 async def services_tracking_events(request: Request) -> Response:
     ctx, p = sandbox(request), request.path_params
     body = await read_json(request)
     return JSONResponse(mkp.record_tracking_events(ctx, p["marketplaceOrderId"], p["invoiceNumber"], body))
 
 
-@_vtex
+@rule_errors("vtex")
 async def services_cancel(request: Request) -> Response:
     ctx = sandbox(request)
     body = await read_json(request)
     return JSONResponse(mkp.record_cancel_by_seller(ctx, request.path_params["marketplaceOrderId"], body))
 
 
-@_vtex
+@rule_errors("vtex")
 async def put_affiliate(request: Request) -> Response:
     aff.save_affiliate(sandbox(request), request.path_params["affiliateId"], await read_json(request))
     return Response(status_code=204)
 
 
-@_vtex
+@rule_errors("vtex")
 async def get_affiliate(request: Request) -> Response:
     return JSONResponse(aff.affiliate_doc(sandbox(request), request.path_params["affiliateId"]))
 
 
-@_vtex
+@rule_errors("vtex")
 async def list_affiliates(request: Request) -> Response:
     return JSONResponse(sorted(sandbox(request).table(aff.AFFILIATE).values(), key=lambda a: a["id"]))
 
 
-@_vtex
+@rule_errors("vtex")
 async def delete_affiliate(request: Request) -> Response:
     aff.delete_affiliate(sandbox(request), request.path_params["affiliateId"])
     return Response(status_code=204)
 
 
-@_admin
+@rule_errors("admin")
 async def post_affiliate(request: Request) -> Response:
     body = await read_json(request)
     affiliate_id = str(body.get("id") or "") if isinstance(body, dict) else ""
     return JSONResponse(aff.save_affiliate(sandbox(request), affiliate_id, body), status_code=201)
 
 
-@_admin
+@rule_errors("admin")
 async def flush_affiliate(request: Request) -> Response:
     return JSONResponse(await aff.flush(sandbox(request), request.path_params["affiliateId"]))
 
 
-@_admin
+@rule_errors("admin")
 async def affiliate_calls(request: Request) -> Response:
     affiliate_id = request.path_params["affiliateId"]
     calls = [

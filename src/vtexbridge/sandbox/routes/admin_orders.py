@@ -25,15 +25,13 @@ from __future__ import annotations
 import dataclasses
 import random
 import uuid
-from collections.abc import Awaitable, Callable
-from functools import wraps
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from vtexbridge.sandbox.context import SandboxContext, read_json, sandbox
+from vtexbridge.sandbox.context import SandboxContext, admin_error, read_json, rule_errors, sandbox
 from vtexbridge.sandbox.orderflow import (
     FEED_CONFIG,
     ORDER,
@@ -55,7 +53,6 @@ from vtexbridge.sandbox.rules.orderdoc import Address, Customer, LineItem, Order
 
 __all__ = ["place_order", "routes"]
 
-Handler = Callable[[Request], Awaitable[Response]]
 
 DEFAULT_CUSTOMER = Customer(
     email="shopper@example.com",
@@ -77,21 +74,6 @@ DEFAULT_ADDRESS = Address(
     geo=(-46.6544, -23.5632),
 )
 FLOWS = (rules.PLACEMENT_FLOW, (*rules.FULFILLMENT_PLACEMENT_FLOW, *rules.FULFILLMENT_AUTHORIZE_FLOW))
-
-
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
-
-
-def _admin(fn: Handler) -> Handler:
-    @wraps(fn)
-    async def wrapper(request: Request) -> Response:
-        try:
-            return await fn(request)
-        except RuleError as e:
-            return _error(e.status, e.message)
-
-    return wrapper
 
 
 def _text(raw: dict[str, Any], name: str, default: str) -> str:
@@ -249,7 +231,7 @@ def place_order(ctx: SandboxContext, body: Any) -> dict[str, Any]:
     return order
 
 
-@_admin
+@rule_errors("admin")
 async def post_order(request: Request) -> Response:
     ctx = sandbox(request)
     order = place_order(ctx, await read_json(request))
@@ -265,16 +247,16 @@ def _path_to(current: str, target: str) -> list[str]:
     return [target]
 
 
-@_admin
+@rule_errors("admin")
 async def advance_order(request: Request) -> Response:
     ctx = sandbox(request)
     order = ctx.table(ORDER).get(request.path_params["orderId"])
     if order is None:
-        return _error(404, f"Order {request.path_params['orderId']} not found")
+        return admin_error(404, f"Order {request.path_params['orderId']} not found")
     body = await read_json(request)
     target = body.get("to") if isinstance(body, dict) else None
     if not isinstance(target, str) or target not in rules.TRANSITIONS:
-        return _error(
+        return admin_error(
             400, f"to must be an order status ({', '.join(sorted(s for s in rules.TRANSITIONS if s))})"
         )
     order = dict(order)
@@ -308,7 +290,7 @@ async def dump_order(request: Request) -> Response:
     order_id = request.path_params["orderId"]
     order = ctx.table(ORDER).get(order_id)
     if order is None:
-        return _error(404, f"Order {order_id} not found")
+        return admin_error(404, f"Order {order_id} not found")
     meta = ctx.table(ORDER_META).get(order_id) or {
         "events": [],
         "reservations": [],
@@ -337,22 +319,22 @@ async def dump_documents(request: Request) -> Response:
     return JSONResponse({"account": ctx.account, "entity": entity, "documents": docs})
 
 
-@_admin
+@rule_errors("admin")
 async def feed_options(request: Request) -> Response:
     state = orders_runtime(sandbox(request).runtime)
     if request.method == "POST":
         body = await read_json(request)
         if not isinstance(body, dict):
-            return _error(400, "The body must be a JSON object")
+            return admin_error(400, "The body must be a JSON object")
         rate = body.get("duplicateRate", state.feed_options.duplicate_rate)
         shuffle = body.get("shuffle", state.feed_options.shuffle)
         seed = body.get("seed", state.feed_options.seed)
         if not isinstance(rate, int | float) or isinstance(rate, bool) or not 0 <= rate <= 1:
-            return _error(400, "duplicateRate must be a number between 0 and 1")
+            return admin_error(400, "duplicateRate must be a number between 0 and 1")
         if not isinstance(shuffle, bool):
-            return _error(400, "shuffle must be a boolean")
+            return admin_error(400, "shuffle must be a boolean")
         if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
-            return _error(400, "seed must be an integer")
+            return admin_error(400, "seed must be an integer")
         state.feed_options = FeedOptions(
             duplicate_rate=float(rate), shuffle=shuffle, seed=seed, rng=random.Random(seed)
         )
@@ -383,7 +365,7 @@ async def hook_deliveries(request: Request) -> Response:
     return JSONResponse({**deliverer.summary(), "deliveries": deliverer.history(order_id=order_id)})
 
 
-@_admin
+@rule_errors("admin")
 async def hook_options(request: Request) -> Response:
     deliverer = orders_runtime(sandbox(request).runtime).deliverer
     if request.method == "POST":

@@ -31,22 +31,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from vtexbridge.sandbox import catalog_index as ix
-from vtexbridge.sandbox.context import SandboxContext, read_json, sandbox
-from vtexbridge.sandbox.routes.catalog import (
-    PRODUCT_SPECS,
-    _body,
-    _catalog,
-    _chain_fields,
-    _delete_docs,
-    _get,
-    _named,
-    _product,
-    _sorted,
-    _write_spec_field,
-    _write_spec_value,
-)
+from vtexbridge.sandbox.context import SandboxContext, read_json, rule_errors, sandbox
+from vtexbridge.sandbox.routes._catalog_http import body as request_body
+from vtexbridge.sandbox.routes._catalog_http import product as path_product
 from vtexbridge.sandbox.rules import RuleError
 from vtexbridge.sandbox.rules import catalog as rules
+from vtexbridge.sandbox.rules.catalog_specs import PRODUCT_SPECS, write_spec_field, write_spec_value
+from vtexbridge.sandbox.rules.catalog_tables import by_id, delete_docs, named
+from vtexbridge.sandbox.rules.catalog_tables import get as get_entity
+from vtexbridge.sandbox.rules.catalog_taxonomy import category_fields
 
 __all__ = ["MAX_SPEC_ITEMS", "MAX_SPEC_VALUES", "routes"]
 
@@ -64,62 +57,62 @@ def _modern(body: Doc) -> Doc:
     return out
 
 
-@_catalog
+@rule_errors("catalog")
 async def create_field(request: Request) -> Response:
     ctx = sandbox(request)
-    body = _modern(await _body(request))
-    doc = _write_spec_field(ctx, ctx.store.next_id(ctx.account, "specfield"), body, None)
+    body = _modern(await request_body(request))
+    doc = write_spec_field(ctx, ctx.store.next_id(ctx.account, "specfield"), body, None)
     return JSONResponse(doc["Id"])
 
 
-@_catalog
+@rule_errors("catalog")
 async def update_field(request: Request) -> Response:
     ctx = sandbox(request)
-    body = await _body(request)
+    body = await request_body(request)
     field_id = rules.coerce_value(rules.Field("FieldId", "int", True), body.get("FieldId"))
     if not field_id:
         raise RuleError(400, "The field FieldId is required.")
-    current = _get(ctx, "specfield", str(field_id), "Specification field")
-    doc = _write_spec_field(ctx, int(current["Id"]), _modern(body), current)
+    current = get_entity(ctx, "specfield", str(field_id), "Specification field")
+    doc = write_spec_field(ctx, int(current["Id"]), _modern(body), current)
     return JSONResponse(doc["Id"])
 
 
-@_catalog
+@rule_errors("catalog")
 async def create_field_value(request: Request) -> Response:
     ctx = sandbox(request)
-    body = {k: v for k, v in (await _body(request)).items() if k != "FieldValueId"}
-    doc = _write_spec_value(ctx, ctx.store.next_id(ctx.account, "specvalue"), body, None)
+    body = {k: v for k, v in (await request_body(request)).items() if k != "FieldValueId"}
+    doc = write_spec_value(ctx, ctx.store.next_id(ctx.account, "specvalue"), body, None)
     return JSONResponse(doc)
 
 
-@_catalog
+@rule_errors("catalog")
 async def update_field_value(request: Request) -> Response:
     ctx = sandbox(request)
-    body = await _body(request)
+    body = await request_body(request)
     value_id = rules.coerce_value(rules.Field("FieldValueId", "int", True), body.get("FieldValueId"))
     if value_id:
-        current = _get(ctx, "specvalue", str(value_id), "Specification field value")
+        current = get_entity(ctx, "specvalue", str(value_id), "Specification field value")
     else:
         field_id = rules.coerce_value(rules.Field("FieldId", "int", True), body.get("FieldId"))
         name = body.get("Name")
         if not field_id or not isinstance(name, str) or not name:
             raise RuleError(400, "Name the value to update: FieldValueId, or FieldId and Name.")
-        found = _named(ctx.table("specvalue").find(ix.SPECVALUE_BY_FIELD, field_id), name)
+        found = named(ctx.table("specvalue").find(ix.SPECVALUE_BY_FIELD, field_id), name)
         if found is None:
             raise RuleError(404, f"The specification field {field_id} has no value named {name!r}.")
         current = found
     changes = {k: v for k, v in body.items() if k != "FieldValueId"}
-    _write_spec_value(ctx, int(current["FieldValueId"]), changes, current)
+    write_spec_value(ctx, int(current["FieldValueId"]), changes, current)
     return JSONResponse("Field Value Updated")
 
 
-@_catalog
+@rule_errors("catalog")
 async def get_product_specs(request: Request) -> Response:
     ctx = sandbox(request)
-    product = _product(ctx, request)
+    product = path_product(ctx, request)
     fields = ctx.table("specfield")
     grouped: dict[int, Doc] = {}
-    for spec in _sorted(PRODUCT_SPECS.of(ctx, product["Id"])):
+    for spec in by_id(PRODUCT_SPECS.of(ctx, product["Id"])):
         field = fields.get(str(spec["FieldId"]))
         if field is None:
             continue
@@ -152,29 +145,29 @@ def _field_of(ctx: SandboxContext, product: Doc, item: Doc, n: int) -> Doc:
     name = item.get("Name")
     if not isinstance(name, str) or not name:
         raise RuleError(400, f"item {n}: name the specification field by Id or Name.")
-    field = _named(_chain_fields(ctx, int(product["CategoryId"])), name)
+    field = named(category_fields(ctx, int(product["CategoryId"])), name)
     if field is None:
         raise RuleError(400, f"item {n}: no specification field named {name!r} in the product's category.")
     return field
 
 
 def _value_id(ctx: SandboxContext, field: Doc, name: str) -> int:
-    existing = _named(ctx.table("specvalue").find(ix.SPECVALUE_BY_FIELD, field["Id"]), name)
+    existing = named(ctx.table("specvalue").find(ix.SPECVALUE_BY_FIELD, field["Id"]), name)
     if existing is None:
         new_id = ctx.store.next_id(ctx.account, "specvalue")
-        existing = _write_spec_value(ctx, new_id, {"FieldId": field["Id"], "Name": name}, None)
+        existing = write_spec_value(ctx, new_id, {"FieldId": field["Id"], "Name": name}, None)
     return int(existing["FieldValueId"])
 
 
-@_catalog
+@rule_errors("catalog")
 async def post_product_specs(request: Request) -> Response:
     ctx = sandbox(request)
-    product = _product(ctx, request)
+    product = path_product(ctx, request)
     items = _items(await read_json(request, catalog=True))
     plan = [(_field_of(ctx, product, item, n), list(item["Value"])) for n, item in enumerate(items)]
     owner_id = int(product["Id"])
     for field, values in plan:
-        _delete_docs(ctx, PRODUCT_SPECS.kind, PRODUCT_SPECS.of_field(ctx, owner_id, field["Id"]))
+        delete_docs(ctx, PRODUCT_SPECS.kind, PRODUCT_SPECS.of_field(ctx, owner_id, field["Id"]))
         if field["FieldTypeId"] in rules.VALUE_FIELD_TYPES:
             for name in dict.fromkeys(values):
                 spec_id = ctx.store.next_id(ctx.account, PRODUCT_SPECS.kind)

@@ -23,14 +23,11 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from vtexbridge.sandbox import catalog_index as ix
-from vtexbridge.sandbox.context import sandbox
-from vtexbridge.sandbox.routes.catalog import (
-    _catalog,
-    _category_subtree,
-    _query_int,
-    _sales_channels,
-)
+from vtexbridge.sandbox.context import rule_errors, sandbox
+from vtexbridge.sandbox.routes._catalog_http import query_int
 from vtexbridge.sandbox.rules import RuleError
+from vtexbridge.sandbox.rules.catalog_products import sales_channels
+from vtexbridge.sandbox.rules.catalog_taxonomy import category_subtree
 from vtexbridge.sandbox.rules.orders import vtex_time
 
 __all__ = ["MAX_PRODUCTS", "MAX_SKU_PAGE", "routes"]
@@ -39,11 +36,11 @@ MAX_PRODUCTS = 250
 MAX_SKU_PAGE = 1000
 
 
-@_catalog
+@rule_errors("catalog")
 async def product_and_sku_ids(request: Request) -> Response:
     ctx = sandbox(request)
-    start = _query_int(request, "_from", 1, minimum=1)
-    end = _query_int(request, "_to", start + MAX_PRODUCTS - 1, minimum=1)
+    start = query_int(request, "_from", 1, minimum=1)
+    end = query_int(request, "_to", start + MAX_PRODUCTS - 1, minimum=1)
     if end < start:
         raise RuleError(400, "_to must not be smaller than _from.")
     end = min(end, start + MAX_PRODUCTS - 1)
@@ -54,7 +51,7 @@ async def product_and_sku_ids(request: Request) -> Response:
             raise RuleError(400, "categoryId must be a number.")
         category_id = int(raw_category)
         if str(category_id) in ctx.table("category"):
-            found = products.find_any(ix.PRODUCT_BY_CATEGORY, _category_subtree(ctx, category_id))
+            found = products.find_any(ix.PRODUCT_BY_CATEGORY, category_subtree(ctx, category_id))
             ids = sorted(int(p["Id"]) for p in found)
         else:
             ids = []
@@ -73,7 +70,7 @@ def _only_assigned(request: Request) -> bool:
     return raw == "true"
 
 
-@_catalog
+@rule_errors("catalog")
 async def sku_ids_by_sales_channel(request: Request) -> Response:
     ctx = sandbox(request)
     raw_sc = request.query_params.get("sc")
@@ -81,10 +78,10 @@ async def sku_ids_by_sales_channel(request: Request) -> Response:
         raise RuleError(400, "The query parameter sc is required.")
     if not raw_sc.isdigit():
         raise RuleError(400, "sc must be a trade policy id (a number).")
-    if int(raw_sc) not in _sales_channels(ctx):
+    if int(raw_sc) not in sales_channels(ctx):
         raise RuleError(404, f"Trade policy {raw_sc} not found.")
-    page = _query_int(request, "page", 1, minimum=1)
-    size = _query_int(request, "pageSize", MAX_SKU_PAGE, minimum=1, maximum=MAX_SKU_PAGE)
+    page = query_int(request, "page", 1, minimum=1)
+    size = query_int(request, "pageSize", MAX_SKU_PAGE, minimum=1, maximum=MAX_SKU_PAGE)
     skus = ctx.table("sku")
     if _only_assigned(request):
         policies = ctx.table("salespolicy").find(ix.SALESPOLICY_BY_STORE, int(raw_sc))

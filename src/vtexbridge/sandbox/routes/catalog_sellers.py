@@ -26,9 +26,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from vtexbridge.sandbox.context import SandboxContext, read_json, sandbox
+from vtexbridge.sandbox.context import SandboxContext, read_json, rule_errors, sandbox
 from vtexbridge.sandbox.marketplace_seller import EXT_SELLER
-from vtexbridge.sandbox.routes.catalog import _catalog
 from vtexbridge.sandbox.routes.seller_register import SELLER, main_seller
 from vtexbridge.sandbox.rules import RuleError
 from vtexbridge.sandbox.rules import catalog as rules
@@ -147,17 +146,17 @@ async def _write(request: Request, *, creating: bool) -> Response:
     return JSONResponse(catalog_view(doc))
 
 
-@_catalog
+@rule_errors("catalog")
 async def create_seller(request: Request) -> Response:
     return await _write(request, creating=True)
 
 
-@_catalog
+@rule_errors("catalog")
 async def update_seller(request: Request) -> Response:
     return await _write(request, creating=False)
 
 
-@_catalog
+@rule_errors("catalog")
 async def get_seller(request: Request) -> Response:
     seller_id = request.path_params["sellerId"]
     doc = _sellers(sandbox(request)).get(seller_id)
@@ -189,7 +188,7 @@ def _sells_in(doc: Doc, sales_channel: int) -> bool:
     return any(isinstance(c, dict) and str(c.get("id")) == str(sales_channel) for c in channels)
 
 
-@_catalog
+@rule_errors("catalog")
 async def list_sellers(request: Request) -> Response:
     ctx = sandbox(request)
     seller_type, sc = _number(request, "sellerType"), _number(request, "sc")

@@ -14,36 +14,20 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Awaitable, Callable
-from functools import wraps
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from vtexbridge.sandbox.context import SandboxContext, abort, read_json, sandbox, vtex_error
+from vtexbridge.sandbox.context import SandboxContext, abort, read_json, rule_errors, sandbox, vtex_error
 from vtexbridge.sandbox.orderflow import FEED_CONFIG, HOOK_CONFIG, app_key, feed_queue, orders_runtime
-from vtexbridge.sandbox.rules import RuleError
 from vtexbridge.sandbox.rules import feed as rules
 from vtexbridge.sandbox.rules.binding import FEED_NAMES, HOOK_NAMES, JSONATA_NAMES, bind_names
 from vtexbridge.sandbox.rules.hook import IDLE_SECONDS, parse_hook_config
 from vtexbridge.sandbox.rules.jsonata import JsonataError, evaluate
 
 __all__ = ["routes"]
-
-Handler = Callable[[Request], Awaitable[Response]]
-
-
-def _feed(fn: Handler) -> Handler:
-    @wraps(fn)
-    async def wrapper(request: Request) -> Response:
-        try:
-            return await fn(request)
-        except RuleError as e:
-            return vtex_error(e.status, e.message)
-
-    return wrapper
 
 
 def _drop_feed(ctx: SandboxContext, key: str) -> None:
@@ -68,7 +52,7 @@ def _no_feed(key: str) -> Response:
     return vtex_error(404, f"There is no feed configuration for the app key {key}; create it first", "404")
 
 
-@_feed
+@rule_errors("vtex")
 async def get_feed_config(request: Request) -> Response:
     ctx = sandbox(request)
     key = app_key(request)
@@ -89,7 +73,7 @@ async def get_feed_config(request: Request) -> Response:
     )
 
 
-@_feed
+@rule_errors("vtex")
 async def post_feed_config(request: Request) -> Response:
     ctx = sandbox(request)
     key = app_key(request)
@@ -106,7 +90,7 @@ async def post_feed_config(request: Request) -> Response:
     return Response(status_code=200)
 
 
-@_feed
+@rule_errors("vtex")
 async def delete_feed_config(request: Request) -> Response:
     ctx = sandbox(request)
     key = app_key(request)
@@ -116,7 +100,7 @@ async def delete_feed_config(request: Request) -> Response:
     return Response(status_code=200)
 
 
-@_feed
+@rule_errors("vtex")
 async def get_feed(request: Request) -> Response:
     ctx = sandbox(request)
     key = app_key(request)
@@ -136,7 +120,7 @@ async def get_feed(request: Request) -> Response:
     return JSONResponse(items)
 
 
-@_feed
+@rule_errors("vtex")
 async def commit_feed(request: Request) -> Response:
     ctx = sandbox(request)
     key = app_key(request)
@@ -167,7 +151,7 @@ def _hook_view(config: dict[str, Any]) -> dict[str, Any]:
     return {"filter": config["filter"], "hook": config["hook"], "origin": config["origin"]}
 
 
-@_feed
+@rule_errors("vtex")
 async def get_hook_config(request: Request) -> Response:
     ctx = sandbox(request)
     key = app_key(request)
@@ -177,7 +161,7 @@ async def get_hook_config(request: Request) -> Response:
     return JSONResponse(_hook_view(config))
 
 
-@_feed
+@rule_errors("vtex")
 async def post_hook_config(request: Request) -> Response:
     ctx = sandbox(request)
     key = app_key(request)
@@ -200,7 +184,7 @@ async def post_hook_config(request: Request) -> Response:
     return Response(status_code=200)
 
 
-@_feed
+@rule_errors("vtex")
 async def delete_hook_config(request: Request) -> Response:
     ctx = sandbox(request)
     key = app_key(request)
@@ -211,7 +195,7 @@ async def delete_hook_config(request: Request) -> Response:
     return Response(status_code=200)
 
 
-@_feed
+@rule_errors("vtex")
 async def test_expression(request: Request) -> Response:
     body = bind_names(await read_json(request), JSONATA_NAMES)
     if not isinstance(body, dict) or not isinstance(body.get("Expression"), str):

@@ -9,31 +9,17 @@ dateUtcOnBalanceSystem, reservedQuantity}``; the orders module reserves stock by
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from functools import wraps
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from vtexbridge.sandbox.context import SandboxContext, read_json, sandbox, vtex_error
+from vtexbridge.sandbox.context import SandboxContext, read_json, rule_errors, sandbox
 from vtexbridge.sandbox.rules import RuleError
 from vtexbridge.sandbox.rules import logistics as rules
 
-Handler = Callable[[Request], Awaitable[Response]]
 LOCKS_KEY = "logistics.inventory_locks"
-
-
-def _logistics(fn: Handler) -> Handler:
-    @wraps(fn)
-    async def wrapper(request: Request) -> Response:
-        try:
-            return await fn(request)
-        except RuleError as e:
-            return vtex_error(e.status, e.message)
-
-    return wrapper
 
 
 def _now(ctx: SandboxContext) -> str:
@@ -64,7 +50,7 @@ def _sku_id(request: Request) -> str:
 # --- warehouses -------------------------------------------------------------------------------
 
 
-@_logistics
+@rule_errors("vtex")
 async def save_warehouse(request: Request) -> Response:
     ctx = sandbox(request)
     body = await read_json(request)
@@ -74,18 +60,18 @@ async def save_warehouse(request: Request) -> Response:
     return Response(status_code=200)
 
 
-@_logistics
+@rule_errors("vtex")
 async def list_warehouses(request: Request) -> Response:
     table = sandbox(request).table("warehouse")
     return JSONResponse([table[k] for k in sorted(table)])
 
 
-@_logistics
+@rule_errors("vtex")
 async def get_warehouse(request: Request) -> Response:
     return JSONResponse(_warehouse(sandbox(request), request.path_params["warehouseId"]))
 
 
-@_logistics
+@rule_errors("vtex")
 async def delete_warehouse(request: Request) -> Response:
     ctx = sandbox(request)
     doc = _warehouse(ctx, request.path_params["warehouseId"])
@@ -100,12 +86,12 @@ async def _set_warehouse_active(request: Request, active: bool) -> Response:
     return Response(status_code=200)
 
 
-@_logistics
+@rule_errors("vtex")
 async def activate_warehouse(request: Request) -> Response:
     return await _set_warehouse_active(request, True)
 
 
-@_logistics
+@rule_errors("vtex")
 async def deactivate_warehouse(request: Request) -> Response:
     return await _set_warehouse_active(request, False)
 
@@ -113,7 +99,7 @@ async def deactivate_warehouse(request: Request) -> Response:
 # --- docks ------------------------------------------------------------------------------------
 
 
-@_logistics
+@rule_errors("vtex")
 async def save_dock(request: Request) -> Response:
     ctx = sandbox(request)
     body = await read_json(request)
@@ -123,18 +109,18 @@ async def save_dock(request: Request) -> Response:
     return JSONResponse(True)
 
 
-@_logistics
+@rule_errors("vtex")
 async def list_docks(request: Request) -> Response:
     table = sandbox(request).table("dock")
     return JSONResponse([table[k] for k in sorted(table)])
 
 
-@_logistics
+@rule_errors("vtex")
 async def get_dock(request: Request) -> Response:
     return JSONResponse(_dock(sandbox(request), request.path_params["dockId"]))
 
 
-@_logistics
+@rule_errors("vtex")
 async def delete_dock(request: Request) -> Response:
     ctx = sandbox(request)
     doc = _dock(ctx, request.path_params["dockId"])
@@ -149,12 +135,12 @@ async def _set_dock_active(request: Request, active: bool) -> Response:
     return Response(status_code=204)
 
 
-@_logistics
+@rule_errors("vtex")
 async def activate_dock(request: Request) -> Response:
     return await _set_dock_active(request, True)
 
 
-@_logistics
+@rule_errors("vtex")
 async def deactivate_dock(request: Request) -> Response:
     return await _set_dock_active(request, False)
 
@@ -180,7 +166,7 @@ def _acquire(ctx: SandboxContext, sku_id: str, warehouse_id: str) -> bool:
     return True
 
 
-@_logistics
+@rule_errors("vtex")
 async def put_inventory(request: Request) -> Response:
     ctx = sandbox(request)
     sku_id = _sku_id(request)
@@ -202,7 +188,7 @@ def _line(ctx: SandboxContext, sku_id: str, warehouse_id: str) -> dict[str, Any]
     return current or rules.inventory_put({}, None, sku_id, warehouse_id, _now(ctx))
 
 
-@_logistics
+@rule_errors("vtex")
 async def patch_quantity(request: Request) -> Response:
     ctx = sandbox(request)
     sku_id = _sku_id(request)
@@ -213,7 +199,7 @@ async def patch_quantity(request: Request) -> Response:
     return Response(status_code=204)
 
 
-@_logistics
+@rule_errors("vtex")
 async def patch_lead_time(request: Request) -> Response:
     ctx = sandbox(request)
     sku_id = _sku_id(request)
@@ -229,7 +215,7 @@ def _lines_of(ctx: SandboxContext, sku_id: str) -> list[dict[str, Any]]:
     return [table[k] for k in sorted(table) if k.split(":", 1)[0] == sku_id]
 
 
-@_logistics
+@rule_errors("vtex")
 async def sku_balance(request: Request) -> Response:
     ctx = sandbox(request)
     sku_id = _sku_id(request)
@@ -241,7 +227,7 @@ async def sku_balance(request: Request) -> Response:
     return JSONResponse({"skuId": sku_id, "balance": balance})
 
 
-@_logistics
+@rule_errors("vtex")
 async def item_in_warehouse(request: Request) -> Response:
     ctx = sandbox(request)
     sku_id = _sku_id(request)

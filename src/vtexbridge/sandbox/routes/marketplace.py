@@ -29,16 +29,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import wraps
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from vtexbridge.sandbox.context import SandboxContext, abort, read_json, sandbox, vtex_error
+from vtexbridge.sandbox.context import (
+    SandboxContext,
+    abort,
+    admin_error,
+    read_json,
+    rule_errors,
+    sandbox,
+)
 from vtexbridge.sandbox.orderflow import (
     ORDER,
     new_order_ids,
@@ -49,11 +55,10 @@ from vtexbridge.sandbox.orderflow import (
 )
 from vtexbridge.sandbox.rules import RuleError, pricing
 from vtexbridge.sandbox.rules import orders as rules
-from vtexbridge.sandbox.rules.orderdoc import Address, Customer, OrderDraft, build_order
+from vtexbridge.sandbox.rules.orderdoc import Address, Customer, LineItem, OrderDraft, build_order
 
 __all__ = ["routes"]
 
-Handler = Callable[[Request], Awaitable[Response]]
 NOTIFICATION = "notification"
 SUGGESTION = "suggestion"
 SKU_SELLER = "skuseller"
@@ -73,17 +78,6 @@ SUGGESTION_REQUIRED = (
     "AvailableQuantity",
     "Pricing",
 )
-
-
-def _vtex(fn: Handler) -> Handler:
-    @wraps(fn)
-    async def wrapper(request: Request) -> Response:
-        try:
-            return await fn(request)
-        except RuleError as e:
-            return vtex_error(e.status, e.message, getattr(e, "code", None))
-
-    return wrapper
 
 
 def _now(ctx: SandboxContext) -> str:
@@ -111,7 +105,7 @@ async def notify_inventory(request: Request) -> Response:
     return await _notify(request, "inventory")
 
 
-@_vtex
+@rule_errors("vtex")
 async def put_suggestion(request: Request) -> Response:
     ctx = sandbox(request)
     seller, seller_sku = request.path_params["sellerId"], request.path_params["sellerSkuId"]
@@ -147,7 +141,7 @@ async def put_suggestion(request: Request) -> Response:
     return Response(status_code=200)
 
 
-@_vtex
+@rule_errors("vtex")
 async def get_suggestion(request: Request) -> Response:
     ctx = sandbox(request)
     seller, seller_sku = request.path_params["sellerId"], request.path_params["sellerSkuId"]
@@ -207,7 +201,7 @@ def _sla(price: int) -> dict[str, Any]:
     }
 
 
-@_vtex
+@rule_errors("vtex")
 async def simulation(request: Request) -> Response:
     ctx = sandbox(request)
     body = await read_json(request)
@@ -222,78 +216,22 @@ async def simulation(request: Request) -> Response:
     logistics: list[dict[str, Any]] = []
     messages: list[dict[str, Any]] = []
     for n, raw in enumerate(raw_items):
-        if not isinstance(raw, dict):
-            abort(400, f"items[{n}] must be an object")
-        sku_id = str(raw.get("id") or "")
-        quantity = raw.get("quantity", 1)
-        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
-            abort(400, f"items[{n}].quantity must be a positive integer")
-        sku = ctx.table("sku").get(sku_id)
-        if sku is None or not sku.get("IsActive"):
-            messages.append(
-                {"code": "ORD027", "text": f"Item {sku_id} não encontrado ou indisponível", "status": "error"}
-            )
+        quoted = _quote_item(ctx, n, raw, channel, now, messages)
+        if quoted is None:
             continue
-        price_doc = ctx.table("price").get(sku_id)
-        stock = stock_of(ctx, sku_id)
-        if price_doc is None:
-            selling = listed = 0
-            valid_until = None
-            availability = "withoutPriceFulfillment"
-        else:
-            computed = pricing.computed_price(price_doc, channel, quantity=quantity, now=now)
-            selling = _cents(computed["sellingPrice"])
-            listed = max(selling, _cents(computed["listPrice"] or 0))
-            valid_until = computed["priceValidUntil"]
-            availability = "available" if stock is None or stock > 0 else "withoutStock"
-        if availability == "available" and stock is not None and stock < quantity:
-            messages.append(
-                {
-                    "code": "itemQuantityNotAvailable",
-                    "text": f"A quantidade desejada para o item {sku_id} não está disponível",
-                    "status": "warning",
-                }
-            )
-            quantity = stock
-        index = len(items)
-        items.append(
-            {
-                "id": sku_id,
-                "requestIndex": n,
-                "quantity": quantity,
-                "seller": str(raw.get("seller") or "1"),
-                "sellerChain": [str(raw.get("seller") or "1")],
-                "tax": 0,
-                "priceValidUntil": valid_until,
-                "price": selling,
-                "listPrice": listed,
-                "rewardValue": 0,
-                "sellingPrice": selling,
-                "offerings": [],
-                "priceTags": [],
-                "measurementUnit": str(sku.get("MeasurementUnit") or "un"),
-                "unitMultiplier": max(1, round(float(sku.get("UnitMultiplier") or 1))),
-                "parentItemIndex": None,
-                "parentAssemblyBinding": None,
-                "availability": availability,
-                "priceDefinition": {
-                    "calculatedSellingPrice": selling,
-                    "total": selling * quantity,
-                    "sellingPrices": [{"value": selling, "quantity": quantity}],
-                },
-            }
-        )
+        item, stock = quoted
         balance = 1_000_000 if stock is None else stock
         logistics.append(
             {
-                "itemIndex": index,
-                "quantity": quantity,
+                "itemIndex": len(items),
+                "quantity": item["quantity"],
                 "shipsTo": ["BRA"],
-                "slas": [_sla(0)] if postal_code and availability == "available" else [],
+                "slas": [_sla(0)] if postal_code and item["availability"] == "available" else [],
                 "stockBalance": balance,
                 "deliveryChannels": [{"id": "delivery", "stockBalance": balance}],
             }
         )
+        items.append(item)
     return JSONResponse(
         {
             "items": items,
@@ -319,6 +257,73 @@ async def simulation(request: Request) -> Response:
             "allowMultipleDeliveries": True,
         }
     )
+
+
+def _quote_item(
+    ctx: SandboxContext, n: int, raw: Any, channel: str, now: datetime, messages: list[dict[str, Any]]
+) -> tuple[dict[str, Any], int | None] | None:
+    """(the simulated item, its stock or ``None`` for unlimited) of ``items[n]``; ``None`` (with a
+    message) for an unknown or inactive SKU; a quantity above the stock is reduced (with a message).
+    """
+    if not isinstance(raw, dict):
+        abort(400, f"items[{n}] must be an object")
+    sku_id = str(raw.get("id") or "")
+    quantity = raw.get("quantity", 1)
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+        abort(400, f"items[{n}].quantity must be a positive integer")
+    sku = ctx.table("sku").get(sku_id)
+    if sku is None or not sku.get("IsActive"):
+        messages.append(
+            {"code": "ORD027", "text": f"Item {sku_id} não encontrado ou indisponível", "status": "error"}
+        )
+        return None
+    price_doc = ctx.table("price").get(sku_id)
+    stock = stock_of(ctx, sku_id)
+    if price_doc is None:
+        selling = listed = 0
+        valid_until = None
+        availability = "withoutPriceFulfillment"
+    else:
+        computed = pricing.computed_price(price_doc, channel, quantity=quantity, now=now)
+        selling = _cents(computed["sellingPrice"])
+        listed = max(selling, _cents(computed["listPrice"] or 0))
+        valid_until = computed["priceValidUntil"]
+        availability = "available" if stock is None or stock > 0 else "withoutStock"
+    if availability == "available" and stock is not None and stock < quantity:
+        messages.append(
+            {
+                "code": "itemQuantityNotAvailable",
+                "text": f"A quantidade desejada para o item {sku_id} não está disponível",
+                "status": "warning",
+            }
+        )
+        quantity = stock
+    item = {
+        "id": sku_id,
+        "requestIndex": n,
+        "quantity": quantity,
+        "seller": str(raw.get("seller") or "1"),
+        "sellerChain": [str(raw.get("seller") or "1")],
+        "tax": 0,
+        "priceValidUntil": valid_until,
+        "price": selling,
+        "listPrice": listed,
+        "rewardValue": 0,
+        "sellingPrice": selling,
+        "offerings": [],
+        "priceTags": [],
+        "measurementUnit": str(sku.get("MeasurementUnit") or "un"),
+        "unitMultiplier": max(1, round(float(sku.get("UnitMultiplier") or 1))),
+        "parentItemIndex": None,
+        "parentAssemblyBinding": None,
+        "availability": availability,
+        "priceDefinition": {
+            "calculatedSellingPrice": selling,
+            "total": selling * quantity,
+            "sellingPrices": [{"value": selling, "quantity": quantity}],
+        },
+    }
+    return item, stock
 
 
 def _without_nulls(value: Any) -> Any:
@@ -353,56 +358,15 @@ def _placement(ctx: SandboxContext, body: Any, affiliate: str, channel: str) -> 
     raw_items = body.get("items")
     if not isinstance(raw_items, list) or not raw_items:
         raise RuleError(400, "order.items is required")
-    profile = body.get("clientProfileData")
-    customer = Customer(
-        email=_required(profile, "email", "clientProfileData"),
-        first_name=_required(profile, "firstName", "clientProfileData"),
-        last_name=_required(profile, "lastName", "clientProfileData"),
-        document_type=_required(profile, "documentType", "clientProfileData"),
-        document=_required(profile, "document", "clientProfileData"),
-        phone=str(profile.get("phone") or "") if isinstance(profile, dict) else "",
-    )
+    customer = _customer(body.get("clientProfileData"))
     shipping = body.get("shippingData")
     if not isinstance(shipping, dict) or not isinstance(shipping.get("address"), dict):
         raise RuleError(400, "order.shippingData.address is required")
-    raw_address = shipping["address"]
-    address = Address(
-        address_id=str(raw_address.get("addressId") or f"{marketplace_order}-address"),
-        receiver_name=_required(raw_address, "receiverName", "shippingData.address"),
-        postal_code=_required(raw_address, "postalCode", "shippingData.address"),
-        city=_required(raw_address, "city", "shippingData.address"),
-        state=_required(raw_address, "state", "shippingData.address"),
-        street=_required(raw_address, "street", "shippingData.address"),
-        number=_required(raw_address, "number", "shippingData.address"),
-        neighborhood=str(raw_address.get("neighborhood") or ""),
-        complement=str(raw_address.get("complement") or ""),
-        country=_required(raw_address, "country", "shippingData.address"),
-        address_type=str(raw_address.get("addressType") or "residential"),
-    )
+    address = _address(shipping["address"], marketplace_order)
     logistics = shipping.get("logisticsInfo") or []
     freight = sum(int(li.get("price") or 0) for li in logistics if isinstance(li, dict))
     now = ctx.clock.now()
-    lines = []
-    for n, raw in enumerate(raw_items):
-        if not isinstance(raw, dict):
-            raise RuleError(400, f"items[{n}] must be an object")
-        quantity = raw.get("quantity")
-        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
-            raise RuleError(400, f"items[{n}].quantity must be a positive integer")
-        price = raw.get("price")
-        if price is not None and (not isinstance(price, int) or isinstance(price, bool) or price < 0):
-            raise RuleError(400, f"items[{n}].price must be an integer amount in cents")
-        lines.append(
-            resolve_line(
-                ctx,
-                _required(raw, "id", f"items[{n}]"),
-                quantity,
-                sales_channel=channel,
-                now=now,
-                seller=str(raw.get("seller") or "1"),
-                unit_price=price,
-            )
-        )
+    lines = [_line(ctx, n, raw, channel, now) for n, raw in enumerate(raw_items)]
     order_id, sequence, group = new_order_ids(ctx)
     order = build_order(
         OrderDraft(
@@ -433,7 +397,55 @@ def _placement(ctx: SandboxContext, body: Any, affiliate: str, channel: str) -> 
     return order
 
 
-@_vtex
+def _customer(profile: Any) -> Customer:
+    return Customer(
+        email=_required(profile, "email", "clientProfileData"),
+        first_name=_required(profile, "firstName", "clientProfileData"),
+        last_name=_required(profile, "lastName", "clientProfileData"),
+        document_type=_required(profile, "documentType", "clientProfileData"),
+        document=_required(profile, "document", "clientProfileData"),
+        phone=str(profile.get("phone") or "") if isinstance(profile, dict) else "",
+    )
+
+
+def _address(raw_address: dict[str, Any], marketplace_order: str) -> Address:
+    return Address(
+        address_id=str(raw_address.get("addressId") or f"{marketplace_order}-address"),
+        receiver_name=_required(raw_address, "receiverName", "shippingData.address"),
+        postal_code=_required(raw_address, "postalCode", "shippingData.address"),
+        city=_required(raw_address, "city", "shippingData.address"),
+        state=_required(raw_address, "state", "shippingData.address"),
+        street=_required(raw_address, "street", "shippingData.address"),
+        number=_required(raw_address, "number", "shippingData.address"),
+        neighborhood=str(raw_address.get("neighborhood") or ""),
+        complement=str(raw_address.get("complement") or ""),
+        country=_required(raw_address, "country", "shippingData.address"),
+        address_type=str(raw_address.get("addressType") or "residential"),
+    )
+
+
+def _line(ctx: SandboxContext, n: int, raw: Any, channel: str, now: datetime) -> LineItem:
+    """``items[n]`` of a fulfillment order, resolved at the marketplace's price (or the catalog's)."""
+    if not isinstance(raw, dict):
+        raise RuleError(400, f"items[{n}] must be an object")
+    quantity = raw.get("quantity")
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+        raise RuleError(400, f"items[{n}].quantity must be a positive integer")
+    price = raw.get("price")
+    if price is not None and (not isinstance(price, int) or isinstance(price, bool) or price < 0):
+        raise RuleError(400, f"items[{n}].price must be an integer amount in cents")
+    return resolve_line(
+        ctx,
+        _required(raw, "id", f"items[{n}]"),
+        quantity,
+        sales_channel=channel,
+        now=now,
+        seller=str(raw.get("seller") or "1"),
+        unit_price=price,
+    )
+
+
+@rule_errors("vtex")
 async def place_fulfillment_order(request: Request) -> Response:
     ctx = sandbox(request)
     affiliate = request.query_params.get("affiliateId")
@@ -451,7 +463,7 @@ async def place_fulfillment_order(request: Request) -> Response:
     )
 
 
-@_vtex
+@rule_errors("vtex")
 async def fulfill_order(request: Request) -> Response:
     ctx = sandbox(request)
     order_id = request.path_params["orderId"]
@@ -503,11 +515,11 @@ async def put_sku_seller(request: Request) -> Response:
     if not isinstance(body, dict) or not all(
         body.get(k) not in (None, "") for k in ("sellerId", "sellerSkuId", "skuId")
     ):
-        return JSONResponse({"error": "sellerId, sellerSkuId and skuId are required"}, status_code=400)
+        return admin_error(400, "sellerId, sellerSkuId and skuId are required")
     try:
         sku_id = int(body["skuId"])
     except (TypeError, ValueError):
-        return JSONResponse({"error": "skuId must be an integer"}, status_code=400)
+        return admin_error(400, "skuId must be an integer")
     key = f"{body['sellerId']}:{body['sellerSkuId']}"
     current = ctx.table(SKU_SELLER).get(key)
     doc = {

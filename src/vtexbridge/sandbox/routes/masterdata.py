@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
 
@@ -39,7 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from vtexbridge.sandbox.context import SandboxContext, read_json, sandbox
+from vtexbridge.sandbox.context import Handler, SandboxContext, catalog_error, read_json, rule_errors, sandbox
 from vtexbridge.sandbox.mdentity import Entity, create_entity, find_entity
 from vtexbridge.sandbox.orderflow import orders_runtime
 from vtexbridge.sandbox.rules import RuleError
@@ -47,24 +46,19 @@ from vtexbridge.sandbox.rules import masterdata as rules
 
 __all__ = ["routes"]
 
-Handler = Callable[[Request], Awaitable[Response]]
 SPECIALISED = frozenset({"CL", "AD"})
 
 
-def _message(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"Message": message}, status_code=status)
-
-
 def _md(fn: Handler) -> Handler:
+    """Check the path's data entity name (400), then answer a :class:`RuleError` as ``{"Message"}``."""
+    answering = rule_errors("catalog")(fn)
+
     @wraps(fn)
     async def wrapper(request: Request) -> Response:
         acronym = request.path_params.get("acronym", "")
         if not rules.ENTITY_PATTERN.match(acronym):
-            return _message(400, f"Invalid data entity name {acronym!r}")
-        try:
-            return await fn(request)
-        except RuleError as e:
-            return _message(e.status, e.message)
+            return catalog_error(400, f"Invalid data entity name {acronym!r}")
+        return await answering(request)
 
     return wrapper
 
@@ -200,7 +194,7 @@ async def get_document(request: Request) -> Response:
     _reading(ctx, request)
     _doc_id, doc = _find(ctx, acronym, request.path_params["id"])
     if doc is None:
-        return _message(404, f"Document {request.path_params['id']} not found in data entity {acronym}")
+        return catalog_error(404, f"Document {request.path_params['id']} not found in data entity {acronym}")
     return JSONResponse(rules.project(doc, rules.parse_fields(request.query_params.get("_fields"))))
 
 
@@ -246,7 +240,7 @@ async def delete_document(request: Request) -> Response:
     _reading(ctx, request)
     doc_id, current = _find(ctx, acronym, request.path_params["id"])
     if current is None:
-        return _message(404, f"Document {request.path_params['id']} not found in data entity {acronym}")
+        return catalog_error(404, f"Document {request.path_params['id']} not found in data entity {acronym}")
     del _table(ctx, acronym)[doc_id]
     return Response(status_code=204)
 
@@ -303,7 +297,7 @@ async def scroll(request: Request) -> Response:
         cursor = scrolls.get(token)
         if cursor is None or cursor.entity != scope or cursor.expired(now):
             scrolls.pop(token, None)
-            return _message(
+            return catalog_error(
                 400, "The scroll token is invalid or expired (20 minutes without use); start again"
             )
     else:

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from vtexbridge.sandbox.context import read_json, sandbox
+from vtexbridge.sandbox.context import read_json, rule_errors, sandbox
 from vtexbridge.sandbox.mdentity import ENTITY, create_entity, find_entity, put_schema
 from vtexbridge.sandbox.routes.masterdata import _md
 from vtexbridge.sandbox.rules import RuleError
@@ -87,6 +87,7 @@ async def delete_schema(request: Request) -> Response:
     return Response(status_code=204)
 
 
+@rule_errors("admin")
 async def admin_entities(request: Request) -> Response:
     """``GET|POST /_sandbox/masterdata/entities``."""
     ctx = sandbox(request)
@@ -95,16 +96,10 @@ async def admin_entities(request: Request) -> Response:
         name = body.get("name") if isinstance(body, dict) else None
         version = body.get("version", 1) if isinstance(body, dict) else None
         if not isinstance(name, str) or not ENTITY_PATTERN.match(name):
-            return JSONResponse(
-                {"error": "name must be a data entity name (a letter, then letters, digits, _)"},
-                status_code=400,
-            )
+            raise RuleError(400, "name must be a data entity name (a letter, then letters, digits, _)")
         if version not in (1, 2):
-            return JSONResponse({"error": "version must be 1 or 2"}, status_code=400)
-        try:
-            entity = create_entity(ctx, name, int(version))
-        except RuleError as e:
-            return JSONResponse({"error": e.message}, status_code=e.status)
+            raise RuleError(400, "version must be 1 or 2")
+        entity = create_entity(ctx, name, int(version))
         return JSONResponse(entity.to_json(), status_code=201)
     entities = [dict(d) for _k, d in sorted(ctx.table(ENTITY).items())]
     return JSONResponse({"account": ctx.account, "entities": entities})

@@ -32,9 +32,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from vtexbridge.sandbox.context import SandboxContext, abort, read_json, sandbox
+from vtexbridge.sandbox.context import SandboxContext, abort, admin_error, read_json, rule_errors, sandbox
 from vtexbridge.sandbox.orderflow import ORDER, ORDER_CHANGE, orders_runtime, publish, resolve_line
-from vtexbridge.sandbox.routes.orders import load_order, oms
+from vtexbridge.sandbox.routes.orders import load_order
 from vtexbridge.sandbox.rules import orders as rules
 from vtexbridge.sandbox.rules.binding import ORDER_NAMES, bind_names
 from vtexbridge.sandbox.rules.orderchanges import apply_change, legacy_change, preview_change
@@ -85,7 +85,7 @@ def _apply(ctx: SandboxContext, order: dict[str, Any], body: Any, request_id: st
     return outcome.record
 
 
-@oms
+@rule_errors("vtex")
 async def patch_changes(request: Request) -> Response:
     ctx = sandbox(request)
     order = load_order(ctx, request.path_params["changeOrderId"])
@@ -112,7 +112,7 @@ async def patch_changes(request: Request) -> Response:
     return JSONResponse(record, status_code=202)
 
 
-@oms
+@rule_errors("vtex")
 async def preview_changes(request: Request) -> Response:
     ctx = sandbox(request)
     order = load_order(ctx, request.path_params["changeOrderId"])
@@ -121,7 +121,7 @@ async def preview_changes(request: Request) -> Response:
     return JSONResponse(record)
 
 
-@oms
+@rule_errors("vtex")
 async def list_changes(request: Request) -> Response:
     ctx = sandbox(request)
     order = load_order(ctx, request.path_params["changeOrderId"])
@@ -141,7 +141,7 @@ def _change(ctx: SandboxContext, request: Request) -> tuple[dict[str, Any], str,
     return order, key, record
 
 
-@oms
+@rule_errors("vtex")
 async def get_change(request: Request) -> Response:
     _order, _key, record = _change(sandbox(request), request)
     return JSONResponse(record)
@@ -152,7 +152,7 @@ def _require_account_name(request: Request) -> None:
         abort(400, "The query parameter an (the account name) is required")
 
 
-@oms
+@rule_errors("vtex")
 async def retry_change(request: Request) -> Response:
     _require_account_name(request)
     ctx = sandbox(request)
@@ -170,7 +170,7 @@ async def retry_change(request: Request) -> Response:
     return Response(status_code=204)
 
 
-@oms
+@rule_errors("vtex")
 async def cancel_change(request: Request) -> Response:
     _require_account_name(request)
     ctx = sandbox(request)
@@ -189,7 +189,7 @@ async def cancel_change(request: Request) -> Response:
     return Response(status_code=200)
 
 
-@oms
+@rule_errors("vtex")
 async def post_legacy_change(request: Request) -> Response:
     ctx = sandbox(request)
     order = load_order(ctx, request.path_params["orderId"])
@@ -222,7 +222,7 @@ async def change_options(request: Request) -> Response:
         body = await read_json(request)
         value = body.get("failNext") if isinstance(body, dict) else None
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 1000:
-            return JSONResponse({"error": "failNext must be an integer between 0 and 1000"}, status_code=400)
+            return admin_error(400, "failNext must be an integer between 0 and 1000")
         state.failing_changes = value
     return JSONResponse({"failNext": state.failing_changes})
 

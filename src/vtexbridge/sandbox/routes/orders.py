@@ -18,42 +18,26 @@ import copy
 import math
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
-from functools import wraps
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from vtexbridge.sandbox.context import SandboxContext, abort, read_json, sandbox, vtex_error
+from vtexbridge.sandbox.context import SandboxContext, abort, read_json, rule_errors, sandbox
 from vtexbridge.sandbox.orderflow import ORDER, publish, release
-from vtexbridge.sandbox.rules import RuleError
 from vtexbridge.sandbox.rules import orders as rules
 from vtexbridge.sandbox.rules.binding import ORDER_NAMES, bind_names
-from vtexbridge.sandbox.rules.orderdoc import list_stats, summarize
+from vtexbridge.sandbox.rules.orderlist import list_stats, summarize
 
-__all__ = ["load_order", "oms", "routes"]
+__all__ = ["load_order", "routes"]
 
-Handler = Callable[[Request], Awaitable[Response]]
 MAX_PER_PAGE = 100
 MAX_PAGE = 30
 DEFAULT_PER_PAGE = 15
 _RANGE = re.compile(r"^\s*(\w+)\s*:\s*\[\s*(\S+)\s+TO\s+(\S+)\s*\]\s*$")
-
-
-def oms(fn: Handler) -> Handler:
-    """Answer a rule refusal in the OMS error shape (with its code, e.g. ``OMS003``)."""
-
-    @wraps(fn)
-    async def wrapper(request: Request) -> Response:
-        try:
-            return await fn(request)
-        except RuleError as e:
-            return vtex_error(e.status, e.message, getattr(e, "code", None))
-
-    return wrapper
 
 
 def load_order(ctx: SandboxContext, order_id: str) -> dict[str, Any]:
@@ -75,7 +59,7 @@ def _save(ctx: SandboxContext, order: dict[str, Any], events: list[rules.OrderEv
     publish(ctx, order, events)
 
 
-@oms
+@rule_errors("vtex")
 async def get_order(request: Request) -> Response:
     ctx = sandbox(request)
     return JSONResponse(load_order(ctx, request.path_params["orderId"]))
@@ -130,7 +114,7 @@ def _matches_q(order: dict[str, Any], q: str) -> bool:
     return any(needle in str(h).lower() for h in haystack if h)
 
 
-@oms
+@rule_errors("vtex")
 async def list_orders(request: Request) -> Response:
     ctx = sandbox(request)
     params = request.query_params
@@ -176,7 +160,7 @@ async def list_orders(request: Request) -> Response:
     )
 
 
-@oms
+@rule_errors("vtex")
 async def start_handling(request: Request) -> Response:
     ctx = sandbox(request)
     order = load_order(ctx, request.path_params["orderId"])
@@ -186,7 +170,7 @@ async def start_handling(request: Request) -> Response:
     return Response(status_code=204)
 
 
-@oms
+@rule_errors("vtex")
 async def cancel_order(request: Request) -> Response:
     ctx = sandbox(request)
     order = load_order(ctx, request.path_params["orderId"])
@@ -203,7 +187,7 @@ async def cancel_order(request: Request) -> Response:
     return _receipt(ctx, order["orderId"])
 
 
-@oms
+@rule_errors("vtex")
 async def post_invoice(request: Request) -> Response:
     ctx = sandbox(request)
     order = load_order(ctx, request.path_params["orderId"])
@@ -214,7 +198,7 @@ async def post_invoice(request: Request) -> Response:
     return _receipt(ctx, order["orderId"])
 
 
-@oms
+@rule_errors("vtex")
 async def patch_invoice_tracking(request: Request) -> Response:
     ctx = sandbox(request)
     order = load_order(ctx, request.path_params["orderId"])
@@ -224,7 +208,7 @@ async def patch_invoice_tracking(request: Request) -> Response:
     return _receipt(ctx, order["orderId"])
 
 
-@oms
+@rule_errors("vtex")
 async def put_tracking_events(request: Request) -> Response:
     ctx = sandbox(request)
     order = load_order(ctx, request.path_params["orderId"])

@@ -18,34 +18,19 @@ marketplace runs in a VTEX seller when the seller processes the payment.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
-from functools import wraps
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from vtexbridge.sandbox.context import SandboxContext, abort, read_json, sandbox, vtex_error
-from vtexbridge.sandbox.rules import RuleError
+from vtexbridge.sandbox.context import SandboxContext, abort, read_json, rule_errors, sandbox
 from vtexbridge.sandbox.rules import orders as rules
 
 __all__ = ["TRANSACTION", "routes"]
 
 TRANSACTION = "paytransaction"
 DENIED_SUFFIX = "0002"
-Handler = Callable[[Request], Awaitable[Response]]
-
-
-def _vtex(fn: Handler) -> Handler:
-    @wraps(fn)
-    async def wrapper(request: Request) -> Response:
-        try:
-            return await fn(request)
-        except RuleError as e:
-            return vtex_error(e.status, e.message, getattr(e, "code", None))
-
-    return wrapper
 
 
 def _now(ctx: SandboxContext) -> str:
@@ -119,7 +104,7 @@ def _transaction(ctx: SandboxContext, tid: str) -> dict[str, Any]:
     return doc
 
 
-@_vtex
+@rule_errors("vtex")
 async def start_transaction(request: Request) -> Response:
     ctx = sandbox(request)
     body = await read_json(request)
@@ -167,7 +152,7 @@ def _redacted(n: int, raw: Any, tid: str) -> dict[str, Any]:
     }
 
 
-@_vtex
+@rule_errors("vtex")
 async def send_payments(request: Request) -> Response:
     ctx = sandbox(request)
     tid = request.path_params["transactionId"]
@@ -185,7 +170,7 @@ async def send_payments(request: Request) -> Response:
     return Response(status_code=200)
 
 
-@_vtex
+@rule_errors("vtex")
 async def authorize(request: Request) -> Response:
     ctx = sandbox(request)
     tid = request.path_params["transactionId"]
@@ -229,7 +214,7 @@ async def authorize(request: Request) -> Response:
     )
 
 
-@_vtex
+@rule_errors("vtex")
 async def get_transaction(request: Request) -> Response:
     ctx = sandbox(request)
     doc = _transaction(ctx, request.path_params["transactionId"])

@@ -10,30 +10,15 @@ catalog); fixed-price routes need a base price first (404 otherwise); DELETE of 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from functools import wraps
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from vtexbridge.sandbox.context import SandboxContext, read_json, sandbox, vtex_error
+from vtexbridge.sandbox.context import SandboxContext, read_json, rule_errors, sandbox
 from vtexbridge.sandbox.rules import RuleError
 from vtexbridge.sandbox.rules import pricing as rules
-
-Handler = Callable[[Request], Awaitable[Response]]
-
-
-def _pricing(fn: Handler) -> Handler:
-    @wraps(fn)
-    async def wrapper(request: Request) -> Response:
-        try:
-            return await fn(request)
-        except RuleError as e:
-            return vtex_error(e.status, e.message)
-
-    return wrapper
 
 
 def _item_id(request: Request) -> str:
@@ -57,7 +42,7 @@ def _table_id(request: Request) -> str:
     return table
 
 
-@_pricing
+@rule_errors("vtex")
 async def put_price(request: Request) -> Response:
     ctx = sandbox(request)
     item = _item_id(request)
@@ -70,23 +55,23 @@ async def put_price(request: Request) -> Response:
     return Response(status_code=200)
 
 
-@_pricing
+@rule_errors("vtex")
 async def get_price(request: Request) -> Response:
     return JSONResponse(_price(sandbox(request), _item_id(request)))
 
 
-@_pricing
+@rule_errors("vtex")
 async def delete_price(request: Request) -> Response:
     sandbox(request).table("price").pop(_item_id(request), None)
     return Response(status_code=200)
 
 
-@_pricing
+@rule_errors("vtex")
 async def get_fixed(request: Request) -> Response:
     return JSONResponse(_price(sandbox(request), _item_id(request))["fixedPrices"])
 
 
-@_pricing
+@rule_errors("vtex")
 async def patch_fixed(request: Request) -> Response:
     ctx = sandbox(request)
     item = _item_id(request)
@@ -96,7 +81,7 @@ async def patch_fixed(request: Request) -> Response:
     return Response(status_code=200)
 
 
-@_pricing
+@rule_errors("vtex")
 async def post_fixed_table(request: Request) -> Response:
     ctx = sandbox(request)
     item = _item_id(request)
@@ -107,14 +92,14 @@ async def post_fixed_table(request: Request) -> Response:
     return Response(status_code=200)
 
 
-@_pricing
+@rule_errors("vtex")
 async def get_fixed_table(request: Request) -> Response:
     table = _table_id(request)
     doc = _price(sandbox(request), _item_id(request))
     return JSONResponse([f for f in doc["fixedPrices"] if f["tradePolicyId"] == table])
 
 
-@_pricing
+@rule_errors("vtex")
 async def delete_fixed_table(request: Request) -> Response:
     ctx = sandbox(request)
     item = _item_id(request)
@@ -132,7 +117,7 @@ def _quantity(request: Request) -> int:
     return int(raw)
 
 
-@_pricing
+@rule_errors("vtex")
 async def get_computed_table(request: Request) -> Response:
     ctx = sandbox(request)
     doc = _price(ctx, _item_id(request))
@@ -141,7 +126,7 @@ async def get_computed_table(request: Request) -> Response:
     )
 
 
-@_pricing
+@rule_errors("vtex")
 async def get_computed(request: Request) -> Response:
     ctx = sandbox(request)
     doc = _price(ctx, _item_id(request))

@@ -259,14 +259,8 @@ def _settings(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _compute(
-    order: dict[str, Any],
-    body: Any,
-    now: datetime,
-    account: str,
-    resolve: SkuResolver,
-    manual: tuple[int, int] = (0, 0),
-) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+def _check_changeable(order: dict[str, Any]) -> None:
+    """409 unless the order's status accepts changes and no invoice was posted."""
     status = order.get("status") or ""
     if status not in CHANGEABLE:
         raise OrderRuleError(
@@ -276,6 +270,56 @@ def _compute(
         )
     if is_partially_invoiced(order):
         raise OrderRuleError(409, f"Order {order['orderId']} has an invoice; it can no longer be changed")
+
+
+def _replace(
+    new: dict[str, Any],
+    n: int,
+    entry: dict[str, Any],
+    resolve: SkuResolver,
+    added: list[dict[str, Any]],
+    removed: list[dict[str, Any]],
+) -> tuple[dict[str, Any], int, int]:
+    """Apply ``replace[n]`` to ``new``: (its record, manual discount, manual increment)."""
+    manual_discount = manual_increment = 0
+    from_items = []
+    for k, raw in enumerate(entry["from"]["items"]):
+        snapshot, quantity = _remove(new, raw, f"replace[{n}].from.items[{k}]")
+        from_items.append(_from_item(snapshot, quantity))
+        removed.append(_legacy(snapshot, quantity))
+    to_items = []
+    for k, raw in enumerate(entry["to"]["items"]):
+        item, quantity = _add(new, raw, f"replace[{n}].to.items[{k}]", resolve)
+        to_items.append(_to_item(item, quantity))
+        added.append(_legacy(item, quantity))
+        if isinstance(raw, dict):
+            manual_discount += int(raw.get("manualDiscountValue") or 0)
+            manual_increment += int(raw.get("manualIncrementValue") or 0)
+    record = {
+        "from": {
+            "paymentData": {"transactions": []},
+            "items": from_items,
+            "shippingData": {"logisticsInfo": []},
+        },
+        "to": {
+            "items": to_items,
+            "paymentData": {"transactions": []},
+            "receiptData": None,
+            "shippingData": {"logisticsInfo": []},
+        },
+    }
+    return record, manual_discount, manual_increment
+
+
+def _compute(
+    order: dict[str, Any],
+    body: Any,
+    now: datetime,
+    account: str,
+    resolve: SkuResolver,
+    manual: tuple[int, int] = (0, 0),
+) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    _check_changeable(order)
     reason, replace, settings = _entries(body)
     new = copy.deepcopy(order)
     replaced: list[dict[str, Any]] = []
@@ -283,34 +327,10 @@ def _compute(
     removed: list[dict[str, Any]] = []
     manual_discount, manual_increment = manual
     for n, entry in enumerate(replace):
-        from_items = []
-        for k, raw in enumerate(entry["from"]["items"]):
-            snapshot, quantity = _remove(new, raw, f"replace[{n}].from.items[{k}]")
-            from_items.append(_from_item(snapshot, quantity))
-            removed.append(_legacy(snapshot, quantity))
-        to_items = []
-        for k, raw in enumerate(entry["to"]["items"]):
-            item, quantity = _add(new, raw, f"replace[{n}].to.items[{k}]", resolve)
-            to_items.append(_to_item(item, quantity))
-            added.append(_legacy(item, quantity))
-            if isinstance(raw, dict):
-                manual_discount += int(raw.get("manualDiscountValue") or 0)
-                manual_increment += int(raw.get("manualIncrementValue") or 0)
-        replaced.append(
-            {
-                "from": {
-                    "paymentData": {"transactions": []},
-                    "items": from_items,
-                    "shippingData": {"logisticsInfo": []},
-                },
-                "to": {
-                    "items": to_items,
-                    "paymentData": {"transactions": []},
-                    "receiptData": None,
-                    "shippingData": {"logisticsInfo": []},
-                },
-            }
-        )
+        done, discount, increment = _replace(new, n, entry, resolve, added, removed)
+        replaced.append(done)
+        manual_discount += discount
+        manual_increment += increment
     _compact(new)
     if not new["items"]:
         raise OrderRuleError(400, "A change cannot remove every item of the order; cancel it instead")

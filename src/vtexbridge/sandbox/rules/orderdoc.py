@@ -3,14 +3,14 @@
 Pure: the caller resolves catalog, price, stock and customer data into an :class:`OrderDraft`;
 :func:`build_order` turns it into the full OMS document (money in integer cents), and
 :func:`recompute_totals` keeps ``totals`` and ``value`` consistent after items change.
-:func:`summarize` and :func:`list_stats` give the ``GET /api/oms/pvt/orders`` list shapes.
+The ``GET /api/oms/pvt/orders`` list shapes are in :mod:`.orderlist`.
 """
 
 from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,9 +26,7 @@ __all__ = [
     "StoreInfo",
     "build_order",
     "item_document",
-    "list_stats",
     "recompute_totals",
-    "summarize",
 ]
 
 SLA_NAME = "Normal"
@@ -337,14 +335,30 @@ def recompute_totals(order: dict[str, Any]) -> None:
 
 def build_order(draft: OrderDraft, now: datetime, new_id: Callable[[], str] = _new_id) -> dict[str, Any]:
     """The full OMS document of a new order, with status ``null`` (the caller walks the flow)."""
-    created = vtex_time(now)
     lines = list(draft.items)
-    shipping_parts = _split(draft.shipping, [max(1, li.unit_selling_price * li.quantity) for li in lines])
-    customer = draft.customer
-    address = draft.address.to_json()
     items = [item_document(line, draft.order_id, new_id) for line in lines]
     transaction_id = new_id()
     order: dict[str, Any] = {
+        **_header(draft, vtex_time(now), new_id),
+        **_preferences(draft, lines),
+        **_fulfilment(draft, lines, items, now),
+    }
+    recompute_totals(order)
+    order["paymentData"]["transactions"] = [
+        {
+            "isActive": True,
+            "transactionId": transaction_id,
+            "merchantName": draft.account.upper(),
+            "payments": [_payment(draft, order["value"], new_id)],
+        }
+    ]
+    refresh_flags(order)
+    return order
+
+
+def _header(draft: OrderDraft, created: str, new_id: Callable[[], str]) -> dict[str, Any]:
+    """The order's identity, dates and seller (``orderId`` .. ``sellers``)."""
+    return {
         "orderId": draft.order_id,
         "sequence": draft.sequence,
         "marketplaceOrderId": draft.marketplace_order_id,
@@ -383,6 +397,12 @@ def build_order(draft: OrderDraft, now: datetime, new_id: Callable[[], str] = _n
                 "fulfillmentEndpoint": f"http://fulfillment.vtexcommerce.com.br/api/fulfillment?an={draft.account}",
             }
         ],
+    }
+
+
+def _preferences(draft: OrderDraft, lines: list[LineItem]) -> dict[str, Any]:
+    """Client and store preferences, item metadata, the marketplace (``clientPreferencesData`` ..)."""
+    return {
         "clientPreferencesData": {"locale": draft.store.locale, "optinNewsLetter": False},
         "cancellationData": None,
         "taxData": None,
@@ -427,6 +447,17 @@ def build_order(draft: OrderDraft, now: datetime, new_id: Callable[[], str] = _n
             "currencySymbol": draft.store.currency_symbol,
             "timeZone": draft.store.time_zone,
         },
+    }
+
+
+def _fulfilment(
+    draft: OrderDraft, lines: list[LineItem], items: list[dict[str, Any]], now: datetime
+) -> dict[str, Any]:
+    """Payment, shipping, client profile and items (``customData`` .. ``authorizationPolicyData``)."""
+    shipping_parts = _split(draft.shipping, [max(1, li.unit_selling_price * li.quantity) for li in lines])
+    customer = draft.customer
+    address = draft.address.to_json()
+    return {
         "customData": None,
         "commercialConditionData": None,
         "openTextField": None,
@@ -471,17 +502,6 @@ def build_order(draft: OrderDraft, now: datetime, new_id: Callable[[], str] = _n
         "marketplaceItems": [],
         "authorizationPolicyData": [],
     }
-    recompute_totals(order)
-    order["paymentData"]["transactions"] = [
-        {
-            "isActive": True,
-            "transactionId": transaction_id,
-            "merchantName": draft.account.upper(),
-            "payments": [_payment(draft, order["value"], new_id)],
-        }
-    ]
-    refresh_flags(order)
-    return order
 
 
 def _payment(draft: OrderDraft, value: int, new_id: Callable[[], str]) -> dict[str, Any]:
@@ -520,89 +540,4 @@ def _payment(draft: OrderDraft, value: int, new_id: Callable[[], str]) -> dict[s
         "bankIssuedInvoiceBarCodeType": None,
         "billingAddress": None,
         "paymentOrigin": None,
-    }
-
-
-def summarize(order: Mapping[str, Any]) -> dict[str, Any]:
-    """One entry of ``GET /api/oms/pvt/orders``'s ``list`` (no items, as VTEX answers)."""
-    profile = order.get("clientProfileData") or {}
-    payments = [
-        p.get("paymentSystemName") or ""
-        for t in (order.get("paymentData") or {}).get("transactions") or []
-        for p in t.get("payments") or []
-    ]
-    estimates = [
-        li.get("shippingEstimateDate") for li in (order.get("shippingData") or {}).get("logisticsInfo") or []
-    ]
-    estimates = [e for e in estimates if e]
-    return {
-        "orderId": order["orderId"],
-        "creationDate": order["creationDate"],
-        "clientName": f"{profile.get('firstName', '')} {profile.get('lastName', '')}".strip(),
-        "items": None,
-        "totalValue": int(order.get("value") or 0),
-        "paymentNames": ", ".join(sorted(set(payments))),
-        "status": order.get("status") or "",
-        "statusDescription": order.get("statusDescription") or "",
-        "marketPlaceOrderId": order.get("marketplaceOrderId") or None,
-        "sequence": order.get("sequence") or "",
-        "salesChannel": order.get("salesChannel") or "",
-        "affiliateId": order.get("affiliateId") or "",
-        "origin": order.get("origin") or "",
-        "workflowInErrorState": bool(order.get("workflowIsInError")),
-        "workflowInRetry": False,
-        "lastMessageUnread": None,
-        "ShippingEstimatedDate": max(estimates) if estimates else None,
-        "ShippingEstimatedDateMax": max(estimates) if estimates else None,
-        "ShippingEstimatedDateMin": min(estimates) if estimates else None,
-        "orderIsComplete": bool(order.get("isCompleted")),
-        "listId": None,
-        "listType": None,
-        "authorizedDate": order.get("authorizedDate"),
-        "callCenterOperatorName": None,
-        "totalItems": sum(int(i.get("quantity") or 0) for i in order.get("items") or []),
-        "currencyCode": (order.get("storePreferencesData") or {}).get("currencyCode") or "BRL",
-    }
-
-
-def _stat(values: list[int], facets: dict[str, Any] | None, *, whole: bool = False) -> dict[str, Any]:
-    """Summary statistics; ``whole`` rounds Mean/StdDev, which the spec types as integers per facet."""
-    count = len(values)
-    total = sum(values)
-    mean = total / count if count else 0.0
-    squares = sum(v * v for v in values)
-    variance = squares / count - mean * mean if count else 0.0
-    std_dev = math.sqrt(max(variance, 0.0))
-    return {
-        "Count": count,
-        "Max": max(values) if values else 0,
-        "Mean": round(mean) if whole else float(mean),
-        "Min": min(values) if values else 0,
-        "Missing": 0,
-        "StdDev": round(std_dev) if whole else std_dev,
-        "Sum": total,
-        "SumOfSquares": squares,
-        "Facets": facets,
-    }
-
-
-def _faceted(summaries: list[dict[str, Any]], key: str) -> dict[str, Any]:
-    def by(field_name: str, groups: Iterable[str]) -> dict[str, Any]:
-        return {g: _stat([s[key] for s in summaries if s[field_name] == g], None, whole=True) for g in groups}
-
-    origins = {"Fulfillment", "Marketplace"} | {s["origin"] for s in summaries if s["origin"]}
-    currencies = {"BRL"} | {s["currencyCode"] for s in summaries}
-    return _stat(
-        [s[key] for s in summaries],
-        {"origin": by("origin", sorted(origins)), "currencyCode": by("currencyCode", sorted(currencies))},
-    )
-
-
-def list_stats(summaries: list[dict[str, Any]]) -> dict[str, Any]:
-    """The list's ``stats``: value and item counts, faceted by origin and currency, over every match."""
-    return {
-        "stats": {
-            "totalValue": _faceted(summaries, "totalValue"),
-            "totalItems": _faceted(summaries, "totalItems"),
-        }
     }

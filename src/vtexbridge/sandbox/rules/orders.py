@@ -142,10 +142,6 @@ EventKind = Literal["status", "change"]
 class OrderRuleError(RuleError):
     """A request the OMS refuses: ``status``, ``message`` and the ``code`` of the error body."""
 
-    def __init__(self, status: int, message: str, code: str | None = None) -> None:
-        super().__init__(status, message)
-        self.code = code
-
 
 def vtex_time(moment: datetime, *, zulu: bool = False) -> str:
     """VTEX's timestamp form: 7 fraction digits, ``+00:00`` (order fields) or ``Z`` (feed, hook)."""
@@ -344,6 +340,22 @@ def _quantities(order: dict[str, Any], kind: str) -> dict[int, int]:
     return done
 
 
+def _invoice_line(n: int, raw: Any) -> tuple[str, int, int, Any]:
+    """(SKU id, price in cents, quantity, description) of the invoice's ``items[n]``; 400 when invalid."""
+    if not isinstance(raw, dict):
+        raise OrderRuleError(400, f"items[{n}] must be an object")
+    sku = raw.get("id")
+    if isinstance(sku, int) and not isinstance(sku, bool):
+        sku = str(sku)
+    if not isinstance(sku, str) or not sku:
+        raise OrderRuleError(400, f"items[{n}].id (the SKU id) is required")
+    price = _cents(raw.get("price"), f"items[{n}].price", minimum=0)
+    quantity = raw.get("quantity")
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+        raise OrderRuleError(400, f"items[{n}].quantity must be a positive integer")
+    return sku, price, quantity, raw.get("description")
+
+
 def _invoice_items(order: dict[str, Any], raw_items: Any, kind: str) -> list[dict[str, Any]]:
     if not isinstance(raw_items, list) or not raw_items:
         raise OrderRuleError(400, "items is required: the invoiced items with id, price (cents) and quantity")
@@ -353,18 +365,7 @@ def _invoice_items(order: dict[str, Any], raw_items: Any, kind: str) -> list[dic
     taken: dict[int, int] = {}
     out: list[dict[str, Any]] = []
     for n, raw in enumerate(raw_items):
-        if not isinstance(raw, dict):
-            raise OrderRuleError(400, f"items[{n}] must be an object")
-        sku = raw.get("id")
-        if isinstance(sku, int) and not isinstance(sku, bool):
-            sku = str(sku)
-        if not isinstance(sku, str) or not sku:
-            raise OrderRuleError(400, f"items[{n}].id (the SKU id) is required")
-        price = _cents(raw.get("price"), f"items[{n}].price", minimum=0)
-        quantity = raw.get("quantity")
-        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
-            raise OrderRuleError(400, f"items[{n}].quantity must be a positive integer")
-        description = raw.get("description")
+        sku, price, quantity, description = _invoice_line(n, raw)
         remaining = quantity
         for index, item in enumerate(order_items):
             if item.get("id") != sku or remaining == 0:

@@ -71,7 +71,7 @@ async def post_action(request: Request) -> Response:
         return JSONResponse({"error": "invalid action", "errors": e.as_json()}, status_code=422)
     if queued.new:
         svc.wakeups.actions.set()
-    action = await state_call(svc.store.get_action, queued.id)
+    action = await state_call(svc.store.actions.get, queued.id)
     return JSONResponse(
         {
             "id": queued.id,
@@ -89,7 +89,7 @@ async def get_action(request: Request) -> Response:
     svc = services(request)
     raw = request.path_params["action_id"]
     number = row_id(raw)
-    action = await state_call(svc.store.get_action, number) if number is not None else None
+    action = await state_call(svc.store.actions.get, number) if number is not None else None
     if action is None or action.account != svc.account:
         return error(404, f"action {raw} not found")
     return JSONResponse(action_json(action))
@@ -109,7 +109,7 @@ async def list_actions(request: Request) -> Response:
     except UntrustedInput as e:
         return error(400, str(e), field="orderId")
     actions = await state_call(
-        svc.store.list_actions,
+        svc.store.actions.list_for,
         svc.account,
         order_id=order_id,
         states=[state] if state else None,

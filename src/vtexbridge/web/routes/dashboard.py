@@ -268,10 +268,10 @@ async def retry_action(request: Request) -> Response:
     svc = services(request)
     raw = request.path_params["action_id"]
     number = row_id(raw)
-    action = await in_thread(svc.store.get_action, number) if number is not None else None
+    action = await in_thread(svc.store.actions.get, number) if number is not None else None
     if action is None or action.account != svc.account:
         return _back(request, f"No action {raw[:40]}.", f"{PREFIX}/")
-    if await in_thread(svc.store.requeue_action, action.id):
+    if await in_thread(svc.store.actions.requeue, action.id):
         svc.wakeups.actions.set()
         notice = f"{action.kind.capitalize()} of order {action.order_id} queued again."
     else:

@@ -31,7 +31,7 @@ async def health(request: Request) -> Response:
     detailed = policy.open and policy.host_allowed(request.headers.get("host"))
     detailed = detailed or (not policy.open and policy.allows(presented_token(request)))
     try:
-        await state_call(svc.store.get_value, "health", "ping")
+        await state_call(svc.store.values.get, "health", "ping")
     except VtexbridgeError as e:
         _log.error("/health: the state database is unavailable: %s", e.user_message)
         return JSONResponse({"status": "unavailable"}, status_code=503)

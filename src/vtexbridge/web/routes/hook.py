@@ -70,7 +70,7 @@ async def receive(request: Request) -> Response:
     except UntrustedInput as e:
         return error(400, f"OrderId {e.message}", field="OrderId")
     try:
-        item_id = await state_call(svc.store.put_inbox, svc.account, without_origin_key(body))
+        item_id = await state_call(svc.store.inbox.put, svc.account, without_origin_key(body))
     except VtexbridgeError as e:
         _log.error("hook notification for %s not stored: %s", event.order_id, e.user_message)
         return error(503, "the notification could not be stored; retry later")
