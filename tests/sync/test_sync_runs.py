@@ -366,15 +366,15 @@ async def test_the_hook_answers_while_a_dashboard_sync_is_still_planning(
 
     started, release = threading.Event(), threading.Event()
     seen: dict[str, bool] = {}
-    real = plan_module._Planner.run
+    real = plan_module._run
 
-    def slow_run(self: Any) -> Any:
+    def slow_run(ctx: Any) -> Any:
         started.set()
         seen["collector_on"] = gc.isenabled()  # a server's collector is never switched off
         seen["released_by_the_hook"] = release.wait(timeout=10)
-        return real(self)
+        return real(ctx)
 
-    monkeypatch.setattr(plan_module._Planner, "run", slow_run)
+    monkeypatch.setattr(plan_module, "_run", slow_run)
     secret = "hook-secret-while-planning"
     settings = settings_for(EXAMPLE_ERP, state_url, reports=tmp_path)
     hook = settings.orders.hook.model_copy(update={"secret": SecretStr(secret)})

@@ -399,31 +399,40 @@ def field_converter(convert: Converter, *, required: bool, default: Any = None) 
     ``default``.
     """
     if required:
-        if convert is text:
+        return _required_text() if convert is text else _required(convert)
+    return _optional(convert, default)
 
-            def required_text(value: Any) -> Any:
-                if value.__class__ is str:
-                    value = value.strip()
-                    if value:
-                        return value
-                    raise CoerceError(MISSING_MESSAGE)
-                if value is None:
-                    raise CoerceError(MISSING_MESSAGE)
-                return text(value)
 
-            return required_text
+def _required_text() -> Converter:
+    """A required text (the commonest field): stripped, never empty."""
 
-        def required_value(value: Any) -> Any:
-            if value.__class__ is str:
-                value = value.strip()
-                if not value:
-                    raise CoerceError(MISSING_MESSAGE)
-            elif value is None:
+    def required_text(value: Any) -> Any:
+        if value.__class__ is str:
+            value = value.strip()
+            if value:
+                return value
+            raise CoerceError(MISSING_MESSAGE)
+        if value is None:
+            raise CoerceError(MISSING_MESSAGE)
+        return text(value)
+
+    return required_text
+
+
+def _required(convert: Converter) -> Converter:
+    def required_value(value: Any) -> Any:
+        if value.__class__ is str:
+            value = value.strip()
+            if not value:
                 raise CoerceError(MISSING_MESSAGE)
-            return convert(value)
+        elif value is None:
+            raise CoerceError(MISSING_MESSAGE)
+        return convert(value)
 
-        return required_value
+    return required_value
 
+
+def _optional(convert: Converter, default: Any) -> Converter:
     def optional_value(value: Any) -> Any:
         if value.__class__ is str:
             value = value.strip()

@@ -44,9 +44,10 @@ from vtexbridge.errors import (
     RecordRejected,
     VtexbridgeError,
 )
-from vtexbridge.observability import SyncMetrics, log_record_errors
+from vtexbridge.observability import SyncMetrics
 from vtexbridge.state.models import Accepted, ErrorRow
 from vtexbridge.state.store import StateStore
+from vtexbridge.sync.apply_state import BatchCommitter, ChosenIds, InFlightMarks
 from vtexbridge.sync.calls import Calls, Done
 from vtexbridge.sync.config import SyncSettings
 from vtexbridge.sync.graph import AREA, Area, Kind
@@ -73,7 +74,6 @@ _NUMERIC_IDS = frozenset(
 )
 _WAITING, _QUEUED, _DONE, _FAILED, _BLOCKED = range(5)
 _STOP = -1
-_MARK_WINDOW_S = 0.003
 _LEAF = 10
 _RANK: dict[Kind, int] = {
     **dict.fromkeys(Kind, _LEAF),
@@ -193,142 +193,6 @@ def error_row(kind: Kind, key: str | None, error: VtexbridgeError) -> ErrorRow:
     )
 
 
-class _Committer:
-    """Results waiting to be committed, flushed in batches in the state thread."""
-
-    def __init__(self, executor: Executor) -> None:
-        self.x = executor
-        self.accepted: list[Accepted] = []
-        self.forget: dict[str, list[str]] = {}
-        self.errors: list[ErrorRow] = []
-        self.clear: dict[str, list[str]] = {}
-        self.outcomes: dict[tuple[str, str], int] = {}
-        self.size = 0
-        self.last = executor.clock.monotonic()
-        self.lock = asyncio.Lock()
-        self.flushes = 0
-
-    def outcome(self, kind: Kind, outcome: str) -> None:
-        """A record ended with ``outcome``: counted in the metrics once its batch is committed."""
-        if self.x.metrics is not None:
-            self.outcomes[(kind.value, outcome)] = self.outcomes.get((kind.value, outcome), 0) + 1
-
-    def _added(self) -> bool:
-        self.size += 1
-        return self.size >= self.x.batch_size or self.x.clock.monotonic() - self.last >= self.x.interval
-
-    async def accept(self, row: Accepted) -> None:
-        self.accepted.append(row)
-        if self._added():
-            await self.flush()
-
-    async def forgotten(self, kind: str, key: str) -> None:
-        self.forget.setdefault(kind, []).append(key)
-        if self._added():
-            await self.flush()
-
-    async def failed(self, row: ErrorRow, *, clear_flight: bool) -> None:
-        self.errors.append(row)
-        if clear_flight:
-            self.clear.setdefault(row.kind, []).append(row.erp_key)
-        if self._added():
-            await self.flush()
-
-    async def flush(self) -> None:
-        async with self.lock:
-            accepted, self.accepted = self.accepted, []
-            forget, self.forget = self.forget, {}
-            errors, self.errors = self.errors, []
-            clear, self.clear = self.clear, {}
-            outcomes, self.outcomes = self.outcomes, {}
-            self.size = 0
-            self.last = self.x.clock.monotonic()
-            if accepted or forget or errors or clear:
-                self.flushes += 1
-                await self.x.in_state_thread(lambda: self._write(accepted, forget, errors, clear))
-            metrics = self.x.metrics
-            if metrics is not None:
-                for (kind, outcome), n in outcomes.items():
-                    metrics.records(kind, outcome, n)
-
-    def _write(
-        self,
-        accepted: list[Accepted],
-        forget: dict[str, list[str]],
-        errors: list[ErrorRow],
-        clear: dict[str, list[str]],
-    ) -> None:
-        store, account = self.x.store, self.x.account
-        if accepted:
-            store.entities.record_accepted(account, accepted)
-        for kind, keys in forget.items():
-            store.entities.forget(account, kind, keys)
-            store.entities.clear_errors(account, kind, keys)
-            store.entities.clear_in_flight(account, kind, keys)
-        if errors:
-            store.entities.record_errors(account, errors, run_id=self.x.run_id)
-            log_record_errors(errors, run_id=self.x.run_id)
-        for kind, keys in clear.items():
-            store.entities.clear_in_flight(account, kind, keys)
-
-
-class _Flights:
-    """In-flight marks, grouped: the creates that become ready together are marked in one transaction."""
-
-    def __init__(self, executor: Executor) -> None:
-        self.x = executor
-        self.pending: list[tuple[str, str, str, asyncio.Future[None]]] = []
-        self.task: asyncio.Task[None] | None = None
-
-    async def mark(self, kind: str, key: str, operation: str) -> None:
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.pending.append((kind, key, operation, future))
-        if self.task is None or self.task.done():
-            self.task = asyncio.create_task(self._flush())
-        await future
-
-    async def _flush(self) -> None:
-        # Wait a moment for the creates that become ready around the same time: one transaction
-        # marks them all (a transaction per create would cost more than the request it guards).
-        await asyncio.sleep(_MARK_WINDOW_S)
-        while self.pending:
-            batch, self.pending = self.pending, []
-            groups: dict[tuple[str, str], list[str]] = {}
-            for kind, key, operation, _f in batch:
-                groups.setdefault((kind, operation), []).append(key)
-            try:
-                await self.x.in_state_thread(lambda g=groups: self._write(g))  # type: ignore[misc]
-            except BaseException as e:
-                for *_rest, f in batch:
-                    if not f.done():
-                        f.set_exception(e)
-                raise
-            for *_rest, f in batch:
-                if not f.done():
-                    f.set_result(None)
-
-    def _write(self, groups: dict[tuple[str, str], list[str]]) -> None:
-        for (kind, operation), keys in groups.items():
-            self.x.store.entities.mark_in_flight(
-                self.x.account, kind, keys, operation=operation, run_id=self.x.run_id
-            )
-
-
-class _Ids:
-    """Ids the sync chooses (brands, categories): from the plan's next id on."""
-
-    def __init__(self, plan: Plan) -> None:
-        self.next = dict(plan.next_ids)
-        for step in plan.steps:
-            if step.reserved_id is not None:
-                self.next[step.kind] = max(self.next.get(step.kind, 1), step.reserved_id + 1)
-
-    def next_id(self, kind: Kind) -> int:
-        value = self.next.get(kind, 1)
-        self.next[kind] = value + 1
-        return value
-
-
 class Executor:
     """Runs a :class:`Plan` against VTEX and records the outcome in the state store.
 
@@ -377,7 +241,7 @@ class Executor:
         self.clock: Clock = clock or SystemClock()
         self.result = ApplyResult()
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="vtexbridge-state")
-        self.calls = Calls(client, mapper, _Flights(self), _Ids(plan))
+        self.calls = Calls(client, mapper, InFlightMarks(self), ChosenIds(plan))
         self._fatal: Fatal | None = None
 
     async def in_state_thread(self, fn: Callable[[], T]) -> T:
@@ -387,6 +251,23 @@ class Executor:
     async def run(self) -> ApplyResult:
         """Apply every step; returns what was done. Raises the fatal error if one stopped the run."""
         steps = self.plan.steps
+        self._prepare(steps)
+        workers = self._start_workers(steps)
+        try:
+            if not steps:
+                self._finished.set()
+            for s in steps:
+                if self._pending[s.index] == 0:
+                    self._enqueue(s.index)
+            await self._finished.wait()
+        finally:
+            await self._stop_workers(workers)
+        if self._fatal is not None:
+            raise self._fatal.error
+        return self.result
+
+    def _prepare(self, steps: list[Step]) -> None:
+        """The run's bookkeeping: each step's state, unfinished dependencies and dependents."""
         n = len(steps)
         if self.progress is not None:
             totals: dict[Kind, int] = {}
@@ -402,7 +283,14 @@ class Executor:
         self._ids: list[str | None] = [None] * n
         self._left = n
         self._finished = asyncio.Event()
-        self._committer = _Committer(self)
+        self._committer = BatchCommitter(self)
+
+    def _start_workers(self, steps: list[Step]) -> list[asyncio.Task[None]]:
+        """One lane (queue + workers) per kind: each kind is one or two VTEX routes with budgets of
+        their own, so lanes progress side by side and every route is kept busy up to its limit
+        (SKU creates, their images, prices and stock all at once). The lanes of an API area share
+        its concurrency through a gate that serves parents first; within a SKU lane, activations
+        (which wait for the SKU's links) go last."""
         concurrency = self.settings.concurrency
         limits = {
             Area.CATALOG: concurrency.catalog,
@@ -410,11 +298,6 @@ class Executor:
             Area.LOGISTICS: concurrency.logistics,
             Area.MASTERDATA: concurrency.masterdata,
         }
-        # One lane (queue + workers) per kind: each kind is one or two VTEX routes with budgets of
-        # their own, so lanes progress side by side and every route is kept busy up to its limit
-        # (SKU creates, their images, prices and stock all at once). The lanes of an API area share
-        # its concurrency through a gate that serves parents first; within a SKU lane, activations
-        # (which wait for the SKU's links) go last.
         per_kind: dict[Kind, int] = {}
         for s in steps:
             per_kind[s.kind] = per_kind.get(s.kind, 0) + 1
@@ -422,7 +305,7 @@ class Executor:
             k: asyncio.PriorityQueue() for k in per_kind
         }
         self._gates = {area: _Gate(limits[area]) for area in Area}
-        workers = [
+        return [
             asyncio.create_task(
                 self._worker(self._queues[kind], self._gates[AREA[kind]], _RANK[kind]),
                 name=f"sync-{kind.value}-{i}",
@@ -430,28 +313,20 @@ class Executor:
             for kind, count in per_kind.items()
             for i in range(min(count, limits[AREA[kind]]))
         ]
+
+    async def _stop_workers(self, workers: list[asyncio.Task[None]]) -> None:
+        """Stop every lane, commit what is left, and log a worker that crashed."""
+        for q in self._queues.values():
+            for _ in range(len(workers)):
+                q.put_nowait((_STOP, 0))  # more than enough: one per worker of the lane
+        results = await asyncio.gather(*workers, return_exceptions=True)
         try:
-            if n == 0:
-                self._finished.set()
-            for s in steps:
-                if self._pending[s.index] == 0:
-                    self._enqueue(s.index)
-            await self._finished.wait()
+            await self._committer.flush()
         finally:
-            for q in self._queues.values():
-                for _ in range(len(workers)):
-                    q.put_nowait((_STOP, 0))  # more than enough: one per worker of the lane
-            results = await asyncio.gather(*workers, return_exceptions=True)
-            try:
-                await self._committer.flush()
-            finally:
-                self._pool.shutdown(wait=True)
-            for r in results:
-                if isinstance(r, BaseException) and not isinstance(r, asyncio.CancelledError | Fatal):
-                    log.error("sync worker crashed: %r", r)
-        if self._fatal is not None:
-            raise self._fatal.error
-        return self.result
+            self._pool.shutdown(wait=True)
+        for r in results:
+            if isinstance(r, BaseException) and not isinstance(r, asyncio.CancelledError | Fatal):
+                log.error("sync worker crashed: %r", r)
 
     # --- scheduling -----------------------------------------------------------------------------
 

@@ -1,8 +1,9 @@
 """What every VTEX call of the sync shares: the step's outcome (:class:`Done`), the in-flight marks,
-the id allocator, and :class:`CallsBase` (the client, the mapper, bodies, lookups by natural key).
+the id allocator, and :class:`CallContext` (the client, the mapper, bodies, lookups by natural key).
 
-The calls themselves are grouped by API area (:mod:`.calls_taxonomy`, :mod:`.calls_products`,
-:mod:`.calls_pricing`, :mod:`.calls_logistics`, :mod:`.calls_masterdata`) and dispatched by
+The calls themselves are plain functions ``(ctx, step, resolve) -> Done``, one module per API area
+(:mod:`.calls_taxonomy`, :mod:`.calls_products`, :mod:`.calls_pricing`, :mod:`.calls_logistics`,
+:mod:`.calls_masterdata`), each with its table of ``(Kind, Action) -> call``, dispatched by
 :class:`vtexbridge.sync.calls.Calls`.
 """
 
@@ -15,11 +16,11 @@ from typing import Any, Protocol, TypeVar
 
 from vtexbridge.sync.graph import Kind
 from vtexbridge.sync.mapping import Mapper, Ref
-from vtexbridge.sync.steps import Step
+from vtexbridge.sync.steps import Action, Step
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.errors import NotFound, OutcomeUnknown
 
-__all__ = ["CallsBase", "Done", "Flights", "IdAllocator", "Resolve"]
+__all__ = ["Call", "CallContext", "CallTable", "Done", "Flights", "IdAllocator", "Resolve"]
 
 _CHOSEN_ID_TRIES = 20
 T = TypeVar("T")
@@ -45,8 +46,9 @@ class IdAllocator(Protocol):
     def next_id(self, kind: Kind) -> int: ...
 
 
-class CallsBase:
-    """The client, the mapper, the in-flight marks and the id allocator the calls share."""
+class CallContext:
+    """The client, the mapper, the in-flight marks and the id allocator the calls share, and what one
+    run's calls remember (a product's SKUs read for their activation)."""
 
     def __init__(self, client: VtexClient, mapper: Mapper, flights: Flights, ids: IdAllocator) -> None:
         self.client = client
@@ -55,14 +57,14 @@ class CallsBase:
         self.flights = flights
         self.ids = ids
         self._ticks = 0
-        self._product_locks: dict[int, asyncio.Lock] = {}
-        self._product_skus: dict[int, tuple[int, dict[int, bool | None]]] = {}
+        self.product_locks: dict[int, asyncio.Lock] = {}
+        self.product_skus: dict[int, tuple[int, dict[int, bool | None]]] = {}
 
     def body(self, step: Step, resolve: Resolve) -> dict[str, Any]:
         assert step.values is not None, f"{step.describe()} has no payload"
         return self.mapper.body(step.kind, step.values, resolve)
 
-    async def _mark(self, step: Step, operation: str = "create") -> None:
+    async def mark(self, step: Step, operation: str = "create") -> None:
         await self.flights.mark(step.kind.value, step.key, operation)
 
     def tick(self) -> int:
@@ -70,7 +72,7 @@ class CallsBase:
         self._ticks += 1
         return self._ticks
 
-    async def _create_by_lookup(
+    async def create_by_lookup(
         self, step: Step, find: Callable[[], Awaitable[Any]], create: Callable[[], Awaitable[T]]
     ) -> Any:
         """Create, unless an earlier create of this entity is found; resolve unknown outcomes by lookup."""
@@ -78,7 +80,7 @@ class CallsBase:
             found = await find()
             if found is not None:
                 return found
-        await self._mark(step)
+        await self.mark(step)
         try:
             return await create()
         except OutcomeUnknown:
@@ -101,6 +103,11 @@ _FIELD_DEFAULTS: dict[str, Any] = {
     "DefaultValue": "",
 }
 """What a specification field's PUT needs when VTEX's copy has no value (it takes every attribute)."""
+
+
+Call = Callable[[CallContext, Step, Resolve], Awaitable[Done]]
+CallTable = dict[tuple[Kind, Action], Call]
+"""The requests of each ``(kind, action)`` of an API area."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """The end of a plan: its steps in dependency order, and the warnings of incomplete reads.
 
-Pure functions of the planner's results (:meth:`~vtexbridge.sync.plan_base.PlannerBase._finish`).
+Pure functions of the planner's results (:func:`~vtexbridge.sync.plan_finish.finish`).
 """
 
 from __future__ import annotations

@@ -30,16 +30,16 @@ from vtexbridge.state.models import RunStatus
 from vtexbridge.state.store import StateStore
 from vtexbridge.sync.adopt import Adoption, adopt_before_sync
 from vtexbridge.sync.apply import ApplyResult, Executor, Progress, error_row
-from vtexbridge.sync.calls import Calls, read_current
 from vtexbridge.sync.config import SyncConfig
 from vtexbridge.sync.graph import ENTITIES_OF, Kind
 from vtexbridge.sync.locate import add_rows
-from vtexbridge.sync.mapping import Mapper, Ref
+from vtexbridge.sync.mapping import Mapper
 from vtexbridge.sync.plan import make_plan
 from vtexbridge.sync.relay import ProgressRelay
 from vtexbridge.sync.report import RunReport, write_report
+from vtexbridge.sync.show import field_diffs
 from vtexbridge.sync.stateview import StoreView
-from vtexbridge.sync.steps import Action, Plan, Step
+from vtexbridge.sync.steps import Action, Plan
 from vtexbridge.sync.stop import FailFastRetry, Reach, stop_for
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.errors import VtexError
@@ -161,19 +161,7 @@ async def run_sync(
             outcome = SyncOutcome(plan, report)
         if adoption is not None and (adoption.reads or adoption.rows):
             outcome.extra["adoption"] = adoption.to_json()
-        if options.dry_run:
-            if options.show:
-                report.diffs = await _diffs(settings, plan, options.show, mapper, http_transport, clock)
-            report.status = "dry-run"
-        else:
-            await _apply(
-                settings, store, plan, mapper, report, outcome, http_transport, clock, progress, metrics
-            )
-        report.finished_at = datetime.now(UTC)
-        if options.write_report:
-            outcome.report_file = await asyncio.to_thread(
-                write_report, report, settings.sync.report_dir, options.report_path
-            )
+        await _execute(settings, store, mapper, options, outcome, http_transport, clock, progress, metrics)
         return outcome
     except Exception as e:
         if outcome is not None:  # what was planned and done, for the caller's JSON and the report file
@@ -181,6 +169,32 @@ async def run_sync(
         raise
     finally:
         await asyncio.to_thread(_close, lease, store)
+
+
+async def _execute(
+    settings: SyncConfig,
+    store: StateStore,
+    mapper: Mapper,
+    options: SyncOptions,
+    outcome: SyncOutcome,
+    http_transport: httpx.AsyncBaseTransport | None,
+    clock: Clock | None,
+    progress: Progress | None,
+    metrics: Metrics | None,
+) -> None:
+    """Apply the plan (or, on a dry run, show its diffs), then write the report file."""
+    plan, report = outcome.plan, outcome.report
+    if options.dry_run:
+        if options.show:
+            report.diffs = await _diffs(settings, plan, options.show, mapper, http_transport, clock)
+        report.status = "dry-run"
+    else:
+        await _apply(settings, store, plan, mapper, report, outcome, http_transport, clock, progress, metrics)
+    report.finished_at = datetime.now(UTC)
+    if options.write_report:
+        outcome.report_file = await asyncio.to_thread(
+            write_report, report, settings.sync.report_dir, options.report_path
+        )
 
 
 def _plan(
@@ -273,18 +287,8 @@ async def _apply(
     if metrics is not None:
         for kind, settled, n in _plan_outcomes(plan):
             metrics.sync.records(kind, settled, n)
-    transport_metrics = metrics.transport if metrics is not None else TransportMetrics(CollectorRegistry())
     reach = Reach()
-    retry = FailFastRetry.for_run(settings.vtex, clock or SystemClock(), reach)
-    client = VtexClient(
-        Transport(
-            settings.vtex,
-            http_transport=http_transport,
-            clock=clock,
-            metrics=transport_metrics,
-            retry_policy=retry,
-        )
-    )
+    client = _run_client(settings, http_transport, clock, metrics, reach)
     status = RunStatus.FAILED
     message: str | None = None
     try:
@@ -333,6 +337,27 @@ async def _apply(
             run = await asyncio.to_thread(store.runs.get, run_id)
             if run is not None:  # records were counted as they were committed
                 metrics.sync.observe_run(run, count_records=False)
+
+
+def _run_client(
+    settings: SyncConfig,
+    http_transport: httpx.AsyncBaseTransport | None,
+    clock: Clock | None,
+    metrics: Metrics | None,
+    reach: Reach,
+) -> VtexClient:
+    """The run's own client: it stops at once when VTEX cannot be reached before anything answered."""
+    transport_metrics = metrics.transport if metrics is not None else TransportMetrics(CollectorRegistry())
+    retry = FailFastRetry.for_run(settings.vtex, clock or SystemClock(), reach)
+    return VtexClient(
+        Transport(
+            settings.vtex,
+            http_transport=http_transport,
+            clock=clock,
+            metrics=transport_metrics,
+            retry_policy=retry,
+        )
+    )
 
 
 def _keep_report(error: Exception, report: RunReport, settings: SyncConfig, options: SyncOptions) -> None:
@@ -395,82 +420,11 @@ async def _diffs(
     http_transport: httpx.AsyncBaseTransport | None,
     clock: Clock | None,
 ) -> list[dict[str, Any]]:
-    """The field-by-field change the plan makes to every entity of ``key`` (VTEX's copy read if possible)."""
-    steps = plan.steps_of(key)
-    if not steps:
-        return [
-            {"kind": "-", "key": key, "action": "no change", "fields": [], "note": _why_nothing(plan, key)}
-        ]
+    """``--show``'s field diffs, VTEX's copy read when there are credentials (:mod:`.show`)."""
     client = None
     if settings.vtex.credentials_problem() is None:
         client = VtexClient.from_settings(settings.vtex, http_transport=http_transport, clock=clock)
-    out = []
-    try:
-        for step in steps:
-            symbolic = _symbolic(step)
-            wanted = mapper.body(step.kind, step.values, symbolic) if step.values is not None else {}
-            current: dict[str, Any] | None = None
-            note = None
-            if client is not None:
-                try:
-                    current = await read_current(
-                        Calls(client, mapper, _NoFlights(), _NoIds()), step, symbolic
-                    )
-                except (VtexError, ValueError, TypeError) as e:
-                    note = f"VTEX's copy could not be read: {e}"
-            elif step.vtex_id is not None:
-                note = "no VTEX credentials: VTEX's copy was not read"
-            rows = []
-            for name, value in wanted.items():
-                row: dict[str, Any] = {"field": name, "wanted": value}
-                if current is not None:
-                    row["current"] = current.get(name)
-                    row["changed"] = current.get(name) != value
-                else:
-                    row["changed"] = True
-                rows.append(row)
-            out.append(
-                {
-                    "kind": step.kind.value,
-                    "key": step.key,
-                    "action": step.action.value,
-                    "fields": rows,
-                    "note": note,
-                }
-            )
-    finally:
-        if client is not None:
-            await client.aclose()
-    return out
-
-
-def _why_nothing(plan: Plan, key: str) -> str:
-    errors = [e for e in plan.errors if e.key == key]
-    if errors:
-        return "held back: " + "; ".join(e.error.user_message for e in errors)
-    return "unchanged (or not in the ERP snapshot)"
-
-
-def _symbolic(step: Step) -> Any:
-    def resolve(ref: Ref) -> Any:
-        for p in step.parents:
-            if p.kind == ref.kind and p.key == ref.key and p.vtex_id is not None:
-                return int(p.vtex_id) if p.vtex_id.isdigit() else p.vtex_id
-        if ref.kind == step.kind.value and ref.key == step.key and step.vtex_id:
-            return int(step.vtex_id) if step.vtex_id.isdigit() else step.vtex_id
-        return f"<new {ref.kind} {ref.key}>"
-
-    return resolve
-
-
-class _NoFlights:
-    async def mark(self, kind: str, key: str, operation: str) -> None:
-        raise RuntimeError("a dry run sends no write")
-
-
-class _NoIds:
-    def next_id(self, kind: Any) -> int:
-        raise RuntimeError("a dry run chooses no id")
+    return await field_diffs(plan, key, mapper, client)
 
 
 def _sources(reader: Reader) -> dict[Entity, str]:

@@ -105,14 +105,7 @@ class PluginReader:
             elif isinstance(item, Mapping):
                 if builder is None:
                     builder = RowBuilder(expected, None, source=self.source)
-                for name in mapping_keys_unknown(item, builder.known):
-                    if name not in reported:
-                        reported.add(name)
-                        yield builder.unknown_field_error(name, rowno)
-                try:
-                    yield builder.build(item)
-                except CoerceError:
-                    yield from builder.explain(item, rowno)
+                yield from _from_mapping(builder, item, rowno, reported)
             elif isinstance(item, RecordError):
                 if item.record is None:
                     item.record = RecordRef(entity.value, None, self.source, rowno)
@@ -130,3 +123,18 @@ class PluginReader:
             f"the plugin raised {type(error).__name__}: {error}{after}; the rest of this entity is missing",
             record=RecordRef(entity.value, None, self.source, rowno + 1),
         )
+
+
+def _from_mapping(
+    builder: RowBuilder, item: Mapping[str, Any], rowno: int, reported: set[str]
+) -> Iterator[Record | RecordError]:
+    """A record built from a plugin's mapping of columns (or its errors); an unknown column is
+    reported once per entity (``reported``)."""
+    for name in mapping_keys_unknown(item, builder.known):
+        if name not in reported:
+            reported.add(name)
+            yield builder.unknown_field_error(name, rowno)
+    try:
+        yield builder.build(item)
+    except CoerceError:
+        yield from builder.explain(item, rowno)

@@ -1,11 +1,11 @@
 """The planner's machinery: its inputs, its bookkeeping, and the rules every entity's pass shares.
 
-:class:`PlannerBase` holds what one planning run knows (the plan so far, the keys usable as parents
+:class:`PlanContext` holds what one planning run knows (the plan so far, the keys usable as parents
 and their VTEX ids, the keys found bad, the steps by key) and the operations every pass uses:
 reading records with their reader errors, checking parents (membership only, on the hot path),
-planning a record (:meth:`PlannerBase._diff`), duplicate keys, removals, and the final pass that holds
-back what depends on a record found bad late. The passes themselves are in :mod:`.plan_catalog` and
-:mod:`.plan`.
+planning a record (:meth:`PlanContext.diff`), duplicate keys, removals. It is passed explicitly to
+every pass (plain functions, one module per entity family: see :mod:`vtexbridge.sync.plan`); the
+final step, which holds back what depends on a record found bad late, is :mod:`.plan_finish`.
 """
 
 from __future__ import annotations
@@ -25,11 +25,10 @@ from vtexbridge.errors import DependencyBlocked, RecordError, RecordInvalid, Rec
 from vtexbridge.state.models import IndexEntry
 from vtexbridge.sync.graph import ENTITIES_OF, KIND_ORDER, KIND_PARENTS, Kind, kinds_of
 from vtexbridge.sync.mapping import Mapper, Values, link_hash
-from vtexbridge.sync.plan_order import dependency_order, incomplete_warnings
-from vtexbridge.sync.steps import WRITES, Action, Parent, Plan, PlanError, Step
+from vtexbridge.sync.steps import Action, Parent, Plan, PlanError, Step
 from vtexbridge.sync.validate import state_key
 
-__all__ = ["PlannerBase", "Refs", "Snapshot", "StateView"]
+__all__ = ["PlanContext", "Refs", "Snapshot", "StateView"]
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +90,7 @@ _RESERVING = (Kind.CATEGORY, Kind.BRAND)  # kinds whose ids the sync chooses (VT
 _LINK_HASH = {k: link_hash(k) for k in (Kind.TRADE_POLICY, Kind.EAN)}
 
 
-class PlannerBase:
+class PlanContext:
     """The state of one planning run, and the operations its passes share."""
 
     def __init__(
@@ -137,16 +136,16 @@ class PlannerBase:
             Kind(k): set(v) for k, v in self.error_keys.items() if v and k in Kind._value2member_map_
         }
 
-    def _from_state(self, kind: Kind) -> None:
+    def from_state(self, kind: Kind) -> None:
         """A kind this run does not manage: its entities are taken as they are in the state store."""
         self.known[kind] = {k: e.vtex_id for k, e in self.state.index(kind.value).items()}
 
     # --- shared helpers -------------------------------------------------------------------------
 
-    def _ref(self, entity: Entity, key: str | None) -> RecordRef:
+    def ref(self, entity: Entity, key: str | None) -> RecordRef:
         return RecordRef(entity.value, key, self.sources.get(entity))
 
-    def _records(
+    def records(
         self,
         entity: Entity,
         kind: Kind,
@@ -162,13 +161,13 @@ class PlannerBase:
             return
         for item in self.snapshot.read(entity):
             if isinstance(item, RecordError):
-                owner = self._reader_error(entity, kind, item)
+                owner = self.reader_error(entity, kind, item)
                 if owner is not None and merged_errors is not None:
                     merged_errors.setdefault(owner, item)
             else:
                 yield cast(R, item)
 
-    def _reader_error(self, entity: Entity, kind: Kind, error: RecordError) -> str | None:
+    def reader_error(self, entity: Entity, kind: Kind, error: RecordError) -> str | None:
         """Record a reader's error; returns the key of the record it names (its owner's, for rows
         merged into another kind's payload), which is then held back with its dependents."""
         if isinstance(error, UnknownColumn):
@@ -184,42 +183,42 @@ class PlannerBase:
             owner = state_key(owner)
         where = (ref.source, ref.row) if ref is not None else None
         if where is None or where != self._last_error_row:  # one row may have several bad fields
-            self._count(kind, Action.BLOCKED)
+            self.count(kind, Action.BLOCKED)
         self._last_error_row = where
         if owner is not None and entity not in _MERGED:
             self.bad[kind].setdefault(owner, error)
         self.plan.errors.append(PlanError(kind, None if key is None else state_key(key), error))
         return owner
 
-    def _count(self, kind: Kind, action: Action, n: int = 1) -> None:
+    def count(self, kind: Kind, action: Action, n: int = 1) -> None:
         per = self.plan.counts.setdefault(kind, {})
         per[action] = per.get(action, 0) + n
 
-    def _emit(self, step: Step) -> Step:
+    def emit(self, step: Step) -> Step:
         self.plan.steps.append(step)
         if step.main is None:  # a step completing another one is not a record of its own
-            self._count(step.kind, step.action)
+            self.count(step.kind, step.action)
         return step
 
-    def _keep(self, step: Step) -> Step:
+    def keep(self, step: Step) -> Step:
         """Emit a step and remember it as the one of its key (to drop it if the key turns bad)."""
-        self.step_of[step.kind][step.key] = self._emit(step)
+        self.step_of[step.kind][step.key] = self.emit(step)
         return step
 
-    def _unchanged(self, kind: Kind, key: str) -> None:
+    def count_unchanged(self, kind: Kind, key: str) -> None:
         self.unchanged[kind] += 1
         errors = self.error_keys_of.get(kind)
         if errors is not None and key in errors:
             self.plan.cleared.setdefault(kind, []).append(key)
 
-    def _block(self, kind: Kind, key: str | None, error: RecordError) -> None:
+    def block(self, kind: Kind, key: str | None, error: RecordError) -> None:
         """``key`` will not be sent: record why, and hold back what depends on it."""
-        self._count(kind, Action.BLOCKED)
+        self.count(kind, Action.BLOCKED)
         if key is not None:
             self.bad[kind].setdefault(key, error)
         self.plan.errors.append(PlanError(kind, key, error))
 
-    def _mapped(
+    def mapped(
         self, kind: Kind, entity: Entity, key: str, build: Callable[..., Values], *args: Any
     ) -> Values | None:
         """``build(*args)``: a record's payload; None (and the record in error) when building it raised.
@@ -231,37 +230,35 @@ class PlannerBase:
             return build(*args)
         except Exception as e:
             log.error("planning %s %r failed", kind.value, key, exc_info=True)
-            self._invalid(
+            self.invalid(
                 kind, entity, key, None,
                 f"could not be planned ({type(e).__name__}: {e}); the record is held back "
                 "(this is a vtexbridge bug: please report it with the row)",
             )  # fmt: skip
             return None
 
-    def _invalid(
-        self, kind: Kind, entity: Entity, key: str, field: str | None, message: str
-    ) -> RecordInvalid:
-        error = RecordInvalid(message, record=self._ref(entity, key), field=field)
-        self._block(kind, state_key(key), error)
+    def invalid(self, kind: Kind, entity: Entity, key: str, field: str | None, message: str) -> RecordInvalid:
+        error = RecordInvalid(message, record=self.ref(entity, key), field=field)
+        self.block(kind, state_key(key), error)
         return error
 
-    def _drop(self, kind: Kind, key: str, *, count: bool = True) -> None:
+    def drop(self, kind: Kind, key: str, *, count: bool = True) -> None:
         """Undo what was planned or counted for ``key`` (found bad after the fact)."""
         step = self.step_of[kind].pop(key, None)
         self.known[kind].pop(key, None)
         if step is not None and not step.dead:
             step.dead = True
-            self._count(kind, step.action, -1)
+            self.count(kind, step.action, -1)
             if count:
-                self._count(kind, Action.BLOCKED)
+                self.count(kind, Action.BLOCKED)
         activation = self.activation.pop(key, None) if kind is Kind.SKU else None
         if activation is not None and activation is not step and not activation.dead:
             activation.dead = True
             if activation.main is None:
-                self._count(kind, activation.action, -1)
+                self.count(kind, activation.action, -1)
         self.retro.add((kind.value, key))
 
-    def _parent(
+    def parent(
         self, kind: Kind, key: str, child: RecordRef, field: str, child_kind: Kind
     ) -> Parent | RecordError:
         """The parent ``kind``/``key`` of a child record, or the error that holds the child back."""
@@ -279,34 +276,34 @@ class PlannerBase:
             f"unknown {_LABEL.get(kind, kind.value)} {key!r}{where}", record=child, field=field
         )
 
-    def _parents(self, child_kind: Kind, entity: Entity, child_key: str, refs: Refs) -> Refs | RecordError:
+    def parents(self, child_kind: Kind, entity: Entity, child_key: str, refs: Refs) -> Refs | RecordError:
         """``refs`` when every parent is usable, else the error that holds the child back.
 
-        Only membership is checked here (the common, unchanged case); :meth:`_build` makes the
+        Only membership is checked here (the common, unchanged case); :meth:`build` makes the
         :class:`Parent` values when a step is planned.
         """
         known = self.known
         for kind, key, field in refs:
             if key not in known[kind]:
-                p = self._parent(kind, key, self._ref(entity, child_key), field, child_kind)
+                p = self.parent(kind, key, self.ref(entity, child_key), field, child_kind)
                 if isinstance(p, RecordError):
                     return p
         return refs
 
-    def _parents_or_block(
+    def parents_or_block(
         self, kind: Kind, entity: Entity, key: str, refs: Refs, *, raw_key: str | None = None
     ) -> Refs | None:
-        """:meth:`_parents`, blocking ``key`` (and returning None) when a parent holds it back.
+        """:meth:`parents`, blocking ``key`` (and returning None) when a parent holds it back.
 
         ``raw_key`` is the record's key as read, when ``key`` is its state key (errors name the former).
         """
-        parents = self._parents(kind, entity, key if raw_key is None else raw_key, refs)
+        parents = self.parents(kind, entity, key if raw_key is None else raw_key, refs)
         if isinstance(parents, RecordError):
-            self._block(kind, key, parents)
+            self.block(kind, key, parents)
             return None
         return parents
 
-    def _build(self, refs: Refs) -> tuple[Parent, ...]:
+    def build(self, refs: Refs) -> tuple[Parent, ...]:
         out = []
         for kind, key, _field in refs:
             step = self.step_of[kind].get(key)
@@ -316,16 +313,16 @@ class PlannerBase:
                 out.append(Parent(kind.value, key, self.known[kind].get(key), None))
         return tuple(out)
 
-    def _first_sight(self, index: dict[str, Any], kind: Kind, entity: Entity, key: str, field: str) -> Any:
+    def first_sight(self, index: dict[str, Any], kind: Kind, entity: Entity, key: str, field: str) -> Any:
         """The state entry of ``key``, marking it seen; ``_SEEN`` when the key was already seen."""
         entry = index.get(key)
         if entry is _SEEN:
-            self._duplicate(kind, entity, key, field)
+            self.duplicate(kind, entity, key, field)
             return _SEEN
         index[key] = _SEEN
         return entry
 
-    def _fresh(
+    def fresh(
         self,
         entity: Entity,
         kind: Kind,
@@ -339,55 +336,55 @@ class PlannerBase:
     ) -> Iterator[tuple[RecordT, str, IndexEntry | None]]:
         """``(record, key, state entry)`` of the entity's records worth planning, in order.
 
-        Each record's key is marked seen (:meth:`_first_sight`, ``field`` naming it) before anything
+        Each record's key is marked seen (:meth:`first_sight`, ``field`` naming it) before anything
         else; a duplicate, a key already found bad, or a record failing ``check`` (when given: the
         passes without one check their records themselves, or not at all) is skipped. The key is
         the record's own, or its :func:`state_key` when ``state_keyed``. ``skipped`` is told of every
         record skipped (to hold back what the record itself carries, e.g. a product's trade policies).
         """
-        for r in self._records(entity, kind, record_type):
+        for r in self.records(entity, kind, record_type):
             key = state_key(r.key) if state_keyed else r.key
-            entry = self._first_sight(index, kind, entity, key, field)
+            entry = self.first_sight(index, kind, entity, key, field)
             if (
                 entry is _SEEN
                 or key in self.bad[kind]
-                or (check is not None and self._problems(kind, entity, r, check))
+                or (check is not None and self.problems(kind, entity, r, check))
             ):
                 if skipped is not None:
                     skipped(r)
                 continue
             yield r, key, entry
 
-    def _duplicate(self, kind: Kind, entity: Entity, key: str, field: str) -> None:
+    def duplicate(self, kind: Kind, entity: Entity, key: str, field: str) -> None:
         already_bad = key in self.bad[kind]
         message = (
             f"duplicate key: more than one row has {field} {key!r}; "
             "VTEX identifies the record by it, so every row with it is held back"
         )
-        error = RecordInvalid(message, record=self._ref(entity, key), field=field)
+        error = RecordInvalid(message, record=self.ref(entity, key), field=field)
         if not already_bad:
             if key in self.step_of[kind]:
-                self._drop(kind, key, count=False)
+                self.drop(kind, key, count=False)
             else:
                 self.known[kind].pop(key, None)
                 self.unchanged[kind] -= 1
                 self.retro.add((kind.value, key))
-            self._count(kind, Action.BLOCKED)
+            self.count(kind, Action.BLOCKED)
             self.bad[kind][key] = error
         self.plan.errors.append(PlanError(kind, key, error))
 
-    def _problems(self, kind: Kind, entity: Entity, record: Record, check: Callable[[Record], Any]) -> bool:
+    def problems(self, kind: Kind, entity: Entity, record: Record, check: Callable[[Record], Any]) -> bool:
         problems = check(record)
         if not problems:
             return False
-        ref = self._ref(entity, record.key)
+        ref = self.ref(entity, record.key)
         key = state_key(record.key)
-        self._block(kind, key, RecordInvalid(problems[0][1], record=ref, field=problems[0][0]))
+        self.block(kind, key, RecordInvalid(problems[0][1], record=ref, field=problems[0][0]))
         for field, message in problems[1:]:
             self.plan.errors.append(PlanError(kind, key, RecordInvalid(message, record=ref, field=field)))
         return True
 
-    def _diff(
+    def diff(
         self,
         kind: Kind,
         key: str,
@@ -417,15 +414,15 @@ class PlannerBase:
             if errors is not None and key in errors:
                 self.plan.cleared.setdefault(kind, []).append(key)
             return None
-        parents = self._build(refs)
-        ref = self._ref(entity, raw_key)
+        parents = self.build(refs)
+        ref = self.ref(entity, raw_key)
         if entry is None or (entry.vtex_id is None and kind in _HAS_ID):
             op = self.in_flight.get((kind.value, key))
             step = Step(
                 kind, key, create, values, digest, None, parents, _deps(parents),
                 parent_key, active, active, op is not None, _reserved(op), ref,
             )  # fmt: skip
-            self._keep(step)
+            self.keep(step)
             if kind in _PARENT_KINDS:
                 self.known[kind][key] = None
             return step
@@ -435,27 +432,27 @@ class PlannerBase:
             kind, key, change, values, digest, entry.vtex_id, parents, _deps(parents),
             parent_key, active, active, ref=ref,
         )  # fmt: skip
-        return self._keep(step)
+        return self.keep(step)
 
-    def _missing(self, index: dict[str, Any]) -> Iterator[tuple[str, IndexEntry]]:
+    def missing(self, index: dict[str, Any]) -> Iterator[tuple[str, IndexEntry]]:
         for key, entry in index.items():
             if entry is not _SEEN:
                 yield key, entry
 
-    def _deactivate_missing(self, kind: Kind, index: dict[str, Any], *, keyed: bool = False) -> None:
+    def deactivate_missing(self, kind: Kind, index: dict[str, Any], *, keyed: bool = False) -> None:
         """Deactivate what left the ERP and is active in VTEX (``keyed``: VTEX's id is the ERP key)."""
-        for key, entry in self._missing(index):
+        for key, entry in self.missing(index):
             vtex_id = entry.vtex_id or (key if keyed else None)
-            if entry.active and vtex_id is not None and self._can_remove(kind, key):
-                self._emit(Step(kind, key, Action.DEACTIVATE, vtex_id=vtex_id, active=False, live=False))
+            if entry.active and vtex_id is not None and self.can_remove(kind, key):
+                self.emit(Step(kind, key, Action.DEACTIVATE, vtex_id=vtex_id, active=False, live=False))
 
-    def _can_remove(self, kind: Kind, key: str) -> bool:
+    def can_remove(self, kind: Kind, key: str) -> bool:
         if any(e in self.plan.incomplete for e in ENTITIES_OF[kind]):
             self.kept_absent[kind] = self.kept_absent.get(kind, 0) + 1
             return False
         return key not in self.bad[kind]
 
-    def _owner_present(self, kind: Kind, key: str) -> str | None:
+    def owner_present(self, kind: Kind, key: str) -> str | None:
         """The VTEX id of a link's owner (``key``'s part before ``|``) when it is still in the ERP."""
         owner = key.split(KEY_SEPARATOR, 1)[0]
         if owner in self.bad[kind]:
@@ -463,93 +460,26 @@ class PlannerBase:
         known = self.known[kind]
         return known.get(owner) if owner in known else None
 
-    def _remove(self, kind: Kind, key: str, action: Action, parents: tuple[Parent, ...], **kw: Any) -> Step:
+    def remove(self, kind: Kind, key: str, action: Action, parents: tuple[Parent, ...], **kw: Any) -> Step:
         step = Step(kind, key, action, parents=parents, deps=_deps(parents), **kw)
-        return self._emit(step)
+        return self.emit(step)
 
-    # --- the end --------------------------------------------------------------------------------
-
-    def _finish(self) -> None:
-        """Hold back what depends on a record found bad after its dependents were planned; number
-        the steps (every step after the steps it waits for)."""
-        steps = self.plan.steps
-        dependents: dict[int, list[Step]] = {}
-        for step in steps:
-            for dep in step.deps:
-                dependents.setdefault(id(dep), []).append(step)
-        queue = [s for s in steps if s.dead]
-        retro = self.retro
-        if retro:
-            for step in steps:
-                if step.dead:
-                    continue
-                for p in step.parents:
-                    if (p.kind, p.key) in retro:
-                        self._kill(step, p.kind, p.key)
-                        queue.append(step)
-                        break
-        while queue:
-            parent = queue.pop()
-            for child in dependents.get(id(parent), ()):
-                if not child.dead:
-                    self._kill(child, parent.kind.value, parent.key)
-                    queue.append(child)
-        live = dependency_order([s for s in steps if not s.dead])
-        for i, step in enumerate(live):
-            step.index = i
-            step.deps = [d for d in step.deps if not d.dead]
-        self.plan.steps = live
-        for kind, n in self.unchanged.items():
-            if n:
-                self._count(kind, Action.UNCHANGED, n)
-        self._clear_stale_errors()
-        self._warn_incomplete()
-        for kind in list(self.plan.counts):
-            self.plan.counts[kind] = {a: n for a, n in self.plan.counts[kind].items() if n}
-
-    def _warn_incomplete(self) -> None:
-        """A warning per entity whose read was incomplete: what it kept from being deactivated."""
-        self.plan.warnings.extend(incomplete_warnings(self.plan.incomplete, self.kept_absent, self.sources))
-
-    def _clear_stale_errors(self) -> None:
-        """The recorded errors that are gone (:attr:`Plan.cleared`): row errors of earlier runs (recorded
-        again if the row is still bad), the keys found valid and unchanged, and — when the kind was
-        read completely — every key with neither an error nor a step in this plan (fixed, or gone
-        from the ERP). A key with a step keeps its error until VTEX answers."""
-        keep: dict[Kind, set[str]] = {}
-        for e in self.plan.errors:
-            if e.key is not None:
-                keep.setdefault(e.kind, set()).add(e.key)
-        for step in self.plan.steps:
-            keep.setdefault(step.kind, set()).add(step.key)
-        for kind in self.plan.kinds:
-            recorded = self.error_keys_of.get(kind)
-            if not recorded:
+    def unlink_missing(self, kind: Kind, index: dict[str, Any], *, need_id: bool) -> None:
+        for key, entry in self.missing(index):
+            sku_id = self.owner_present(Kind.SKU, key)
+            if sku_id is None or (need_id and entry.vtex_id is None) or not self.can_remove(kind, key):
                 continue
-            kept = keep.get(kind, set())
-            cleared = set(self.plan.cleared.get(kind, ())) - kept
-            if not any(e in self.plan.incomplete for e in ENTITIES_OF[kind]):
-                cleared.update(recorded - kept)
-            cleared.update(k for k in recorded if k.startswith("@"))
-            if cleared:
-                self.plan.cleared[kind] = sorted(cleared)
+            sku_key = key.split(KEY_SEPARATOR, 1)[0]
+            parent = Parent(Kind.SKU.value, sku_key, sku_id, None)
+            step = self.remove(kind, key, Action.UNLINK, (parent,), vtex_id=entry.vtex_id, parent_key=sku_key)
+            self.sku_child(step, sku_key)
 
-    def _kill(self, step: Step, parent_kind: str, parent_key: str) -> None:
-        step.dead = True
-        main = step.main
-        if main is not None:
-            if main.dead:
-                return  # its record is held back with its main step, and counted there
-            self._count(main.kind, main.action, -1)  # the record is held back, not done
-        else:
-            self._count(step.kind, step.action, -1)
-        if step.action in WRITES and step.ref is not None:
-            error = DependencyBlocked(
-                f"held back: its {_LABEL.get(Kind(parent_kind), parent_kind)} {parent_key!r} has an error",
-                record=step.ref,
-            )
-            self._count(step.kind, Action.BLOCKED)
-            self.plan.errors.append(PlanError(step.kind, step.key, error))
+    def sku_child(self, step: Step | None, sku_key: str) -> None:
+        """A SKU's activation waits for the writes to its specifications, images and EANs."""
+        if step is not None:
+            activation = self.activation.get(sku_key)
+            if activation is not None:
+                activation.deps.append(step)
 
 
 def _held_back(
