@@ -245,13 +245,6 @@ class FeedConsumer:
                 _log.warning("cannot check the feed configuration yet: %s", e.user_message)
                 await sleep_or_stop(self.clock, self.settings.feed.error_backoff_s, stop)
 
-    async def read_lot(self) -> LotReport:
-        """One read of the feed, processed and committed (``read`` is -1 after a re-creation)."""
-        events = await self._read()
-        if events is None:
-            return LotReport(read=-1)
-        return await self._handle_lot(events)
-
     async def handle(self, events: Sequence[FeedEvent]) -> LotReport:
         """Process and commit one lot of events."""
         report = LotReport(read=len(events))

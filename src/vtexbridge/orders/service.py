@@ -165,11 +165,25 @@ class OrdersService:
     ) -> None:
         self.settings = settings
         self.metrics = metrics
-        order_metrics = metrics.orders if metrics is not None else None
         self.clock: Clock = clock or SystemClock()
         self.account = settings.vtex.account
         self.worker = worker or worker_name()
         self._owned: list[Any] = []
+        self.store, self.client, self.sink = self._own_parts(store, client, sink, http_transport)
+        self._build_flow(marketplace_orders)
+        self.folder_source, self.sql_source = self._action_sources()
+        self._wakeups: Wakeups | None = None
+
+    def _own_parts(
+        self,
+        store: StateStore | None,
+        client: VtexClient | None,
+        sink: Sink | None,
+        http_transport: httpx.AsyncBaseTransport | None,
+    ) -> tuple[StateStore, VtexClient, Sink]:
+        """The injected store, client and sink, or ones built here (and closed by :meth:`aclose`)."""
+        settings, metrics = self.settings, self.metrics
+        transport_metrics = metrics.transport if metrics is not None else None
         if store is None:
             store = StateStore.open(settings.state.url, create=True, clock=self.clock)
             self._owned.append(store)
@@ -179,23 +193,25 @@ class OrdersService:
                     settings.vtex,
                     http_transport=http_transport,
                     clock=self.clock,
-                    metrics=metrics.transport if metrics is not None else None,
+                    metrics=transport_metrics,
                 )
             )
             self._owned.append(client)
         if sink is None:
-            sink = build_sink(
-                settings, clock=self.clock, metrics=metrics.transport if metrics is not None else None
-            )
+            sink = build_sink(settings, clock=self.clock, metrics=transport_metrics)
             self._owned.append(sink)
-        self.store, self.client, self.sink = store, client, sink
-        orders = settings.orders
+        return store, client, sink
+
+    def _build_flow(self, marketplace_orders: MarketplaceOrders | None) -> None:
+        """The pipeline and its doors (feed, hook inbox, sweep), and the actions worker."""
+        orders, store, client = self.settings.orders, self.store, self.client
+        order_metrics = self.metrics.orders if self.metrics is not None else None
         self.pipeline = Pipeline(
             account=self.account,
             settings=orders,
             store=store,
             client=client,
-            sink=sink,
+            sink=self.sink,
             clock=self.clock,
             metrics=order_metrics,
             worker=self.worker,
@@ -207,7 +223,7 @@ class OrdersService:
             settings=orders,
             account=self.account,
             clock=self.clock,
-            empty_poll_s=effective_empty_poll(settings),
+            empty_poll_s=effective_empty_poll(self.settings),
         )
         self.inbox = InboxProcessor(
             pipeline=self.pipeline,
@@ -237,27 +253,31 @@ class OrdersService:
             marketplace=marketplace_orders,
             metrics=order_metrics,
         )
-        self.folder_source = (
+
+    def _action_sources(self) -> tuple[FolderSource | None, SqlOutboxSource | None]:
+        """The configured action sources: a folder of files, an SQL outbox table."""
+        actions = self.settings.orders.actions
+        folder_source = (
             FolderSource(
-                resolve_path(settings, orders.actions.folder),
-                store=store,
+                resolve_path(self.settings, actions.folder),
+                store=self.store,
                 account=self.account,
-                min_age_s=orders.actions.min_age_s,
+                min_age_s=actions.min_age_s,
             )
-            if orders.actions.folder is not None
+            if actions.folder is not None
             else None
         )
-        self.sql_source = (
+        sql_source = (
             SqlOutboxSource(
-                orders.actions.sql_url.get_secret_value(),
-                table=orders.actions.sql_table,
-                store=store,
+                actions.sql_url.get_secret_value(),
+                table=actions.sql_table,
+                store=self.store,
                 account=self.account,
             )
-            if orders.actions.sql_url is not None
+            if actions.sql_url is not None
             else None
         )
-        self._wakeups: Wakeups | None = None
+        return folder_source, sql_source
 
     @classmethod
     def from_settings(cls, settings: OrdersConfig, **kwargs: Any) -> OrdersService:
