@@ -308,38 +308,36 @@ CASES: dict[str, Invoke] = {
     "catalog.remove_product_trade_policy": lambda c: c.catalog.remove_product_trade_policy(42, 1),
     "catalog.list_product_trade_policies": lambda c: c.catalog.list_product_trade_policies(42),
     "catalog.list_trade_policies": lambda c: c.catalog.list_trade_policies(),
-    "catalog.create_sku": lambda c: c.catalog.create_sku(
-        mc.SkuCreate(Id=310, ActivateIfPossible=True, **SKU)
-    ),
-    "catalog.update_sku": lambda c: c.catalog.update_sku(310, mc.SkuUpdate(IsActive=True, **SKU)),
-    "catalog.get_sku": lambda c: c.catalog.get_sku(310),
-    "catalog.get_sku_id_by_ref_id": lambda c: c.catalog.get_sku_id_by_ref_id("ERP-SKU-1"),
-    "catalog.get_sku_by_ref_id": lambda c: c.catalog.get_sku_by_ref_id("ERP-SKU-1"),
-    "catalog.list_sku_ids": lambda c: c.catalog.list_sku_ids(page=1, page_size=1000),
-    "catalog.get_sku_id_by_ean": lambda c: c.catalog.get_sku_id_by_ean("7891234567895"),
-    "catalog.get_sku_ids_by_ref_ids": lambda c: c.catalog.get_sku_ids_by_ref_ids(["ERP-SKU-1", "ERP-SKU-2"]),
-    "catalog.iter_sku_ids": lambda c: c.catalog.iter_sku_ids(page_size=500),
-    "catalog.list_skus_of_product": lambda c: c.catalog.list_skus_of_product(42),
+    "catalog.create_sku": lambda c: c.skus.create_sku(mc.SkuCreate(Id=310, ActivateIfPossible=True, **SKU)),
+    "catalog.update_sku": lambda c: c.skus.update_sku(310, mc.SkuUpdate(IsActive=True, **SKU)),
+    "catalog.get_sku": lambda c: c.skus.get_sku(310),
+    "catalog.get_sku_id_by_ref_id": lambda c: c.skus.get_sku_id_by_ref_id("ERP-SKU-1"),
+    "catalog.get_sku_by_ref_id": lambda c: c.skus.get_sku_by_ref_id("ERP-SKU-1"),
+    "catalog.list_sku_ids": lambda c: c.skus.list_sku_ids(page=1, page_size=1000),
+    "catalog.get_sku_id_by_ean": lambda c: c.skus.get_sku_id_by_ean("7891234567895"),
+    "catalog.get_sku_ids_by_ref_ids": lambda c: c.skus.get_sku_ids_by_ref_ids(["ERP-SKU-1", "ERP-SKU-2"]),
+    "catalog.iter_sku_ids": lambda c: c.skus.iter_sku_ids(page_size=500),
+    "catalog.list_skus_of_product": lambda c: c.skus.list_skus_of_product(42),
     "catalog.list_category_specification_fields": lambda c: c.catalog.list_category_specification_fields(7),
-    "catalog.create_sku_specification": lambda c: c.catalog.create_sku_specification(
+    "catalog.create_sku_specification": lambda c: c.skus.create_sku_specification(
         310, mc.SkuSpecificationCreate(FieldId=20, FieldValueId=101)
     ),
-    "catalog.update_sku_specification": lambda c: c.catalog.update_sku_specification(
+    "catalog.update_sku_specification": lambda c: c.skus.update_sku_specification(
         310, mc.SkuSpecificationUpdate(Id=8, SkuId=310, FieldId=20, FieldValueId=102)
     ),
-    "catalog.list_sku_specifications": lambda c: c.catalog.list_sku_specifications(310),
-    "catalog.delete_sku_specification": lambda c: c.catalog.delete_sku_specification(310, 8),
-    "catalog.create_sku_file": lambda c: c.catalog.create_sku_file(310, IMAGE),
-    "catalog.update_sku_file": lambda c: c.catalog.update_sku_file(
+    "catalog.list_sku_specifications": lambda c: c.skus.list_sku_specifications(310),
+    "catalog.delete_sku_specification": lambda c: c.skus.delete_sku_specification(310, 8),
+    "catalog.create_sku_file": lambda c: c.skus.create_sku_file(310, IMAGE),
+    "catalog.update_sku_file": lambda c: c.skus.update_sku_file(
         310, 5, mc.SkuFileUpdate(**IMAGE.model_dump(), Position=1)
     ),
-    "catalog.delete_sku_file": lambda c: c.catalog.delete_sku_file(310, 5),
-    "catalog.list_sku_files": lambda c: c.catalog.list_sku_files(310),
-    "catalog.add_sku_ean": lambda c: c.catalog.add_sku_ean(310, "7891234567895"),
-    "catalog.delete_sku_ean": lambda c: c.catalog.delete_sku_ean(310, "7891234567895"),
-    "catalog.list_sku_eans": lambda c: c.catalog.list_sku_eans(310),
-    "catalog.notify_seller_sku_change": lambda c: c.catalog.notify_seller_sku_change("seller1", "S-1"),
-    "catalog.notify_sku_change": lambda c: c.catalog.notify_sku_change("S-1"),
+    "catalog.delete_sku_file": lambda c: c.skus.delete_sku_file(310, 5),
+    "catalog.list_sku_files": lambda c: c.skus.list_sku_files(310),
+    "catalog.add_sku_ean": lambda c: c.skus.add_sku_ean(310, "7891234567895"),
+    "catalog.delete_sku_ean": lambda c: c.skus.delete_sku_ean(310, "7891234567895"),
+    "catalog.list_sku_eans": lambda c: c.skus.list_sku_eans(310),
+    "catalog.notify_seller_sku_change": lambda c: c.skus.notify_seller_sku_change("seller1", "S-1"),
+    "catalog.notify_sku_change": lambda c: c.skus.notify_sku_change("S-1"),
     # pricing
     "pricing.get_price": lambda c: c.pricing.get_price(310),
     "pricing.replace_price": lambda c: c.pricing.replace_price(

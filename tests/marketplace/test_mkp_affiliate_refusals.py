@@ -21,7 +21,8 @@ class FakeSeller:
     """The seller's catalog and simulation, for SKU ids that parse as integers."""
 
     def __init__(self) -> None:
-        self.catalog = SimpleNamespace(get_sku=self.get_sku, get_product=self.get_product)
+        self.catalog = SimpleNamespace(get_product=self.get_product)
+        self.skus = SimpleNamespace(get_sku=self.get_sku)
         self.marketplace = SimpleNamespace(simulate_fulfillment=self.simulate)
 
     async def get_sku(self, sku_id: int) -> Any:

@@ -385,7 +385,7 @@ CASES = [
     ),
     Case(
         "create_sku",
-        lambda c: c.catalog.create_sku(SkuCreate(ActivateIfPossible=True, **SKU_FIELDS)),
+        lambda c: c.skus.create_sku(SkuCreate(ActivateIfPossible=True, **SKU_FIELDS)),
         "POST",
         "/api/catalog/pvt/stockkeepingunit",
         body={**SKU_FIELDS, "ActivateIfPossible": True},
@@ -394,7 +394,7 @@ CASES = [
     ),
     Case(
         "update_sku",
-        lambda c: c.catalog.update_sku(310, SkuUpdate(IsActive=True, **SKU_FIELDS)),
+        lambda c: c.skus.update_sku(310, SkuUpdate(IsActive=True, **SKU_FIELDS)),
         "PUT",
         "/api/catalog/pvt/stockkeepingunit/310",
         body={**SKU_FIELDS, "IsActive": True},
@@ -403,7 +403,7 @@ CASES = [
     ),
     Case(
         "get_sku",
-        lambda c: c.catalog.get_sku(310),
+        lambda c: c.skus.get_sku(310),
         "GET",
         "/api/catalog/pvt/stockkeepingunit/310",
         answer=SKU_ANSWER,
@@ -411,7 +411,7 @@ CASES = [
     ),
     Case(
         "get_sku_id_by_ref_id",
-        lambda c: c.catalog.get_sku_id_by_ref_id("ERP-SKU-1"),
+        lambda c: c.skus.get_sku_id_by_ref_id("ERP-SKU-1"),
         "GET",
         "/api/catalog_system/pvt/sku/stockkeepingunitidbyrefid/ERP-SKU-1",
         answer="310",
@@ -419,7 +419,7 @@ CASES = [
     ),
     Case(
         "get_sku_ids_by_ref_ids",
-        lambda c: c.catalog.get_sku_ids_by_ref_ids(["ERP-SKU-1", "ERP-SKU-2"]),
+        lambda c: c.skus.get_sku_ids_by_ref_ids(["ERP-SKU-1", "ERP-SKU-2"]),
         "POST",
         "/api/catalog_system/pub/sku/stockkeepingunitidsbyrefids",
         body=["ERP-SKU-1", "ERP-SKU-2"],
@@ -428,7 +428,7 @@ CASES = [
     ),
     Case(
         "get_sku_id_by_ean",
-        lambda c: c.catalog.get_sku_id_by_ean("7891234567895"),
+        lambda c: c.skus.get_sku_id_by_ean("7891234567895"),
         "GET",
         "/api/catalog_system/pvt/sku/stockkeepingunitbyean/7891234567895",
         answer={"Id": 310},
@@ -436,7 +436,7 @@ CASES = [
     ),
     Case(
         "get_sku_by_ref_id",
-        lambda c: c.catalog.get_sku_by_ref_id("ERP-SKU-1"),
+        lambda c: c.skus.get_sku_by_ref_id("ERP-SKU-1"),
         "GET",
         "/api/catalog/pvt/stockkeepingunit",
         query={"RefId": "ERP-SKU-1"},
@@ -445,7 +445,7 @@ CASES = [
     ),
     Case(
         "list_sku_ids",
-        lambda c: c.catalog.list_sku_ids(page=3, page_size=1000),
+        lambda c: c.skus.list_sku_ids(page=3, page_size=1000),
         "GET",
         "/api/catalog_system/pvt/sku/stockkeepingunitids",
         query={"page": "3", "pagesize": "1000"},
@@ -454,7 +454,7 @@ CASES = [
     ),
     Case(
         "list_skus_of_product",
-        lambda c: c.catalog.list_skus_of_product(42),
+        lambda c: c.skus.list_skus_of_product(42),
         "GET",
         "/api/catalog_system/pvt/sku/stockkeepingunitByProductId/42",
         answer=[{"Id": 310, "ProductId": 42, "RefId": "ERP-SKU-1", "IsPersisted": True}],
@@ -462,9 +462,7 @@ CASES = [
     ),
     Case(
         "create_sku_specification",
-        lambda c: c.catalog.create_sku_specification(
-            310, SkuSpecificationCreate(FieldId=20, FieldValueId=101)
-        ),
+        lambda c: c.skus.create_sku_specification(310, SkuSpecificationCreate(FieldId=20, FieldValueId=101)),
         "POST",
         "/api/catalog/pvt/stockkeepingunit/310/specification",
         body={"FieldId": 20, "FieldValueId": 101},
@@ -473,7 +471,7 @@ CASES = [
     ),
     Case(
         "update_sku_specification",
-        lambda c: c.catalog.update_sku_specification(
+        lambda c: c.skus.update_sku_specification(
             310, SkuSpecificationUpdate(Id=8, FieldId=20, FieldValueId=102)
         ),
         "PUT",
@@ -484,7 +482,7 @@ CASES = [
     ),
     Case(
         "list_sku_specifications",
-        lambda c: c.catalog.list_sku_specifications(310),
+        lambda c: c.skus.list_sku_specifications(310),
         "GET",
         "/api/catalog/pvt/stockkeepingunit/310/specification",
         answer=[{"Id": 8, "SkuId": 310, "FieldId": 20, "FieldValueId": 101}],
@@ -492,13 +490,13 @@ CASES = [
     ),
     Case(
         "delete_sku_specification",
-        lambda c: c.catalog.delete_sku_specification(310, 8),
+        lambda c: c.skus.delete_sku_specification(310, 8),
         "DELETE",
         "/api/catalog/pvt/stockkeepingunit/310/specification/8",
     ),
     Case(
         "create_sku_file",
-        lambda c: c.catalog.create_sku_file(310, SkuFileCreate(**IMAGE)),
+        lambda c: c.skus.create_sku_file(310, SkuFileCreate(**IMAGE)),
         "POST",
         "/api/catalog/pvt/stockkeepingunit/310/file",
         body=IMAGE,
@@ -507,7 +505,7 @@ CASES = [
     ),
     Case(
         "update_sku_file",
-        lambda c: c.catalog.update_sku_file(310, 5, SkuFileUpdate(**{**IMAGE, "Position": 2})),
+        lambda c: c.skus.update_sku_file(310, 5, SkuFileUpdate(**{**IMAGE, "Position": 2})),
         "PUT",
         "/api/catalog/pvt/stockkeepingunit/310/file/5",
         body={**IMAGE, "Position": 2},
@@ -516,13 +514,13 @@ CASES = [
     ),
     Case(
         "delete_sku_file",
-        lambda c: c.catalog.delete_sku_file(310, 5),
+        lambda c: c.skus.delete_sku_file(310, 5),
         "DELETE",
         "/api/catalog/pvt/stockkeepingunit/310/file/5",
     ),
     Case(
         "list_sku_files",
-        lambda c: c.catalog.list_sku_files(310),
+        lambda c: c.skus.list_sku_files(310),
         "GET",
         "/api/catalog/pvt/stockkeepingunit/310/file",
         answer=[FILE_ANSWER],
@@ -530,19 +528,19 @@ CASES = [
     ),
     Case(
         "add_sku_ean",
-        lambda c: c.catalog.add_sku_ean(310, "7891234567895"),
+        lambda c: c.skus.add_sku_ean(310, "7891234567895"),
         "POST",
         "/api/catalog/pvt/stockkeepingunit/310/ean/7891234567895",
     ),
     Case(
         "delete_sku_ean",
-        lambda c: c.catalog.delete_sku_ean(310, "7891234567895"),
+        lambda c: c.skus.delete_sku_ean(310, "7891234567895"),
         "DELETE",
         "/api/catalog/pvt/stockkeepingunit/310/ean/7891234567895",
     ),
     Case(
         "list_sku_eans",
-        lambda c: c.catalog.list_sku_eans(310),
+        lambda c: c.skus.list_sku_eans(310),
         "GET",
         "/api/catalog/pvt/stockkeepingunit/310/ean",
         answer=["7891234567895"],
@@ -550,7 +548,7 @@ CASES = [
     ),
     Case(
         "notify_seller_sku_change",
-        lambda c: c.catalog.notify_seller_sku_change("seller1", "S-1"),
+        lambda c: c.skus.notify_seller_sku_change("seller1", "S-1"),
         "POST",
         "/api/catalog_system/pvt/skuseller/changenotification/seller1/S-1",
         status=204,
@@ -558,7 +556,7 @@ CASES = [
     ),
     Case(
         "notify_sku_change",
-        lambda c: c.catalog.notify_sku_change("S-1"),
+        lambda c: c.skus.notify_sku_change("S-1"),
         "POST",
         "/api/catalog_system/pvt/skuseller/changenotification/S-1",
         check=lambda r: r is True,
@@ -588,10 +586,10 @@ def test_every_public_method_has_a_case() -> None:
     ("call", "path"),
     [
         (
-            lambda c: c.catalog.get_sku_id_by_ref_id("NOPE"),
+            lambda c: c.skus.get_sku_id_by_ref_id("NOPE"),
             "/api/catalog_system/pvt/sku/stockkeepingunitidbyrefid/NOPE",
         ),
-        (lambda c: c.catalog.get_sku_by_ref_id("NOPE"), "/api/catalog/pvt/stockkeepingunit"),
+        (lambda c: c.skus.get_sku_by_ref_id("NOPE"), "/api/catalog/pvt/stockkeepingunit"),
         (
             lambda c: c.catalog.get_product_by_ref_id("NOPE"),
             "/api/catalog_system/pvt/products/productgetbyrefid/NOPE",
@@ -613,7 +611,7 @@ async def test_ref_id_lookups_answered_with_null_are_none(mock: respx.MockRouter
     mock.get("/api/catalog_system/pvt/products/productgetbyrefid/X").mock(
         return_value=httpx.Response(200, content=b"")
     )
-    assert await vtex.catalog.get_sku_id_by_ref_id("X") is None
+    assert await vtex.skus.get_sku_id_by_ref_id("X") is None
     assert await vtex.catalog.get_product_by_ref_id("X") is None
 
 
@@ -621,15 +619,15 @@ async def test_ref_id_is_escaped_in_the_path(mock: respx.MockRouter, vtex: VtexC
     route = mock.get(url__regex=r".*/stockkeepingunitidbyrefid/.*").mock(
         return_value=httpx.Response(200, json=5)
     )
-    assert await vtex.catalog.get_sku_id_by_ref_id("A/B 1") == 5
+    assert await vtex.skus.get_sku_id_by_ref_id("A/B 1") == 5
     assert route.calls.last.request.url.raw_path.endswith(b"/stockkeepingunitidbyrefid/A%2FB%201")
 
 
 @pytest.mark.parametrize(
     "call",
     [
-        lambda c: c.catalog.notify_seller_sku_change("seller1", "S-404"),
-        lambda c: c.catalog.notify_sku_change("S-404"),
+        lambda c: c.skus.notify_seller_sku_change("seller1", "S-404"),
+        lambda c: c.skus.notify_sku_change("S-404"),
     ],
     ids=["seller_sku", "sku"],
 )
@@ -648,7 +646,7 @@ async def test_get_by_id_404_raises_not_found_naming_the_record(
     mock.get("/api/catalog/pvt/stockkeepingunit/9").mock(return_value=httpx.Response(404))
     ref = RecordRef("sku", "ERP-SKU-9", source="skus.csv", row=4)
     with pytest.raises(NotFound) as caught:
-        await vtex.catalog.get_sku(9, record=ref)
+        await vtex.skus.get_sku(9, record=ref)
     assert caught.value.record == ref
     assert caught.value.route == "/api/catalog/pvt/stockkeepingunit/{skuId}"
 
@@ -659,7 +657,7 @@ async def test_vtex_refusal_of_a_write_carries_the_record(mock: respx.MockRouter
     )
     ref = RecordRef("sku", "ERP-SKU-1")
     with pytest.raises(BadRequest) as caught:
-        await vtex.catalog.create_sku(SkuCreate(**SKU_FIELDS), record=ref)
+        await vtex.skus.create_sku(SkuCreate(**SKU_FIELDS), record=ref)
     assert caught.value.record == ref
     assert caught.value.vtex_message == "RefId already exists"
 
@@ -668,7 +666,7 @@ async def test_iter_sku_ids_pages_until_a_short_page(mock: respx.MockRouter, vte
     route = mock.get("/api/catalog_system/pvt/sku/stockkeepingunitids").mock(
         side_effect=[httpx.Response(200, json=[1, 2]), httpx.Response(200, json=[3])]
     )
-    pages = [page async for page in vtex.catalog.iter_sku_ids(page_size=2)]
+    pages = [page async for page in vtex.skus.iter_sku_ids(page_size=2)]
     assert pages == [[1, 2], [3]]
     assert [dict(c.request.url.params) for c in route.calls] == [
         {"page": "1", "pagesize": "2"},
@@ -679,7 +677,7 @@ async def test_iter_sku_ids_pages_until_a_short_page(mock: respx.MockRouter, vte
 @pytest.mark.parametrize(("page", "page_size"), [(0, 10), (1, 0), (1, 1001)])
 async def test_sku_id_pages_are_bounded_before_sending(page: int, page_size: int, vtex: VtexClient) -> None:
     with pytest.raises(ValueError, match="page"):
-        await vtex.catalog.list_sku_ids(page=page, page_size=page_size)
+        await vtex.skus.list_sku_ids(page=page, page_size=page_size)
 
 
 async def test_sku_file_answer_with_several_files_is_refused(
@@ -689,7 +687,7 @@ async def test_sku_file_answer_with_several_files_is_refused(
         return_value=httpx.Response(200, json=[FILE_ANSWER, {**FILE_ANSWER, "Id": 6}])
     )
     with pytest.raises(ValueError, match="one SKU file"):
-        await vtex.catalog.create_sku_file(310, SkuFileCreate(**IMAGE))
+        await vtex.skus.create_sku_file(310, SkuFileCreate(**IMAGE))
 
 
 def test_a_sku_cannot_be_created_active() -> None:

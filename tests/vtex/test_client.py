@@ -93,7 +93,7 @@ async def test_base_url_sends_every_area_to_the_sandbox() -> None:
     recorder = RecordingTransport()
     settings = SETTINGS.model_copy(update={"base_url": "http://127.0.0.1:8765"})
     async with VtexClient.from_settings(settings, http_transport=recorder) as client:
-        await client.catalog.list_sku_eans(310)
+        await client.skus.list_sku_eans(310)
         await client.pricing.get_fixed_prices(310)
     catalog, pricing = recorder.requests
     assert str(catalog.url) == "http://127.0.0.1:8765/api/catalog/pvt/stockkeepingunit/310/ean"

@@ -34,9 +34,9 @@ from typing import Any, TypeVar
 
 from vtexbridge.sync.calls_base import _or_none
 from vtexbridge.sync.stop import Reach
-from vtexbridge.vtex.catalog import REF_IDS_PER_LOOKUP
 from vtexbridge.vtex.client import VtexClient
 from vtexbridge.vtex.models.catalog import CategoryTreeNode
+from vtexbridge.vtex.skus import REF_IDS_PER_LOOKUP
 
 __all__ = ["VtexHoldings"]
 
@@ -66,6 +66,7 @@ class VtexHoldings:
         self.client = client
         self.reach = reach or Reach()
         self.catalog = client.catalog
+        self.skus = client.skus
         self._cache = _Cache()
         self._slots = asyncio.Semaphore(concurrency)
 
@@ -185,7 +186,7 @@ class VtexHoldings:
 
         async def one(chunk: list[str]) -> dict[str, int]:
             async with self._slots:
-                found = await self.catalog.get_sku_ids_by_ref_ids(chunk)
+                found = await self.skus.get_sku_ids_by_ref_ids(chunk)
             self.reach.answered = True
             return found
 
@@ -196,14 +197,14 @@ class VtexHoldings:
 
     async def sku_id_by_ean(self, ean: str) -> int | None:
         async def read() -> int | None:
-            return await self.catalog.get_sku_id_by_ean(ean)
+            return await self.skus.get_sku_id_by_ean(ean)
 
         return await self._read(("sku-ean", ean), read)
 
     async def all_sku_ids(self) -> set[int]:
         async def read() -> set[int]:
             out: set[int] = set()
-            async for page in self.catalog.iter_sku_ids():
+            async for page in self.skus.iter_sku_ids():
                 out.update(page)
             return out
 
@@ -211,26 +212,26 @@ class VtexHoldings:
 
     async def sku(self, sku_id: int) -> dict[str, Any] | None:
         async def read() -> dict[str, Any] | None:
-            found = await _or_none(self.catalog.get_sku(sku_id))
+            found = await _or_none(self.skus.get_sku(sku_id))
             return None if found is None else found.model_dump()
 
         return await self._read(("sku", sku_id), read)
 
     async def sku_files(self, sku_id: int) -> list[dict[str, Any]]:
         async def read() -> list[dict[str, Any]]:
-            return [f.model_dump() for f in await _or_none(self.catalog.list_sku_files(sku_id)) or []]
+            return [f.model_dump() for f in await _or_none(self.skus.list_sku_files(sku_id)) or []]
 
         return await self._read(("files", sku_id), read)
 
     async def sku_eans(self, sku_id: int) -> list[str]:
         async def read() -> list[str]:
-            return list(await _or_none(self.catalog.list_sku_eans(sku_id)) or [])
+            return list(await _or_none(self.skus.list_sku_eans(sku_id)) or [])
 
         return await self._read(("eans", sku_id), read)
 
     async def sku_specs(self, sku_id: int) -> list[dict[str, Any]]:
         async def read() -> list[dict[str, Any]]:
-            specs = await _or_none(self.catalog.list_sku_specifications(sku_id))
+            specs = await _or_none(self.skus.list_sku_specifications(sku_id))
             return [s.model_dump() for s in specs or []]
 
         return await self._read(("sku-specs", sku_id), read)

@@ -85,7 +85,7 @@ async def read_current(calls: Calls, step: Step, resolve: Resolve) -> dict[str, 
     if kind is Kind.PRODUCT and vtex_id:
         return (await c.catalog.get_product(int(vtex_id))).model_dump()
     if kind is Kind.SKU and vtex_id:
-        return (await c.catalog.get_sku(int(vtex_id))).model_dump()
+        return (await c.skus.get_sku(int(vtex_id))).model_dump()
     if kind is Kind.PRICE:
         price = await c.pricing.get_price(resolve(Ref(Kind.SKU.value, step.key)))
         return None if price is None else price.model_dump(by_alias=True)

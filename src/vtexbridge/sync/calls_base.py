@@ -53,6 +53,7 @@ class CallContext:
     def __init__(self, client: VtexClient, mapper: Mapper, flights: Flights, ids: IdAllocator) -> None:
         self.client = client
         self.catalog = client.catalog
+        self.skus = client.skus
         self.mapper = mapper
         self.flights = flights
         self.ids = ids

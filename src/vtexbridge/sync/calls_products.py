@@ -134,29 +134,29 @@ async def create_sku(ctx: CallContext, step: Step, resolve: Resolve) -> Done:
     body = ctx.body(step, resolve)
 
     async def adopt() -> Done | None:
-        found = await ctx.catalog.get_sku_by_ref_id(step.key, record=step.ref)
+        found = await ctx.skus.get_sku_by_ref_id(step.key, record=step.ref)
         if found is None:
             return None
         active = bool(found.IsActive)
         if _differs(body, found.model_dump()):
-            await ctx.catalog.update_sku(found.Id, SkuUpdate(**body, IsActive=active), record=step.ref)
+            await ctx.skus.update_sku(found.Id, SkuUpdate(**body, IsActive=active), record=step.ref)
         return Done(str(found.Id), active=active)
 
     if step.resolve and (done := await adopt()) is not None:
         return done
     await ctx.mark(step)
     try:
-        created = await ctx.catalog.create_sku(SkuCreate(**body, IsActive=False), record=step.ref)
+        created = await ctx.skus.create_sku(SkuCreate(**body, IsActive=False), record=step.ref)
     except (Conflict, OutcomeUnknown):
         if (done := await adopt()) is not None:
             return done
-        created = await ctx.catalog.create_sku(SkuCreate(**body, IsActive=False), record=step.ref)
+        created = await ctx.skus.create_sku(SkuCreate(**body, IsActive=False), record=step.ref)
     return Done(str(created.Id), active=bool(created.IsActive))
 
 
 async def update_sku(ctx: CallContext, step: Step, resolve: Resolve) -> Done:
     body = ctx.body(step, resolve)
-    sku = await ctx.catalog.update_sku(
+    sku = await ctx.skus.update_sku(
         _int(step.vtex_id), SkuUpdate(**body, IsActive=step.live), record=step.ref
     )
     return Done(step.vtex_id, active=bool(sku.IsActive))
@@ -173,7 +173,7 @@ async def activate_sku(ctx: CallContext, step: Step, resolve: Resolve) -> Done:
     if active:
         return Done(str(sku_id), active=True)
     body = ctx.body(step, resolve)
-    await ctx.catalog.update_sku(sku_id, SkuUpdate(**body, IsActive=True), record=step.ref)
+    await ctx.skus.update_sku(sku_id, SkuUpdate(**body, IsActive=True), record=step.ref)
     return Done(str(sku_id), active=True)
 
 
@@ -182,18 +182,18 @@ async def _sku_active(ctx: CallContext, step: Step, sku_id: int, resolve: Resolv
     product_key = step.parent_key
     product_id = resolve(Ref(Kind.PRODUCT.value, product_key)) if product_key else None
     if product_id is None:
-        return bool((await ctx.catalog.get_sku(sku_id, record=step.ref)).IsActive)
+        return bool((await ctx.skus.get_sku(sku_id, record=step.ref)).IsActive)
     lock = ctx.product_locks.setdefault(product_id, asyncio.Lock())
     async with lock:
         seen = ctx.product_skus.get(product_id)
         if seen is None or seen[0] <= step.ready:
             moment = ctx.tick()
-            skus = await ctx.catalog.list_skus_of_product(product_id, record=step.ref)
+            skus = await ctx.skus.list_skus_of_product(product_id, record=step.ref)
             seen = (moment, {s.Id: s.IsActive for s in skus})
             ctx.product_skus[product_id] = seen
     active = seen[1].get(sku_id)
     if active is None:
-        return bool((await ctx.catalog.get_sku(sku_id, record=step.ref)).IsActive)
+        return bool((await ctx.skus.get_sku(sku_id, record=step.ref)).IsActive)
     return active
 
 
@@ -202,7 +202,7 @@ async def deactivate_sku(ctx: CallContext, step: Step, resolve: Resolve) -> Done
     if step.values is not None:
         body = ctx.body(step, resolve)
     else:  # gone from the ERP: switch VTEX's copy off as it is
-        current = (await ctx.catalog.get_sku(sku_id, record=step.ref)).model_dump()
+        current = (await ctx.skus.get_sku(sku_id, record=step.ref)).model_dump()
         if current.get("IsActive") is False and current.get("ActivateIfPossible") is False:
             return Done(step.vtex_id, active=False)
         body = _fields_of(SkuUpdate, current)
@@ -210,7 +210,7 @@ async def deactivate_sku(ctx: CallContext, step: Step, resolve: Resolve) -> Done
         body["ActivateIfPossible"] = False
         if isinstance(body.get("PackagedWeightKg"), float):
             body["PackagedWeightKg"] = round(body["PackagedWeightKg"])
-    await ctx.catalog.update_sku(sku_id, SkuUpdate(**body, IsActive=False), record=step.ref)
+    await ctx.skus.update_sku(sku_id, SkuUpdate(**body, IsActive=False), record=step.ref)
     return Done(step.vtex_id, active=False)
 
 
@@ -219,13 +219,13 @@ async def link_sku_spec(ctx: CallContext, step: Step, resolve: Resolve) -> Done:
     sku_id = resolve(Ref(Kind.SKU.value, step.key.split("|", 1)[0]))
 
     async def find() -> Any:
-        specs = await ctx.catalog.list_sku_specifications(sku_id, record=step.ref)
+        specs = await ctx.skus.list_sku_specifications(sku_id, record=step.ref)
         return next((s for s in specs if s.FieldId == body["FieldId"]), None)
 
     spec = await ctx.create_by_lookup(
         step,
         find,
-        lambda: ctx.catalog.create_sku_specification(
+        lambda: ctx.skus.create_sku_specification(
             sku_id,
             SkuSpecificationCreate(FieldId=body["FieldId"], FieldValueId=body["FieldValueId"]),
             record=step.ref,
@@ -235,7 +235,7 @@ async def link_sku_spec(ctx: CallContext, step: Step, resolve: Resolve) -> Done:
         update = SkuSpecificationUpdate(
             Id=spec.Id, SkuId=sku_id, FieldId=body["FieldId"], FieldValueId=body["FieldValueId"]
         )
-        await ctx.catalog.update_sku_specification(sku_id, update, record=step.ref)
+        await ctx.skus.update_sku_specification(sku_id, update, record=step.ref)
     return Done(str(spec.Id))
 
 
@@ -246,7 +246,7 @@ async def update_sku_spec(ctx: CallContext, step: Step, resolve: Resolve) -> Don
         Id=_int(step.vtex_id), SkuId=sku_id, FieldId=body["FieldId"], FieldValueId=body["FieldValueId"]
     )
     try:
-        await ctx.catalog.update_sku_specification(sku_id, update, record=step.ref)
+        await ctx.skus.update_sku_specification(sku_id, update, record=step.ref)
     except NotFound:  # removed in VTEX meanwhile: add it again
         step.resolve = True
         return await link_sku_spec(ctx, step, resolve)
@@ -255,7 +255,7 @@ async def update_sku_spec(ctx: CallContext, step: Step, resolve: Resolve) -> Don
 
 async def unlink_sku_spec(ctx: CallContext, step: Step, resolve: Resolve) -> Done:
     sku_id = resolve(Ref(Kind.SKU.value, step.key.split("|", 1)[0]))
-    await _gone_is_fine(ctx.catalog.delete_sku_specification(sku_id, _int(step.vtex_id), record=step.ref))
+    await _gone_is_fine(ctx.skus.delete_sku_specification(sku_id, _int(step.vtex_id), record=step.ref))
     return Done(forget=True)
 
 
@@ -264,39 +264,39 @@ async def link_image(ctx: CallContext, step: Step, resolve: Resolve) -> Done:
     sku_id = resolve(Ref(Kind.SKU.value, step.key.split("|", 1)[0]))
 
     async def find() -> Any:
-        files = await ctx.catalog.list_sku_files(sku_id, record=step.ref)
+        files = await ctx.skus.list_sku_files(sku_id, record=step.ref)
         return next((f for f in files if f.Url == body["Url"]), None)
 
     file = await ctx.create_by_lookup(
-        step, find, lambda: ctx.catalog.create_sku_file(sku_id, SkuFileCreate(**body), record=step.ref)
+        step, find, lambda: ctx.skus.create_sku_file(sku_id, SkuFileCreate(**body), record=step.ref)
     )
     if step.resolve and _differs(body, file.model_dump()):
-        await ctx.catalog.update_sku_file(sku_id, file.Id, SkuFileUpdate(**body), record=step.ref)
+        await ctx.skus.update_sku_file(sku_id, file.Id, SkuFileUpdate(**body), record=step.ref)
     return Done(str(file.Id))
 
 
 async def update_image(ctx: CallContext, step: Step, resolve: Resolve) -> Done:
     body = ctx.body(step, resolve)
     sku_id = resolve(Ref(Kind.SKU.value, step.key.split("|", 1)[0]))
-    await ctx.catalog.update_sku_file(sku_id, _int(step.vtex_id), SkuFileUpdate(**body), record=step.ref)
+    await ctx.skus.update_sku_file(sku_id, _int(step.vtex_id), SkuFileUpdate(**body), record=step.ref)
     return Done(step.vtex_id)
 
 
 async def unlink_image(ctx: CallContext, step: Step, resolve: Resolve) -> Done:
     sku_id = resolve(Ref(Kind.SKU.value, step.key.split("|", 1)[0]))
-    await _gone_is_fine(ctx.catalog.delete_sku_file(sku_id, _int(step.vtex_id), record=step.ref))
+    await _gone_is_fine(ctx.skus.delete_sku_file(sku_id, _int(step.vtex_id), record=step.ref))
     return Done(forget=True)
 
 
 async def link_ean(ctx: CallContext, step: Step, resolve: Resolve) -> Done:
     sku, ean = step.key.split("|", 1)
-    await ctx.catalog.add_sku_ean(resolve(Ref(Kind.SKU.value, sku)), ean, record=step.ref)
+    await ctx.skus.add_sku_ean(resolve(Ref(Kind.SKU.value, sku)), ean, record=step.ref)
     return Done()
 
 
 async def unlink_ean(ctx: CallContext, step: Step, resolve: Resolve) -> Done:
     sku, ean = step.key.split("|", 1)
-    await _gone_is_fine(ctx.catalog.delete_sku_ean(resolve(Ref(Kind.SKU.value, sku)), ean, record=step.ref))
+    await _gone_is_fine(ctx.skus.delete_sku_ean(resolve(Ref(Kind.SKU.value, sku)), ean, record=step.ref))
     return Done(forget=True)
 
 

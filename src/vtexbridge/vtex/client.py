@@ -1,7 +1,7 @@
 """``VtexClient``: one transport for one account, and a thin API object per area over it.
 
     async with VtexClient.from_settings(settings.vtex) as vtex:
-        sku_id = await vtex.catalog.get_sku_id_by_ref_id("ERP-123")
+        sku_id = await vtex.skus.get_sku_id_by_ref_id("ERP-123")
         await vtex.logistics.update_inventory(sku_id, "wh1", InventoryUpdate(...))
 
 Rate limits, retries, the circuit breaker and error mapping live in the transport, so that every
@@ -21,16 +21,18 @@ from vtexbridge.vtex.masterdata import MasterDataAPI
 from vtexbridge.vtex.orders import OrdersAPI
 from vtexbridge.vtex.pricing import PricingAPI
 from vtexbridge.vtex.settings import VtexSettings
+from vtexbridge.vtex.skus import SkuAPI
 from vtexbridge.vtex.transport import Transport
 
 
 class VtexClient:
-    """The VTEX APIs of one account: ``.catalog``, ``.pricing``, ``.logistics``, ``.masterdata``,
+    """The VTEX APIs of one account: ``.catalog``, ``.skus``, ``.pricing``, ``.logistics``, ``.masterdata``,
     ``.orders``, ``.feed`` and ``.marketplace``, all over one :class:`Transport`."""
 
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
         self.catalog = CatalogAPI(transport)
+        self.skus = SkuAPI(transport)
         self.pricing = PricingAPI(transport)
         self.logistics = LogisticsAPI(transport)
         self.masterdata = MasterDataAPI(transport)

@@ -199,7 +199,7 @@ class CatalogFollower:
     async def full_sync(self) -> int:
         """Every SKU id of the seller (catalog listing), fetched and written; returns how many."""
         ids: list[str] = []
-        async for page in self.client.catalog.iter_sku_ids():
+        async for page in self.client.skus.iter_sku_ids():
             ids.extend(str(i) for i in page)
         await self.receive_all(ids)
         await self.drain()
@@ -283,7 +283,7 @@ class CatalogFollower:
             report.written += 1
 
     async def _catalog_data(self, sku_id: str) -> dict[str, Any]:
-        sku = await self.client.catalog.get_sku(int(sku_id))
+        sku = await self.client.skus.get_sku(int(sku_id))
         product = await self.client.catalog.get_product(sku.ProductId) if sku.ProductId else None
         return {
             "productId": str(sku.ProductId) if sku.ProductId is not None else None,

@@ -151,7 +151,7 @@ async def offer_new_skus(
     def job(offer: SkuOffer) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             try:
-                known = await client.catalog.notify_seller_sku_change(seller_id, offer.seller_sku_id)
+                known = await client.skus.notify_seller_sku_change(seller_id, offer.seller_sku_id)
                 if known:
                     report.known.append(offer.seller_sku_id)
                     return
