@@ -29,6 +29,7 @@ reads and one per 50 SKUs.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,6 +107,9 @@ class Adoption:
     seconds: float = 0.0
     missing: Plan | None = None
     """``--deactivate-missing``: the deactivations of what VTEX holds and the ERP lacks."""
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds per phase: ``plan`` (the ERP against the state), ``reads`` (matching, VTEX's reads),
+    ``replan`` (the ERP against the state and the matches)."""
     applied: dict[str, Any] | None = None
     """``--deactivate-missing`` live: what the executor did (``deactivated``, ``failed``, ``requests``)."""
 
@@ -133,6 +137,8 @@ class Adoption:
         return {
             "kinds": {k.value: t.to_json() for k, t in self.tallies.items()},
             "reads": self.reads,
+            "seconds": round(self.seconds, 3),
+            "phases": self.phases,
             "next_sync_writes": None if self.plan is None else self.plan.writes,
             "deactivation": self.applied,
             "errors": [
@@ -271,7 +277,8 @@ async def adopt_before_sync(
     )
     client = VtexClient(transport)
     try:
-        holdings = VtexHoldings(client, reach=reach)
+        holdings = VtexHoldings(client, concurrency=settings.vtex.max_connections, reach=reach)
+        reading = time.perf_counter()
         listing = asyncio.ensure_future(holdings.product_sku_ids()) if full else None
         try:
             matches = await Matcher(holdings, mapper, full=full).match(plan)
@@ -280,6 +287,8 @@ async def adopt_before_sync(
         finally:
             if listing is not None:
                 listing.cancel()
+        adoption.phases["reads"] = round(time.perf_counter() - reading, 3)
+        replanning = time.perf_counter()
         adoption.matches = matches
         adoption.rows = state_rows(matches)
         view = OverlayView(StoreView(store, account), adoption.rows)
@@ -288,6 +297,7 @@ async def adopt_before_sync(
             make_plan, reader, view, mapper=mapper, only=only, sources=sources
         )
         hold_back(replanned, matches.ambiguous)
+        adoption.phases["replan"] = round(time.perf_counter() - replanning, 3)
         if deactivate_missing:
             adoption.missing = await _missing(holdings, matches, replanned, store, account)
         adoption.tallies = await asyncio.to_thread(_tallies, replanned, adoption, store, account)

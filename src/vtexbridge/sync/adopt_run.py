@@ -7,6 +7,7 @@ switched off by the executor (:mod:`vtexbridge.sync.adopt_missing`), within the 
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -113,7 +114,9 @@ async def run_adopt(
         if not dry_run:
             lease = _Lease(store, lease_name(account), settings.sync.lease_ttl_s)
         sources = _sources(reader)
+        planning = time.perf_counter()
         plan = make_plan(reader, StoreView(store, account), mapper=mapper, only=only or None, sources=sources)
+        planned = time.perf_counter() - planning
         started = datetime.now(UTC)
         replanned, adoption = await adopt_before_sync(
             settings, store, reader, plan, mapper=mapper, only=only or None, sources=sources,
@@ -123,6 +126,7 @@ async def run_adopt(
         if replanned.errors:
             add_rows(reader, replanned.errors)
         adoption.plan = replanned
+        adoption.phases = {"plan": round(planned, 3), **adoption.phases}
         if adoption.missing is not None and adoption.missing.steps and not dry_run:
             adoption.applied = await _deactivate(
                 settings, store, adoption.missing, mapper, http_transport, clock

@@ -22,10 +22,12 @@ customer, address   a Master Data scroll of CL / AD (1,000 documents a request);
                     creates few searches for each e-mail / customer instead
 ==================  ===========================================================================
 
-Nothing here writes. Reads run concurrently, ``concurrency`` at a time *per reader* (route): a route
-waiting for its own budget never holds up another's, so the budgets of different routes are spent
-side by side; the client's transport keeps every route within VTEX's limits (a read waiting for its
-route's budget holds at most ``concurrency`` of the account's credits).
+Nothing here writes. Reads run concurrently: ``concurrency`` at a time (the client's connections:
+more requests than connections make the HTTP pool spend its time re-assigning them) and at most
+``per_route`` of them on one reader (route), so that a route waiting for its own budget holds up
+the others only when several do (the account's budget is then spent at its rate anyway), and the
+budgets of different routes are spent side by side; the client's transport keeps every route within
+VTEX's limits.
 """
 
 from __future__ import annotations
@@ -70,13 +72,16 @@ class _Cache:
 class VtexHoldings:
     """Lazy, cached readers of an account's catalog, logistics and Master Data."""
 
-    def __init__(self, client: VtexClient, *, concurrency: int = 8, reach: Reach | None = None) -> None:
+    def __init__(
+        self, client: VtexClient, *, concurrency: int = 32, per_route: int = 0, reach: Reach | None = None
+    ) -> None:
         self.client = client
         self.reach = reach or Reach()
         self.catalog = client.catalog
         self._cache = _Cache()
-        self._concurrency = concurrency
+        self._per_route = per_route or max(2, concurrency // 4)
         self._routes: dict[str, asyncio.Semaphore] = {}
+        self._slots = asyncio.Semaphore(concurrency)
         self._probe = asyncio.Lock()
         self._refused: Exception | None = None
 
@@ -99,8 +104,8 @@ class VtexHoldings:
     async def _slotted(self, route: str, read: Callable[[], Awaitable[T]]) -> T:
         slots = self._routes.get(route)
         if slots is None:
-            slots = self._routes[route] = asyncio.Semaphore(self._concurrency)
-        async with slots:
+            slots = self._routes[route] = asyncio.Semaphore(self._per_route)
+        async with slots, self._slots:  # the route's share, then one of the connections
             result = await read()
         self.reach.answered = True  # VTEX answers: later connection failures are retried
         return result
