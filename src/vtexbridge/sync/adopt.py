@@ -17,8 +17,9 @@ transactions (a restored backup), that would be a second copy of everything VTEX
 
 A live sync records the rows before applying (so the state after the sync equals what a fresh sync
 would have recorded); ``vtexbridge adopt`` records them and stops there (``--dry-run``: nothing
-recorded); the next sync sends only the differences. Adoption never deactivates: what VTEX holds
-and the ERP lacks is counted (``left alone``) and not touched.
+recorded); the next sync sends only the differences. Adoption never deactivates unless asked: what VTEX holds
+and the ERP lacks is counted (``left alone``) and not touched; ``vtexbridge adopt --deactivate-missing``
+deactivates those products and SKUs (:mod:`vtexbridge.sync.adopt_missing`).
 
 **Cost in a sync.** Categories, brands, warehouses, docks and Master Data are listed; children are
 looked up only under a parent that exists in VTEX; SKUs are looked up by RefId 50 at a time, and a

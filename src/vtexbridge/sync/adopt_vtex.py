@@ -17,6 +17,7 @@ SKU                 ``stockkeepingunitidsbyrefids`` (50 RefIds a request), then 
 SKU children        files, EANs, specifications of each matched SKU (one request each)
 product children    specifications and trade policies of each matched product
 price, stock        one request per matched SKU (Pricing, Logistics)
+all products, SKUs  ``GetProductAndSkuIds`` (250 products a request; ``adopt``: what the ERP lacks)
 warehouse, dock     the lists (one request each)
 customer, address   a Master Data scroll of CL / AD (1,000 documents a request); a sync that
                     creates few searches for each e-mail / customer instead
