@@ -16,7 +16,6 @@ and reactivates the same entity.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
 from typing import Any
 
 from vtexbridge.sync.adopt_match import Matches
@@ -24,7 +23,7 @@ from vtexbridge.sync.adopt_vtex import VtexHoldings
 from vtexbridge.sync.graph import ENTITIES_OF, Kind
 from vtexbridge.sync.steps import Action, Plan, Step
 
-__all__ = ["MISSING_KINDS", "missing_plan", "state_key"]
+__all__ = ["MISSING_KINDS", "counts", "missing_plan", "state_key"]
 
 MISSING_KINDS = (Kind.PRODUCT, Kind.SKU)
 """The kinds ``--deactivate-missing`` switches off."""
@@ -97,8 +96,3 @@ def _step(kind: Kind, key: str, vtex_id: int) -> Step:
 def counts(plan: Plan) -> dict[Kind, int]:
     """Deactivations per kind of a :func:`missing_plan`."""
     return {kind: plan.count(kind, Action.DEACTIVATE) for kind in MISSING_KINDS}
-
-
-def ids_of(rows: Iterable[Any]) -> set[str]:
-    """The VTEX ids of state index entries."""
-    return {e.vtex_id for e in rows if e.vtex_id}
