@@ -258,6 +258,8 @@ def report(
     say(f"   writes: {sum(writes.values())} (target 0): {'met' if not writes else 'NOT met'}")
     say(f"   reads per entity {per_entity:.2f} (target <= 1.00): {'met' if per_entity <= 1.0 else 'NOT met'}")
     say(f"   bulk-listed kinds: at most 1 read per 10 entities: {'met' if bulk_ok else 'NOT met'}")
+    if not bound:
+        route = "every budget's reads fit in its burst"
     say(
         f"   lower bound (the enforced buckets, bursts counted) {bound:.1f} s ({route}); ratio {ratio:.2f} "
         f"(target <= 1.10): {'met' if ratio <= 1.10 else 'NOT met'}"

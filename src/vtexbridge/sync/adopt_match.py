@@ -158,9 +158,11 @@ class Matcher:
             self._pending[id(step)] = asyncio.ensure_future(self._one(step))
         try:
             await asyncio.gather(self._sku_lookup, *self._pending.values())
-        finally:
-            for task in (self._sku_lookup, *self._pending.values()):
+        except BaseException:  # a read that stops the run: so do the reads still waiting
+            for task in (self._sku_lookup, *self._pending.values(), *self._prefetched):
                 task.cancel()
+            raise
+        finally:
             await asyncio.gather(*self._prefetched, return_exceptions=True)
         return self.result
 
