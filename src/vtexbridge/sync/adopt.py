@@ -17,8 +17,9 @@ transactions (a restored backup), that would be a second copy of everything VTEX
 
 A live sync records the rows before applying (so the state after the sync equals what a fresh sync
 would have recorded); ``vtexbridge adopt`` records them and stops there (``--dry-run``: nothing
-recorded); the next sync sends only the differences. Adoption never deactivates: what VTEX holds
-and the ERP lacks is counted (``left alone``) and not touched.
+recorded); the next sync sends only the differences. Adoption never deactivates unless asked: what VTEX holds
+and the ERP lacks is counted (``left alone``) and not touched; ``vtexbridge adopt --deactivate-missing``
+deactivates those products and SKUs (:mod:`vtexbridge.sync.adopt_missing`).
 
 **Cost in a sync.** Categories, brands, warehouses, docks and Master Data are listed; children are
 looked up only under a parent that exists in VTEX; SKUs are looked up by RefId 50 at a time, and a
@@ -29,6 +30,7 @@ reads and one per 50 SKUs.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +45,8 @@ from vtexbridge.state.models import Accepted, IndexEntry
 from vtexbridge.state.store import StateStore
 from vtexbridge.state.tables import HASH_SIZE
 from vtexbridge.sync.adopt_match import Match, Matcher, Matches, same_copy
+from vtexbridge.sync.adopt_missing import MISSING_KINDS, missing_plan
+from vtexbridge.sync.adopt_missing import counts as missing_counts
 from vtexbridge.sync.adopt_vtex import VtexHoldings
 from vtexbridge.sync.config import SyncConfig
 from vtexbridge.sync.graph import KIND_ORDER, Kind
@@ -77,6 +81,8 @@ class KindTally:
     created: int = 0
     left_alone: int | None = None
     ambiguous: int = 0
+    deactivated: int | None = None
+    """What VTEX holds, the ERP lacks and ``--deactivate-missing`` switches off (None: not asked)."""
 
     def to_json(self) -> dict[str, int | None]:
         return {
@@ -85,6 +91,7 @@ class KindTally:
             "created": self.created,
             "left_alone": self.left_alone,
             "ambiguous": self.ambiguous,
+            "deactivated": self.deactivated,
         }
 
 
@@ -99,6 +106,13 @@ class Adoption:
     plan: Plan | None = None
     """The plan after adoption (what the next sync does)."""
     seconds: float = 0.0
+    missing: Plan | None = None
+    """``--deactivate-missing``: the deactivations of what VTEX holds and the ERP lacks."""
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds per phase: ``plan`` (the ERP against the state), ``reads`` (matching, VTEX's reads),
+    ``replan`` (the ERP against the state and the matches)."""
+    applied: dict[str, Any] | None = None
+    """``--deactivate-missing`` live: what the executor did (``deactivated``, ``failed``, ``requests``)."""
 
     @property
     def errors(self) -> list[PlanError]:
@@ -124,7 +138,10 @@ class Adoption:
         return {
             "kinds": {k.value: t.to_json() for k, t in self.tallies.items()},
             "reads": self.reads,
+            "seconds": round(self.seconds, 3),
+            "phases": self.phases,
             "next_sync_writes": None if self.plan is None else self.plan.writes,
+            "deactivation": self.applied,
             "errors": [
                 {"kind": e.kind.value, "key": e.key, "message": e.error.user_message} for e in self.errors
             ],
@@ -234,6 +251,7 @@ async def adopt_before_sync(
     sources: Mapping[Entity, str] | None = None,
     record: bool = True,
     full: bool = False,
+    deactivate_missing: bool = False,
     http_transport: httpx.AsyncBaseTransport | None = None,
     clock: Clock | None = None,
 ) -> tuple[Plan, Adoption]:
@@ -242,7 +260,9 @@ async def adopt_before_sync(
 
     ``full`` (``vtexbridge adopt``): look every product and SKU up, and count what VTEX holds that
     the ERP lacks; otherwise (a sync) products and SKUs are looked up only when VTEX holds SKUs the
-    state does not know.
+    state does not know. ``deactivate_missing`` (with ``full``): also plan the deactivation of the
+    products and SKUs VTEX holds and neither the ERP nor the state knows (``adoption.missing``; run
+    by :func:`~vtexbridge.sync.adopt_run.run_adopt`, not here).
     """
     account = settings.vtex.account
     adoption = Adoption()
@@ -258,11 +278,18 @@ async def adopt_before_sync(
     )
     client = VtexClient(transport)
     try:
-        holdings = VtexHoldings(client, reach=reach)
-        matches = await Matcher(holdings, mapper, full=full).match(plan)
-        if full:  # what VTEX holds that neither the ERP nor the state knows
-            known = {e.vtex_id for e in store.entities.load_index(account, Kind.SKU.value).values()}
-            matches.left[Kind.SKU] = {str(i) for i in await holdings.all_sku_ids() if str(i) not in known}
+        holdings = VtexHoldings(client, concurrency=settings.vtex.max_connections, reach=reach)
+        reading = time.perf_counter()
+        listing = asyncio.ensure_future(holdings.product_sku_ids()) if full else None
+        try:
+            matches = await Matcher(holdings, mapper, full=full).match(plan)
+            if listing is not None:  # what VTEX holds that neither the ERP nor the state knows
+                _left_of(matches, await listing, store, account)
+        finally:
+            if listing is not None:
+                listing.cancel()
+        adoption.phases["reads"] = round(time.perf_counter() - reading, 3)
+        replanning = time.perf_counter()
         adoption.matches = matches
         adoption.rows = state_rows(matches)
         view = OverlayView(StoreView(store, account), adoption.rows)
@@ -271,13 +298,37 @@ async def adopt_before_sync(
             make_plan, reader, view, mapper=mapper, only=only, sources=sources
         )
         hold_back(replanned, matches.ambiguous)
-        adoption.tallies = await asyncio.to_thread(_tallies, replanned, matches, store, account)
+        adoption.phases["replan"] = round(time.perf_counter() - replanning, 3)
+        if deactivate_missing:
+            adoption.missing = await _missing(holdings, matches, replanned, store, account)
+        adoption.tallies = await asyncio.to_thread(_tallies, replanned, adoption, store, account)
         adoption.reads = transport.sent
     finally:
         await client.aclose()
     if record and adoption.rows:
         await asyncio.to_thread(_record, store, account, adoption.rows)
     return replanned, adoption
+
+
+def _left_of(matches: Matches, listing: dict[int, list[int]], store: StateStore, account: str) -> None:
+    """The products and SKUs VTEX lists that the state does not know (matched ones are taken out
+    when counting)."""
+    known = {e.vtex_id for e in store.entities.load_index(account, Kind.SKU.value).values()}
+    matches.left[Kind.SKU] = {str(i) for skus in listing.values() for i in skus if str(i) not in known}
+    known = {e.vtex_id for e in store.entities.load_index(account, Kind.PRODUCT.value).values()}
+    matches.left[Kind.PRODUCT] = {str(i) for i in listing if str(i) not in known}
+
+
+async def _missing(
+    holdings: VtexHoldings, matches: Matches, plan: Plan, store: StateStore, account: str
+) -> Plan:
+    known: dict[Kind, set[str]] = {}
+    keys: dict[Kind, set[str]] = {}
+    for kind in MISSING_KINDS:
+        index = await asyncio.to_thread(store.entities.load_index, account, kind.value)
+        known[kind] = {e.vtex_id for e in index.values() if e.vtex_id}
+        keys[kind] = set(index)
+    return await missing_plan(holdings, matches, plan, known, keys)
 
 
 def _record(store: StateStore, account: str, rows: list[Accepted]) -> None:
@@ -289,7 +340,9 @@ def _record(store: StateStore, account: str, rows: list[Accepted]) -> None:
         store.entities.clear_in_flight(account, kind, erp_keys)
 
 
-def _tallies(plan: Plan, matches: Matches, store: StateStore, account: str) -> dict[Kind, KindTally]:
+def _tallies(plan: Plan, adoption: Adoption, store: StateStore, account: str) -> dict[Kind, KindTally]:
+    matches = adoption.matches
+    deactivate = {} if adoption.missing is None else missing_counts(adoption.missing)
     out: dict[Kind, KindTally] = {}
     for kind in KIND_ORDER:
         found = matches.of(kind)
@@ -305,7 +358,8 @@ def _tallies(plan: Plan, matches: Matches, store: StateStore, account: str) -> d
             ours.update(
                 e.vtex_id for e in store.entities.load_index(account, kind.value).values() if e.vtex_id
             )
-            tally.left_alone = len(left - ours)
-        if tally.unchanged or tally.updated or tally.created or tally.ambiguous or tally.left_alone:
+            tally.deactivated = deactivate.get(kind, None if adoption.missing is None else 0)
+            tally.left_alone = len(left - ours) - (tally.deactivated or 0)
+        if any(tally.to_json().values()):
             out[kind] = tally
     return out

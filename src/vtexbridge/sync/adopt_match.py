@@ -39,16 +39,6 @@ _CREATES = (Action.CREATE, Action.LINK)
 _FEW_DOCUMENTS = 100
 """Up to this many customer (address) creates, a sync searches Master Data for each instead of
 scrolling through the whole entity (which a store of a million customers takes 1,000 reads)."""
-_LEVELS: tuple[tuple[Kind, ...], ...] = (
-    (Kind.CATEGORY, Kind.BRAND, Kind.DOCK, Kind.CUSTOMER),
-    (Kind.SPEC_GROUP, Kind.WAREHOUSE, Kind.ADDRESS),
-    (Kind.SPEC_FIELD,),
-    (Kind.SPEC_VALUE,),
-    (Kind.PRODUCT,),
-    (Kind.SKU, Kind.PRODUCT_SPEC, Kind.TRADE_POLICY),
-    (Kind.SKU_SPEC, Kind.IMAGE, Kind.EAN, Kind.PRICE, Kind.INVENTORY),
-)
-"""The matching order: every kind after the kinds its natural key refers to."""
 _LINK_READS: dict[Kind, tuple[Kind, str]] = {
     Kind.PRODUCT_SPEC: (Kind.PRODUCT, "product_specs"),
     Kind.TRADE_POLICY: (Kind.PRODUCT, "trade_policies"),
@@ -125,6 +115,8 @@ class Matcher:
         self._eans_of: dict[str, list[str]] = {}
         self._links: dict[str, set[Kind]] = {}
         self._prefetched: list[asyncio.Future[Any]] = []
+        self._pending: dict[int, asyncio.Future[None]] = {}
+        self._sku_lookup: asyncio.Future[None] | None = None
         self._finders: dict[Kind, Finder] = {
             Kind.CATEGORY: self._category,
             Kind.BRAND: self._brand,
@@ -147,45 +139,57 @@ class Matcher:
         }
 
     async def match(self, plan: Plan) -> Matches:
-        """Match every create of ``plan``: level by level (parents first), the kinds of a level side by
-        side; a matched product's or SKU's links are read as soon as it is found, so that every
-        route is kept busy up to its limit."""
-        by_kind: dict[Kind, list[Step]] = {}
+        """Match every create of ``plan``, each record as soon as the records it refers to are matched
+        (no level waits for another): every read whose inputs are known is issued at once, and the
+        holdings keep each route busy up to its limit. A SKU's links are read as soon as its id is
+        known (the bulk RefId lookup), a product's as soon as it is found."""
+        steps: list[Step] = []
         for step in plan.steps:
             if step.action in _CREATES and step.main is None and step.values is not None:
-                by_kind.setdefault(step.kind, []).append(step)
+                steps.append(step)
                 if step.kind in _LINK_READS:
                     self._links.setdefault(step.key.split("|", 1)[0], set()).add(step.kind)
         self._remember_eans(plan)
         for kind, acronym in ((Kind.CUSTOMER, "CL"), (Kind.ADDRESS, "AD")):
-            self._few[acronym] = len(by_kind.get(kind, ())) <= _FEW_DOCUMENTS
-        if Kind.SKU in by_kind:
-            self._sku_ids = await self.vtex.sku_ids_by_ref(s.key for s in by_kind[Kind.SKU])
-            self._products_found = {s.parent_key or "" for s in by_kind[Kind.SKU] if s.key in self._sku_ids}
+            self._few[acronym] = sum(1 for s in steps if s.kind is kind) <= _FEW_DOCUMENTS
+        skus = [s for s in steps if s.kind is Kind.SKU]
+        self._sku_lookup = asyncio.ensure_future(self._lookup_skus(skus))
+        for step in steps:
+            self._pending[id(step)] = asyncio.ensure_future(self._one(step))
         try:
-            for level in _LEVELS:
-                await asyncio.gather(*(self._kind(kind, by_kind.get(kind, [])) for kind in level))
+            await asyncio.gather(self._sku_lookup, *self._pending.values())
+        except BaseException:  # a read that stops the run: so do the reads still waiting
+            for task in (self._sku_lookup, *self._pending.values(), *self._prefetched):
+                task.cancel()
+            raise
         finally:
             await asyncio.gather(*self._prefetched, return_exceptions=True)
         return self.result
 
-    async def _kind(self, kind: Kind, steps: list[Step]) -> None:
-        if kind is Kind.CATEGORY:  # a category's parent is a category: parents first
-            for depth in _by_depth(steps):
-                await asyncio.gather(*(self._one(kind, s) for s in depth))
-        else:
-            await asyncio.gather(*(self._one(kind, s) for s in steps))
-
-    def _prefetch(self, match: Match) -> None:
-        """Start reading the links of a matched product or SKU that the plan would create."""
-        if match.vtex_id is None or not match.vtex_id.isdigit():
+    async def _lookup_skus(self, skus: list[Step]) -> None:
+        """The SKU ids of the SKUs' RefIds (50 a request); each found SKU's links are read at once."""
+        if not skus:
             return
-        for kind in self._links.get(match.key, ()):
-            owner, read = _LINK_READS[kind]
-            if owner is match.kind:
-                self._prefetched.append(asyncio.ensure_future(getattr(self.vtex, read)(int(match.vtex_id))))
+        self._sku_ids = await self.vtex.sku_ids_by_ref(s.key for s in skus)
+        self._products_found = {s.parent_key or "" for s in skus if s.key in self._sku_ids}
+        for key, sku_id in self._sku_ids.items():
+            self._prefetch(Kind.SKU, key, sku_id)
 
-    async def _one(self, kind: Kind, step: Step) -> None:
+    def _prefetch(self, owner: Kind, key: str, vtex_id: Any) -> None:
+        """Start reading the links the plan would create of a product or SKU found in VTEX."""
+        if vtex_id is None or not str(vtex_id).isdigit():
+            return
+        for kind in self._links.get(key, ()):
+            kind_owner, read = _LINK_READS[kind]
+            if kind_owner is owner:
+                self._prefetched.append(asyncio.ensure_future(getattr(self.vtex, read)(int(vtex_id))))
+
+    async def _one(self, step: Step) -> None:
+        kind = step.kind
+        for p in step.parents:  # wait for the parents being matched now
+            pending = self._pending.get(id(p.step)) if p.vtex_id is None and p.step is not None else None
+            if pending is not None:
+                await asyncio.shield(pending)
         try:
             wanted = self.mapper.body(kind, step.values or (), self._resolver(step))
         except _NoParent:
@@ -199,8 +203,8 @@ class Matcher:
             return
         if match is not None:
             self.result.of(kind)[step.key] = match
-            if kind in (Kind.PRODUCT, Kind.SKU):
-                self._prefetch(match)
+            if kind is Kind.PRODUCT or (kind is Kind.SKU and step.key not in self._sku_ids):
+                self._prefetch(kind, match.key, match.vtex_id)
 
     def _resolver(self, step: Step) -> Callable[[Ref], Any]:
         def resolve(ref: Ref) -> Any:
@@ -309,6 +313,8 @@ class Matcher:
     # --- products and their links ---------------------------------------------------------------
 
     async def _product(self, step: Step, wanted: dict[str, Any]) -> Match | None:
+        if not self.full:
+            await self._looked_up()
         if not (self.full or step.resolve or step.key in self._products_found):
             return None  # a product left in flight by a killed run is looked up too
         current = await self.vtex.product_by_ref(step.key)
@@ -341,6 +347,7 @@ class Matcher:
     # --- SKUs and their links -------------------------------------------------------------------
 
     async def _sku(self, step: Step, wanted: dict[str, Any]) -> Match | None:
+        await self._looked_up()
         sku_id = self._sku_ids.get(step.key)
         if sku_id is None and (self.full or self._sku_ids):
             sku_id = await self._sku_by_ean(step)
@@ -358,6 +365,10 @@ class Matcher:
             if found is not None:
                 return found
         return None
+
+    async def _looked_up(self) -> None:
+        if self._sku_lookup is not None:
+            await asyncio.shield(self._sku_lookup)
 
     def _remember_eans(self, plan: Plan) -> None:
         """The EANs each SKU is given (a SKU unknown by RefId is looked up by them)."""
@@ -509,23 +520,6 @@ def _same_price(wanted: dict[str, Any], current: dict[str, Any]) -> bool:
 
 def _dock_links(body: dict[str, Any]) -> list[tuple[str, str]]:
     return sorted((str(d.get("dockId")), str(d.get("time"))) for d in body.get("warehouseDocks") or [])
-
-
-def _by_depth(steps: list[Step]) -> list[list[Step]]:
-    """Category creates in waves: each wave's parents are in VTEX already or in an earlier wave."""
-    depth: dict[int, int] = {}
-
-    def of(step: Step) -> int:
-        known = depth.get(id(step))
-        if known is None:
-            parent = next((p.step for p in step.parents if p.kind == Kind.CATEGORY.value), None)
-            known = depth[id(step)] = 0 if parent is None else of(parent) + 1
-        return known
-
-    waves: dict[int, list[Step]] = {}
-    for step in steps:
-        waves.setdefault(of(step), []).append(step)
-    return [waves[d] for d in sorted(waves)]
 
 
 def _empty(value: Any) -> bool:

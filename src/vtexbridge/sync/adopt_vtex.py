@@ -17,13 +17,18 @@ SKU                 ``stockkeepingunitidsbyrefids`` (50 RefIds a request), then 
 SKU children        files, EANs, specifications of each matched SKU (one request each)
 product children    specifications and trade policies of each matched product
 price, stock        one request per matched SKU (Pricing, Logistics)
+all products, SKUs  ``GetProductAndSkuIds`` (250 products a request; ``adopt``: what the ERP lacks)
 warehouse, dock     the lists (one request each)
 customer, address   a Master Data scroll of CL / AD (1,000 documents a request); a sync that
                     creates few searches for each e-mail / customer instead
 ==================  ===========================================================================
 
-Nothing here writes. Reads run concurrently (``concurrency`` at a time); the client's transport
-keeps every route within VTEX's limits.
+Nothing here writes. Reads run concurrently: ``concurrency`` at a time (the client's connections:
+more requests than connections make the HTTP pool spend its time re-assigning them) and at most
+``per_route`` of them on one reader (route), so that a route waiting for its own budget holds up
+the others only when several do (the account's budget is then spent at its rate anyway), and the
+budgets of different routes are spent side by side; the client's transport keeps every route within
+VTEX's limits.
 """
 
 from __future__ import annotations
@@ -32,9 +37,12 @@ import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
+import httpx
+
 from vtexbridge.sync.calls_base import _or_none
 from vtexbridge.sync.stop import Reach
 from vtexbridge.vtex.client import VtexClient
+from vtexbridge.vtex.hosts import Api
 from vtexbridge.vtex.models.catalog import CategoryTreeNode
 from vtexbridge.vtex.skus import REF_IDS_PER_LOOKUP
 
@@ -43,6 +51,9 @@ __all__ = ["VtexHoldings"]
 T = TypeVar("T")
 _TREE_LEVELS = 30
 _BRAND_PAGE = 100
+_IDS_PAGE = 250
+PRODUCT_AND_SKU_IDS = "/api/catalog_system/pvt/products/GetProductAndSkuIds"
+"""Every product with its SKU ids, 250 products a request (no client method: only adoption lists it)."""
 
 
 class _Cache:
@@ -62,22 +73,48 @@ class _Cache:
 class VtexHoldings:
     """Lazy, cached readers of an account's catalog, logistics and Master Data."""
 
-    def __init__(self, client: VtexClient, *, concurrency: int = 32, reach: Reach | None = None) -> None:
+    def __init__(
+        self, client: VtexClient, *, concurrency: int = 32, per_route: int = 0, reach: Reach | None = None
+    ) -> None:
         self.client = client
         self.reach = reach or Reach()
         self.catalog = client.catalog
         self.skus = client.skus
         self._cache = _Cache()
+        self._per_route = per_route or max(2, concurrency // 4)
+        self._routes: dict[str, asyncio.Semaphore] = {}
         self._slots = asyncio.Semaphore(concurrency)
+        self._probe = asyncio.Lock()
+        self._refused: Exception | None = None
+
+    async def _limited(self, route: str, read: Callable[[], Awaitable[T]]) -> T:
+        """``read`` with at most ``concurrency`` others of ``route``; until VTEX has answered once, one
+        read at a time (refused credentials or an unreachable host stop the run at the first read,
+        not after a volley)."""
+        if not self.reach.answered:
+            async with self._probe:
+                if self._refused is not None:  # the first read failed: so would this one
+                    raise self._refused
+                if not self.reach.answered:
+                    try:
+                        return await self._slotted(route, read)
+                    except Exception as e:
+                        self._refused = e
+                        raise
+        return await self._slotted(route, read)
+
+    async def _slotted(self, route: str, read: Callable[[], Awaitable[T]]) -> T:
+        slots = self._routes.get(route)
+        if slots is None:
+            slots = self._routes[route] = asyncio.Semaphore(self._per_route)
+        async with slots, self._slots:  # the route's share, then one of the connections
+            result = await read()
+        self.reach.answered = True  # VTEX answers: later connection failures are retried
+        return result
 
     async def _read(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
-        async def limited() -> T:
-            async with self._slots:
-                result = await read()
-            self.reach.answered = True  # VTEX answers: later connection failures are retried
-            return result
-
-        return await self._cache.get(key, limited)
+        route = str(key[0] if isinstance(key, tuple) else key)
+        return await self._cache.get(key, lambda: self._limited(route, read))
 
     # --- categories and brands ------------------------------------------------------------------
 
@@ -179,16 +216,45 @@ class VtexHoldings:
 
         return await self._read(("product-ref", ref_id), read)
 
+    async def product(self, product_id: int) -> dict[str, Any] | None:
+        async def read() -> dict[str, Any] | None:
+            found = await _or_none(self.catalog.get_product(product_id))
+            return None if found is None else found.model_dump()
+
+        return await self._read(("product", product_id), read)
+
+    async def product_sku_ids(self) -> dict[int, list[int]]:
+        """``product id -> its SKU ids`` of every product (``GetProductAndSkuIds``, 250 a request; the
+        pages after the first are read concurrently)."""
+
+        async def page(start: int) -> tuple[dict[int, list[int]], int]:
+            span = {"_from": start, "_to": start + _IDS_PAGE - 1}
+
+            async def get() -> httpx.Response:
+                return await self.client.transport.request(
+                    Api.CATALOG, "GET", PRODUCT_AND_SKU_IDS, params=span
+                )
+
+            body = (await self._limited("product-sku-ids", get)).json()
+            data = {int(p): [int(s) for s in skus or []] for p, skus in (body.get("data") or {}).items()}
+            return data, int((body.get("range") or {}).get("total") or 0)
+
+        async def read() -> dict[int, list[int]]:
+            out, total = await page(1)
+            rest = await asyncio.gather(*(page(s) for s in range(1 + _IDS_PAGE, total + 1, _IDS_PAGE)))
+            for part, _total in rest:
+                out.update(part)
+            return out
+
+        return await self._cache.get("product-sku-ids", read)  # each page is limited
+
     async def sku_ids_by_ref(self, ref_ids: Iterable[str]) -> dict[str, int]:
         """``RefId -> SKU id`` of the RefIds VTEX knows (50 a request, concurrently)."""
         wanted = sorted(set(ref_ids))
         chunks = [wanted[i : i + REF_IDS_PER_LOOKUP] for i in range(0, len(wanted), REF_IDS_PER_LOOKUP)]
 
         async def one(chunk: list[str]) -> dict[str, int]:
-            async with self._slots:
-                found = await self.skus.get_sku_ids_by_ref_ids(chunk)
-            self.reach.answered = True
-            return found
+            return await self._limited("sku-refs", lambda: self.skus.get_sku_ids_by_ref_ids(chunk))
 
         out: dict[str, int] = {}
         for part in await asyncio.gather(*(one(c) for c in chunks)):
