@@ -26,7 +26,17 @@ import pytest
 
 from vtexbridge.clock import FakeClock
 from vtexbridge.testing.openapi import ContractBook
-from vtexbridge.vtex import VtexClient, catalog, feed, logistics, marketplace, masterdata, orders, pricing
+from vtexbridge.vtex import (
+    VtexClient,
+    catalog,
+    feed,
+    logistics,
+    marketplace,
+    masterdata,
+    orders,
+    pricing,
+    skus,
+)
 from vtexbridge.vtex.hosts import Api
 from vtexbridge.vtex.models import catalog as mc
 from vtexbridge.vtex.models import feed as mf
@@ -50,6 +60,7 @@ SPECS: dict[Api, tuple[str, ...]] = {
 }
 AREA_MODULES: dict[str, ModuleType] = {
     "catalog": catalog,
+    "skus": skus,
     "pricing": pricing,
     "logistics": logistics,
     "masterdata": masterdata,
@@ -308,36 +319,36 @@ CASES: dict[str, Invoke] = {
     "catalog.remove_product_trade_policy": lambda c: c.catalog.remove_product_trade_policy(42, 1),
     "catalog.list_product_trade_policies": lambda c: c.catalog.list_product_trade_policies(42),
     "catalog.list_trade_policies": lambda c: c.catalog.list_trade_policies(),
-    "catalog.create_sku": lambda c: c.skus.create_sku(mc.SkuCreate(Id=310, ActivateIfPossible=True, **SKU)),
-    "catalog.update_sku": lambda c: c.skus.update_sku(310, mc.SkuUpdate(IsActive=True, **SKU)),
-    "catalog.get_sku": lambda c: c.skus.get_sku(310),
-    "catalog.get_sku_id_by_ref_id": lambda c: c.skus.get_sku_id_by_ref_id("ERP-SKU-1"),
-    "catalog.get_sku_by_ref_id": lambda c: c.skus.get_sku_by_ref_id("ERP-SKU-1"),
-    "catalog.list_sku_ids": lambda c: c.skus.list_sku_ids(page=1, page_size=1000),
-    "catalog.get_sku_id_by_ean": lambda c: c.skus.get_sku_id_by_ean("7891234567895"),
-    "catalog.get_sku_ids_by_ref_ids": lambda c: c.skus.get_sku_ids_by_ref_ids(["ERP-SKU-1", "ERP-SKU-2"]),
-    "catalog.iter_sku_ids": lambda c: c.skus.iter_sku_ids(page_size=500),
-    "catalog.list_skus_of_product": lambda c: c.skus.list_skus_of_product(42),
+    "skus.create_sku": lambda c: c.skus.create_sku(mc.SkuCreate(Id=310, ActivateIfPossible=True, **SKU)),
+    "skus.update_sku": lambda c: c.skus.update_sku(310, mc.SkuUpdate(IsActive=True, **SKU)),
+    "skus.get_sku": lambda c: c.skus.get_sku(310),
+    "skus.get_sku_id_by_ref_id": lambda c: c.skus.get_sku_id_by_ref_id("ERP-SKU-1"),
+    "skus.get_sku_by_ref_id": lambda c: c.skus.get_sku_by_ref_id("ERP-SKU-1"),
+    "skus.list_sku_ids": lambda c: c.skus.list_sku_ids(page=1, page_size=1000),
+    "skus.get_sku_id_by_ean": lambda c: c.skus.get_sku_id_by_ean("7891234567895"),
+    "skus.get_sku_ids_by_ref_ids": lambda c: c.skus.get_sku_ids_by_ref_ids(["ERP-SKU-1", "ERP-SKU-2"]),
+    "skus.iter_sku_ids": lambda c: c.skus.iter_sku_ids(page_size=500),
+    "skus.list_skus_of_product": lambda c: c.skus.list_skus_of_product(42),
     "catalog.list_category_specification_fields": lambda c: c.catalog.list_category_specification_fields(7),
-    "catalog.create_sku_specification": lambda c: c.skus.create_sku_specification(
+    "skus.create_sku_specification": lambda c: c.skus.create_sku_specification(
         310, mc.SkuSpecificationCreate(FieldId=20, FieldValueId=101)
     ),
-    "catalog.update_sku_specification": lambda c: c.skus.update_sku_specification(
+    "skus.update_sku_specification": lambda c: c.skus.update_sku_specification(
         310, mc.SkuSpecificationUpdate(Id=8, SkuId=310, FieldId=20, FieldValueId=102)
     ),
-    "catalog.list_sku_specifications": lambda c: c.skus.list_sku_specifications(310),
-    "catalog.delete_sku_specification": lambda c: c.skus.delete_sku_specification(310, 8),
-    "catalog.create_sku_file": lambda c: c.skus.create_sku_file(310, IMAGE),
-    "catalog.update_sku_file": lambda c: c.skus.update_sku_file(
+    "skus.list_sku_specifications": lambda c: c.skus.list_sku_specifications(310),
+    "skus.delete_sku_specification": lambda c: c.skus.delete_sku_specification(310, 8),
+    "skus.create_sku_file": lambda c: c.skus.create_sku_file(310, IMAGE),
+    "skus.update_sku_file": lambda c: c.skus.update_sku_file(
         310, 5, mc.SkuFileUpdate(**IMAGE.model_dump(), Position=1)
     ),
-    "catalog.delete_sku_file": lambda c: c.skus.delete_sku_file(310, 5),
-    "catalog.list_sku_files": lambda c: c.skus.list_sku_files(310),
-    "catalog.add_sku_ean": lambda c: c.skus.add_sku_ean(310, "7891234567895"),
-    "catalog.delete_sku_ean": lambda c: c.skus.delete_sku_ean(310, "7891234567895"),
-    "catalog.list_sku_eans": lambda c: c.skus.list_sku_eans(310),
-    "catalog.notify_seller_sku_change": lambda c: c.skus.notify_seller_sku_change("seller1", "S-1"),
-    "catalog.notify_sku_change": lambda c: c.skus.notify_sku_change("S-1"),
+    "skus.delete_sku_file": lambda c: c.skus.delete_sku_file(310, 5),
+    "skus.list_sku_files": lambda c: c.skus.list_sku_files(310),
+    "skus.add_sku_ean": lambda c: c.skus.add_sku_ean(310, "7891234567895"),
+    "skus.delete_sku_ean": lambda c: c.skus.delete_sku_ean(310, "7891234567895"),
+    "skus.list_sku_eans": lambda c: c.skus.list_sku_eans(310),
+    "skus.notify_seller_sku_change": lambda c: c.skus.notify_seller_sku_change("seller1", "S-1"),
+    "skus.notify_sku_change": lambda c: c.skus.notify_sku_change("S-1"),
     # pricing
     "pricing.get_price": lambda c: c.pricing.get_price(310),
     "pricing.replace_price": lambda c: c.pricing.replace_price(

@@ -578,7 +578,8 @@ async def test_method_sends_vtex_request_and_reads_answer(
 
 
 def test_every_public_method_has_a_case() -> None:
-    public = {n for n in dir(VtexClient.from_settings(VtexSettings()).catalog) if not n.startswith("_")}
+    client = VtexClient.from_settings(VtexSettings())
+    public = {n for api in (client.catalog, client.skus) for n in dir(api) if not n.startswith("_")}
     assert public - {"iter_sku_ids"} == {c.name for c in CASES}
 
 
