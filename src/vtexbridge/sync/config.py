@@ -27,6 +27,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from vtexbridge.sync.continuous.settings import ContinuousSettings
+
 __all__ = ["ConcurrencySettings", "FieldOverrides", "SyncSettings"]
 
 
@@ -79,6 +81,10 @@ class SyncSettings(_Section):
         default=None, description="Where run reports are written (default: ./sync-reports)."
     )
     mapping: dict[str, FieldOverrides] = Field(default_factory=dict)
+    reconcile_every_s: float = Field(
+        default=86_400.0, ge=60, description="Full reconciliation period of the continuous loop (#13)."
+    )
+    continuous: ContinuousSettings = Field(default_factory=ContinuousSettings)  # #13
 
     @field_validator("default_country")
     @classmethod
