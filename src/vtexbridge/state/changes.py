@@ -26,7 +26,7 @@ from vtexbridge.state.tables import entity_map
 if TYPE_CHECKING:
     from vtexbridge.state.store import StateStore
 
-__all__ = ["ChangeQueue", "ChangeStats", "QueuedChange", "QueuedUnit"]
+__all__ = ["CLAIMED", "DONE", "FAILED", "PENDING", "ChangeQueue", "ChangeStats", "QueuedChange", "QueuedUnit"]
 
 PENDING, CLAIMED, DONE, FAILED = "pending", "claimed", "done", "failed"
 _CHUNK = 500
@@ -166,7 +166,9 @@ class ChangeQueue:
 
     def retry(self, ids: Iterable[int], *, error: str, at: datetime) -> int:
         """Put claimed changes back, available from ``at``, keeping the error."""
-        return self._set(ids, state=PENDING, available_at=at, claimed_by=None, claimed_at=None, last_error=error)
+        return self._set(
+            ids, state=PENDING, available_at=at, claimed_by=None, claimed_at=None, last_error=error
+        )
 
     def fail(self, ids: Iterable[int], *, error: str) -> int:
         """Give claimed changes up (VTEX refused them, or too many tries): kept with their error."""
@@ -203,7 +205,9 @@ class ChangeQueue:
             ).scalar_one()
         return ChangeStats(int(depth), oldest, int(failed))
 
-    def list_changes(self, account: str, *, state: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    def list_changes(
+        self, account: str, *, state: str | None = None, limit: int = 50
+    ) -> list[dict[str, Any]]:
         """The latest changes (of ``state``), newest first, for the status answer and the dashboard."""
         t = change_queue
         stmt = sa.select(
@@ -235,7 +239,9 @@ class ChangeQueue:
                     t.c.account == account, t.c.kind == kind, column.in_(chunk)
                 )
                 for key, vtex_id, digest, active in conn.execute(stmt):
-                    out[key] = IndexEntry(vtex_id, bytes(digest) if digest is not None else None, bool(active))
+                    out[key] = IndexEntry(
+                        vtex_id, bytes(digest) if digest is not None else None, bool(active)
+                    )
         return out
 
 

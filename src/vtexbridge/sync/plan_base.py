@@ -114,6 +114,8 @@ class PlannerBase:
         self.in_flight = state.in_flight()
         self.error_keys = state.error_keys()
         self.known: dict[Kind, dict[str, str | None]] = {k: {} for k in Kind}
+        for kind_name, ids in getattr(state, "known_parents", dict)().items():  # a delta's (#13)
+            self.known[Kind(kind_name)].update(ids)
         self.step_of: dict[Kind, dict[str, Step]] = {k: {} for k in Kind}
         self.bad: dict[Kind, dict[str, RecordError]] = {k: {} for k in Kind}
         self.retro: set[tuple[str, str]] = set()
