@@ -1,0 +1,100 @@
+"""The continuous sync's tasks, started by ``vtexbridge serve`` or ``vtexbridge sync --watch``.
+
+:func:`start` creates the loop (and, for a folder ERP, the ``incoming/`` watch) on the running event
+loop and returns their tasks; ``app_state`` (the web app's ``state``, when serving) gets
+``changes_wake`` (set by ``POST /erp/changes``) and ``continuous`` (the loop, for the dashboard).
+A failure of these tasks is logged; it never stops the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from vtexbridge.clock import Clock
+from vtexbridge.config import Settings
+from vtexbridge.observability import Metrics
+from vtexbridge.state.changes import ChangeQueue
+from vtexbridge.state.store import StateStore
+from vtexbridge.sync.continuous.folder import FolderWatch
+from vtexbridge.sync.continuous.loop import ContinuousLoop
+
+__all__ = ["start", "watch"]
+
+log = logging.getLogger(__name__)
+
+
+def start(
+    settings: Settings,
+    store: StateStore,
+    stop: asyncio.Event,
+    *,
+    app_state: Any = None,
+    metrics: Metrics | None = None,
+    http_transport: httpx.AsyncBaseTransport | None = None,
+    clock: Clock | None = None,
+) -> list[asyncio.Task[None]]:
+    """The loop's task and, for a folder ERP, the folder watch's."""
+    wake = asyncio.Event()
+    loop = ContinuousLoop(
+        settings, store, wake=wake, metrics=metrics, http_transport=http_transport, clock=clock
+    )
+    if app_state is not None:
+        app_state.changes_wake = wake
+        app_state.continuous = loop
+    tasks = [asyncio.create_task(_logged(loop.run(stop), "continuous sync loop"), name="continuous-sync")]
+    folder = folder_root(settings)
+    if folder is not None:
+        cfg = settings.sync.continuous
+        erp = settings.erp
+        assert erp is not None
+        watcher = FolderWatch(
+            folder, ChangeQueue(store), settings.vtex.account,
+            active=lambda: loop.active, wake=wake, delimiter=erp.csv_delimiter, encoding=erp.encoding,
+            max_key_length=cfg.max_key_length, weight_unit=settings.sync.weight_unit,
+        )  # fmt: skip
+        run = watcher.run(stop, poll_s=cfg.poll_s)
+        tasks.append(asyncio.create_task(_logged(run, "ERP folder watch"), name="continuous-folder"))
+    return tasks
+
+
+def folder_root(settings: Settings) -> Path | None:
+    """The folder ERP's directory (relative to the config file), when the ERP is a folder."""
+    erp = settings.erp
+    if erp is None or erp.kind != "folder" or erp.path is None:
+        return None
+    path = Path(erp.path)
+    if not path.is_absolute() and settings.config_path is not None:
+        path = settings.config_path.parent / path
+    return path if path.is_dir() else None
+
+
+async def watch(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """``vtexbridge sync --watch``: the loop (and folder watch) until SIGINT/SIGTERM or ``stop``."""
+    stop = stop or asyncio.Event()
+    running = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            running.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - not the main thread
+            pass
+    store = await asyncio.to_thread(StateStore.open, settings.state.url, create=True)
+    try:
+        tasks = start(settings, store, stop)
+        await asyncio.gather(*tasks)
+    finally:
+        await asyncio.to_thread(store.close)
+
+
+async def _logged(work: Any, what: str) -> None:
+    try:
+        await work
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("the %s stopped", what)
