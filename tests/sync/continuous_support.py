@@ -76,7 +76,9 @@ async def synced_rig(
     assert outcome.exit_code == 0, outcome.report.errors[:3]
     store = StateStore.open(state_url)
     app = create_app(settings, state=store)
-    loop = ContinuousLoop(settings, store, http_transport=sandbox.transport, clock=sandbox.clock)
+    loop = ContinuousLoop(
+        settings, store, http_transport=sandbox.transport, clock=sandbox.clock, metrics=app.state.metrics
+    )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as http:
         yield Rig(sandbox, settings, store, loop, http)
     if loop._client is not None:

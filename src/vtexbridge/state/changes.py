@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -204,6 +204,27 @@ class ChangeQueue:
                 sa.select(sa.func.count()).where(t.c.account == account, t.c.state == FAILED)
             ).scalar_one()
         return ChangeStats(int(depth), oldest, int(failed))
+
+    def overview(self, account: str) -> dict[str, Any]:
+        """The dashboard's card: depth, age of the oldest pending change (s), failed, done in the
+        last minute."""
+        stats = self.stats(account)
+        now = self.store._now()
+        t = change_queue
+        minute = now - timedelta(minutes=1)
+        with self.store._read() as conn:
+            recent = conn.execute(
+                sa.select(sa.func.count()).where(
+                    t.c.account == account, t.c.state == DONE, t.c.done_at >= minute
+                )
+            ).scalar_one()
+        age = (now - stats.oldest).total_seconds() if stats.oldest is not None else 0.0
+        return {
+            "depth": stats.depth,
+            "oldest_s": max(0.0, age),
+            "failed": stats.failed,
+            "per_minute": int(recent),
+        }
 
     def list_changes(
         self, account: str, *, state: str | None = None, limit: int = 50

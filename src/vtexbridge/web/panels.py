@@ -21,6 +21,7 @@ from vtexbridge.overview import (
     run_view,
 )
 from vtexbridge.providers.overview import providers_overview
+from vtexbridge.state.changes import ChangeQueue
 from vtexbridge.state.models import RunStatus
 from vtexbridge.state.store import StateStore
 
@@ -150,6 +151,7 @@ def summary_panel(src: PanelSource) -> dict[str, Any]:
         "entity_total": sum(entities.values()),
         "error_total": sum(counts.values()),
         "pipeline": overview,
+        "changes": ChangeQueue(src.store).overview(src.account),  # #13: the continuous sync's intake
     }
 
 
