@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -297,6 +298,8 @@ def _plain(obj: dict[str, Any]) -> dict[str, Any]:
 def _plain_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, date):  # datetime too (a SQL source's cells)
+        return value.isoformat()
     if isinstance(value, list):
         return [_plain_value(v) for v in value]
     if isinstance(value, dict):

@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 
 from vtexbridge.clock import Clock
 from vtexbridge.config import Settings
@@ -23,6 +25,7 @@ from vtexbridge.state.changes import ChangeQueue
 from vtexbridge.state.store import StateStore
 from vtexbridge.sync.continuous.folder import FolderWatch
 from vtexbridge.sync.continuous.loop import ContinuousLoop
+from vtexbridge.sync.continuous.sqlwatch import SqlWatch
 
 __all__ = ["start", "watch"]
 
@@ -60,7 +63,38 @@ def start(
         )  # fmt: skip
         run = watcher.run(stop, poll_s=cfg.poll_s)
         tasks.append(asyncio.create_task(_logged(run, "ERP folder watch"), name="continuous-folder"))
+    sql = sql_watch(settings, ChangeQueue(store))
+    if sql is not None:
+        poll = _poll_sql(sql, stop, lambda: loop.active, wake, settings.sync.continuous.poll_s)
+        tasks.append(asyncio.create_task(_logged(poll, "SQL watermark source"), name="continuous-sql"))
     return tasks
+
+
+def sql_watch(settings: Settings, queue: ChangeQueue) -> SqlWatch | None:
+    """The SQL watermark source, when the ERP is SQL and ``sync.continuous.sql_watermarks`` is set."""
+    erp, cfg = settings.erp, settings.sync.continuous
+    if erp is None or erp.kind != "sql" or erp.url is None or not cfg.sql_watermarks:
+        return None
+    engine = sa.create_engine(erp.url.get_secret_value())
+    return SqlWatch(
+        engine, erp.queries, cfg.sql_watermarks, queue, settings.vtex.account,
+        limit=cfg.claim_limit, max_key_length=cfg.max_key_length, weight_unit=settings.sync.weight_unit,
+    )  # fmt: skip
+
+
+async def _poll_sql(
+    sql: SqlWatch, stop: asyncio.Event, active: Callable[[], bool], wake: asyncio.Event, every_s: float
+) -> None:
+    try:
+        while not stop.is_set():
+            if active() and await asyncio.to_thread(sql.poll) > 0:
+                wake.set()
+            try:
+                await asyncio.wait_for(stop.wait(), every_s)
+            except TimeoutError:
+                pass
+    finally:
+        sql.engine.dispose()
 
 
 def folder_root(settings: Settings) -> Path | None:

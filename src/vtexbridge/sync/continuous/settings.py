@@ -13,7 +13,11 @@ or ``[sync.continuous] intake_token`` in the secrets file, never in the config f
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from vtexbridge.erp.records import Entity
 
 __all__ = ["ContinuousSettings"]
 
@@ -60,3 +64,21 @@ class ContinuousSettings(BaseModel):
     max_attempts: int = Field(
         default=10, ge=1, le=1000, description="Tries of a change before it is marked failed."
     )
+    sql_watermarks: dict[str, str] = Field(
+        default_factory=dict,
+        description="SQL ERP: per entity, the change-tracking column of its query (an updated_at "
+        "timestamp or an increasing row version): rows changed since the last accepted value are read.",
+    )
+
+    @field_validator("sql_watermarks")
+    @classmethod
+    def _columns(cls, v: dict[str, str]) -> dict[str, str]:
+        for entity, column in v.items():
+            if entity not in Entity._value2member_map_:
+                raise ValueError(f"{entity!r} is not an entity ({', '.join(e.value for e in Entity)})")
+            if not _COLUMN.match(column):
+                raise ValueError(f"{entity}: {column!r} is not a plain column name")
+        return v
+
+
+_COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
