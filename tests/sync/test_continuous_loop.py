@@ -12,6 +12,7 @@ import pytest
 from continuous_support import Rig, synced_rig, writes_of
 from sync_harness import Sandbox
 
+from vtexbridge.sync.continuous.loop import RECONCILE_SCOPE, request_reconciliation
 from vtexbridge.sync.continuous.plan import Delta
 from vtexbridge.sync.steps import Plan
 
@@ -91,3 +92,29 @@ def _token(rig: Rig) -> Any:
     token = rig.settings.sync.continuous.intake_token
     assert token is not None
     return token.get_secret_value()
+
+
+async def test_a_requested_reconciliation_runs_the_full_sync_and_the_loop_resumes(rig: Rig) -> None:
+    runs = await asyncio.to_thread(rig.store.list_runs, "sandbox", flow="sync")
+    await asyncio.to_thread(request_reconciliation, rig.store, "sandbox")
+    stop = asyncio.Event()
+    task = asyncio.create_task(rig.loop.run(stop))
+    try:
+        for _ in range(600):
+            now = await asyncio.to_thread(rig.store.list_runs, "sandbox", flow="sync")
+            if len(now) > len(runs) and now[0].status != "running":
+                break
+            await asyncio.sleep(0.1)
+        assert len(now) == len(runs) + 1 and now[0].status == "succeeded", now[:2]
+        value = await asyncio.to_thread(rig.store.get_value, RECONCILE_SCOPE, "reconcile:sandbox")
+        assert value["requested"] is False
+        line = {"sku_key": "P0001-01", "warehouse_key": "cd-sao-paulo", "quantity": 21}
+        assert (await rig.push({"records": {"inventory": [line]}})).status_code == 202
+        for _ in range(200):  # the loop took its lease back and applies changes again
+            if await rig.stock("P0001-01", "cd-sao-paulo") == 21:
+                break
+            await asyncio.sleep(0.1)
+        assert await rig.stock("P0001-01", "cd-sao-paulo") == 21
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)

@@ -116,7 +116,8 @@ class ContinuousLoop:
                     await self._reconcile()
         finally:
             if self._client is not None:
-                await self._client.aclose()
+                client, self._client = self._client, None
+                await client.aclose()
 
     async def _take_lease(self, stop: asyncio.Event) -> _Lease | None:
         name = lease_name(self.account)
