@@ -12,8 +12,10 @@ import pytest
 from continuous_support import Rig, synced_rig, writes_of
 from sync_harness import Sandbox
 
+from vtexbridge.state import StateStore
 from vtexbridge.sync.continuous.loop import RECONCILE_SCOPE, request_reconciliation
 from vtexbridge.sync.continuous.plan import Delta
+from vtexbridge.sync.continuous.runtime import ReconcileTrigger
 from vtexbridge.sync.steps import Plan
 
 
@@ -28,8 +30,9 @@ async def test_stock_and_prices_go_before_catalog_changes(rig: Rig) -> None:
         {
             "records": {
                 "skus": [
-                    {"key": "P0001-01", "product_key": "P0001", "name": "Renamed jacket", "packaged_height": 8,
-                     "packaged_length": 30, "packaged_width": 25, "packaged_weight_kg": "0.460"}
+                    {"key": "P0001-01", "product_key": "P0001", "name": "Renamed jacket",
+                     "packaged_height": 8, "packaged_length": 30, "packaged_width": 25,
+                     "packaged_weight_kg": "0.460"}
                 ],
                 "inventory": [{"sku_key": "P0001-01", "warehouse_key": "cd-sao-paulo", "quantity": 11}],
             }
@@ -118,3 +121,14 @@ async def test_a_requested_reconciliation_runs_the_full_sync_and_the_loop_resume
     finally:
         stop.set()
         await asyncio.wait_for(task, 30)
+
+
+async def test_the_dashboard_retry_asks_the_loop_for_a_reconciliation(state_url: str) -> None:
+    store = StateStore.open(state_url)
+    try:
+        wake = asyncio.Event()
+        notice = await ReconcileTrigger(store, "sandbox", wake)(None)
+        assert wake.is_set() and "reconciliation" in notice
+        assert store.get_value(RECONCILE_SCOPE, "reconcile:sandbox")["requested"] is True
+    finally:
+        store.close()

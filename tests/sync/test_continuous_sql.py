@@ -27,11 +27,8 @@ def erp_db(tmp_path: Path) -> Iterator[sa.Engine]:
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'erp.db'}")
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE TABLE stock (sku TEXT, wh TEXT, qty INTEGER, version INTEGER)"))
-        conn.execute(
-            sa.text(
-                "INSERT INTO stock VALUES ('P0001-01', 'cd-sao-paulo', 60, 1), ('P0001-02', 'cd-sao-paulo', 35, 2)"
-            )
-        )
+        rows = "('P0001-01', 'cd-sao-paulo', 60, 1), ('P0001-02', 'cd-sao-paulo', 35, 2)"
+        conn.execute(sa.text(f"INSERT INTO stock VALUES {rows}"))
     yield engine
     engine.dispose()
 

@@ -26,6 +26,7 @@ from vtexbridge.sync.continuous.delta import DELETE, build_records
 from vtexbridge.sync.graph import Kind, kind_of
 from vtexbridge.sync.mapping import Mapper
 from vtexbridge.sync.plan import make_plan
+from vtexbridge.sync.stateview import StoreView
 from vtexbridge.sync.steps import Plan
 
 __all__ = ["Delta", "DeltaSnapshot", "DeltaState", "coalesce", "plan_delta"]
@@ -104,7 +105,7 @@ class DeltaState:
             if change.op == DELETE:
                 for kind, key in _key_parents(change):
                     self.referenced.setdefault(kind, set()).add(key)
-        self._in_flight: dict[tuple[str, str], str] | None = None
+        self._whole = StoreView(store, account)
 
     def index(self, kind: str) -> dict[str, IndexEntry]:
         if kind == Kind.TRADE_POLICY.value:
@@ -121,11 +122,7 @@ class DeltaState:
         return out
 
     def in_flight(self) -> Mapping[tuple[str, str], str]:
-        if self._in_flight is None:
-            self._in_flight = {
-                (f.kind, f.erp_key): f.operation for f in self.store.list_in_flight(self.account)
-            }
-        return self._in_flight
+        return self._whole.in_flight()  # the writes never confirmed: few, and any may be a parent
 
     def error_keys(self) -> Mapping[str, set[str]]:
         out: dict[str, set[str]] = {}

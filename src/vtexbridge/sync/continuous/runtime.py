@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +24,10 @@ from vtexbridge.observability import Metrics
 from vtexbridge.state.changes import ChangeQueue
 from vtexbridge.state.store import StateStore
 from vtexbridge.sync.continuous.folder import FolderWatch
-from vtexbridge.sync.continuous.loop import ContinuousLoop
+from vtexbridge.sync.continuous.loop import ContinuousLoop, request_reconciliation
 from vtexbridge.sync.continuous.sqlwatch import SqlWatch
 
-__all__ = ["start", "watch"]
+__all__ = ["ReconcileTrigger", "start", "watch"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,8 @@ def start(
     if app_state is not None:
         app_state.changes_wake = wake
         app_state.continuous = loop
+        if settings.erp is not None:  # the dashboard's retry: the loop holds the lease a sync needs
+            app_state.sync_trigger = ReconcileTrigger(store, settings.vtex.account, wake)
     tasks = [asyncio.create_task(_logged(loop.run(stop), "continuous sync loop"), name="continuous-sync")]
     folder = folder_root(settings)
     if folder is not None:
@@ -95,6 +97,24 @@ async def _poll_sql(
                 pass
     finally:
         sql.engine.dispose()
+
+
+class ReconcileTrigger:
+    """The dashboard's retry button while the loop runs: a full reconciliation, which the loop runs
+    when its queue is next empty (it sends every entity in error again)."""
+
+    def __init__(self, store: StateStore, account: str, wake: asyncio.Event) -> None:
+        self.store = store
+        self.account = account
+        self.wake = wake
+
+    async def __call__(self, only: Sequence[tuple[str, str]] | None) -> str:
+        await asyncio.to_thread(request_reconciliation, self.store, self.account)
+        self.wake.set()
+        return (
+            "Full reconciliation requested: the continuous sync runs it as soon as its queue is empty; "
+            "every entity in error is sent again."
+        )
 
 
 def folder_root(settings: Settings) -> Path | None:
