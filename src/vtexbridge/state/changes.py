@@ -123,8 +123,9 @@ class ChangeQueue:
     # --- the loop -------------------------------------------------------------------------------
 
     def claim(self, account: str, worker: str, limit: int) -> list[QueuedChange]:
-        """Claim the ``limit`` oldest pending units (priority first) with every pending change of
-        each; returns the rows claimed, oldest first."""
+        """Claim the ``limit`` oldest ready units (priority first) with every pending change of each,
+        ready or waiting for a retry (so an older change never lands after a newer one); returns the
+        rows claimed, oldest first."""
         now = self.store._now()
         t = change_queue
         ready = sa.and_(t.c.account == account, t.c.state == PENDING, t.c.available_at <= now)
@@ -139,7 +140,8 @@ class ChangeQueue:
                 for chunk in _chunks(sorted(keys)):
                     stmt = (
                         sa.update(t)
-                        .where(ready, t.c.kind == kind, t.c.erp_key.in_(chunk))
+                        .where(t.c.account == account, t.c.state == PENDING, t.c.kind == kind)
+                        .where(t.c.erp_key.in_(chunk))
                         .values(state=CLAIMED, claimed_by=worker, claimed_at=now, attempts=t.c.attempts + 1)
                         .returning(
                             t.c.id, t.c.kind, t.c.erp_key, t.c.op, t.c.payload,

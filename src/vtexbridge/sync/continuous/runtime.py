@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from vtexbridge.clock import Clock
 from vtexbridge.config import Settings
+from vtexbridge.log import register_secret
 from vtexbridge.observability import Metrics
 from vtexbridge.state.changes import ChangeQueue
 from vtexbridge.state.store import StateStore
@@ -42,7 +43,10 @@ def start(
     http_transport: httpx.AsyncBaseTransport | None = None,
     clock: Clock | None = None,
 ) -> list[asyncio.Task[None]]:
-    """The loop's task and, for a folder ERP, the folder watch's."""
+    """The loop's task and, for a folder ERP, the folder watch's (for a SQL ERP, its watermarks')."""
+    for secret in (settings.sync.continuous.intake_token, settings.erp.url if settings.erp else None):
+        if secret is not None:
+            register_secret(secret.get_secret_value())  # never in a log line, an answer or the state
     wake = asyncio.Event()
     loop = ContinuousLoop(
         settings, store, wake=wake, metrics=metrics, http_transport=http_transport, clock=clock
