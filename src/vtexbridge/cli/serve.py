@@ -39,6 +39,7 @@ from vtexbridge.observability import Metrics
 from vtexbridge.orders.service import OrdersService
 from vtexbridge.providers.runtime import ProvidersRuntime, attach_if_configured
 from vtexbridge.serving import server_config
+from vtexbridge.sync.continuous import runtime as continuous
 from vtexbridge.web.app import create_app
 from vtexbridge.web.auth import check_affiliate_exposure, set_policy
 
@@ -199,6 +200,10 @@ async def _serve(
         background.append(providers_task)
     if settings.orders.hook.public_url:
         background.append(asyncio.create_task(_register_when_up(server, service), name="hook-register"))
+    if settings.sync.continuous.enabled:  # #13: the change intake's loop (under the sync lease)
+        background += continuous.start(
+            settings, service.store, stop, app_state=app.state, metrics=app.state.metrics
+        )
     try:
         await server.serve(sockets=[sock])
     finally:

@@ -27,6 +27,7 @@ from vtexbridge import aio
 from vtexbridge.cli._common import ConfigOption, console, err_console, settings_or_exit, with_state
 from vtexbridge.errors import VtexbridgeError
 from vtexbridge.log import setup_logging
+from vtexbridge.sync.continuous import runtime as continuous
 from vtexbridge.sync.report import RichProgress, RunReport, render
 from vtexbridge.sync.runner import SyncOptions, entities_named
 from vtexbridge.sync.stop import STOPPED_EXIT
@@ -80,12 +81,18 @@ def register(app: typer.Typer) -> None:
         state: str | None = typer.Option(
             None, "--state", help="State database: a SQLite file or a database URL (overrides state.url)."
         ),
+        watch: bool = typer.Option(
+            False, "--watch", help="Keep running: apply ERP changes as they arrive (docs/continuous-sync.md)."
+        ),
         config: Path | None = ConfigOption,
     ) -> None:
         """Sync catalog, prices, stock and customers from the ERP to VTEX (only what changed)."""
         settings = settings_or_exit(config)
         setup_logging(settings.log.level, settings.log.format)
         settings = with_state(settings, state)
+        if watch:  # #13: the continuous loop alone (no HTTP intake), until Ctrl-C
+            aio.run(continuous.watch(settings))
+            raise typer.Exit(0)
         progress = None if (as_json or dry_run) else RichProgress(console)
         try:
             options = SyncOptions(

@@ -11,7 +11,9 @@ reached as attributes:
 - ``store.feed`` / ``store.inbox`` (:mod:`vtexbridge.state.feed`): feed dedup and the hook inbox;
 - ``store.actions`` (:class:`~vtexbridge.state.actions.ActionOutbox`): the action outbox;
 - ``store.leases`` (:class:`~vtexbridge.state.leases.Leases`): named leases;
-- ``store.values`` (:class:`~vtexbridge.state.values.Values`): small JSON values.
+- ``store.values`` (:class:`~vtexbridge.state.values.Values`): small JSON values;
+- ``store.changes`` (:class:`~vtexbridge.state.changes.ChangeQueue`): the continuous sync's intake
+  queue of ERP changes (#13).
 
 Each repository method is one short transaction; batch methods write a whole batch in one
 transaction, so a kill loses at most the batch being written, never half of it.
@@ -38,6 +40,7 @@ from vtexbridge.errors import SchemaOutdated, StateError
 from vtexbridge.state import migrations
 from vtexbridge.state._db import Db
 from vtexbridge.state.actions import ActionOutbox
+from vtexbridge.state.changes import ChangeQueue
 from vtexbridge.state.engine import create_state_engine, display_url, sqlite_path
 from vtexbridge.state.entities import EntityMap
 from vtexbridge.state.feed import FeedDedup, HookInbox
@@ -78,6 +81,7 @@ class StateStore:
         self.actions = ActionOutbox(self.db)
         self.leases = Leases(self.db)
         self.values = Values(self.db)
+        self.changes = ChangeQueue(self.db)
         try:
             path = sqlite_path(self.engine.url)
             if check_schema and path is not None and not path.exists():

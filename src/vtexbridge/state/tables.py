@@ -254,6 +254,7 @@ kv = sa.Table(
 )
 
 # --- providers (#14): their ledger tables live in their own module, registered here ---------------
+from vtexbridge.state import change_tables as _change_tables  # noqa: E402, F401  (#13)
 from vtexbridge.state import provider_tables as _provider_tables  # noqa: E402, F401
 
 TABLES: tuple[sa.Table, ...] = tuple(metadata.sorted_tables)

@@ -186,6 +186,9 @@ class OverlayView:
     def error_keys(self) -> Mapping[str, set[str]]:
         return self.base.error_keys()
 
+    def known_parents(self) -> Mapping[str, Mapping[str, str | None]]:
+        return self.base.known_parents()
+
 
 def hold_back(plan: Plan, errors: list[PlanError]) -> None:
     """Remove the steps of ``errors``' records and every step that waits for them; count them blocked."""

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from pydantic import Field, field_validator
 
 from vtexbridge.settings_base import Section
+from vtexbridge.sync.continuous.settings import ContinuousSettings
 
 if TYPE_CHECKING:
     from vtexbridge.erp.config import ErpSettings
@@ -82,6 +83,10 @@ class SyncSettings(Section):
         default=None, description="Where run reports are written (default: ./sync-reports)."
     )
     mapping: dict[str, FieldOverrides] = Field(default_factory=dict)
+    reconcile_every_s: float = Field(
+        default=86_400.0, ge=60, description="Full reconciliation period of the continuous loop (#13)."
+    )
+    continuous: ContinuousSettings = Field(default_factory=ContinuousSettings)  # #13
 
     @field_validator("default_country")
     @classmethod

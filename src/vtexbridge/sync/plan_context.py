@@ -60,6 +60,11 @@ class StateView(Protocol):
         """``kind -> keys`` that have a recorded error."""
         ...
 
+    def known_parents(self) -> Mapping[str, Mapping[str, str | None]]:
+        """``kind -> {erp_key: vtex_id}`` of parents outside the view: a delta plan sees only the
+        entities its changes name (:mod:`vtexbridge.sync.continuous.plan`); empty for a full plan."""
+        ...
+
 
 _SEEN: Any = object()
 _HAS_ID = frozenset(
@@ -113,6 +118,8 @@ class PlanContext:
         self.in_flight = state.in_flight()
         self.error_keys = state.error_keys()
         self.known: dict[Kind, dict[str, str | None]] = {k: {} for k in Kind}
+        for kind_name, ids in state.known_parents().items():
+            self.known[Kind(kind_name)].update(ids)
         self.step_of: dict[Kind, dict[str, Step]] = {k: {} for k in Kind}
         self.bad: dict[Kind, dict[str, RecordError]] = {k: {} for k in Kind}
         self.retro: set[tuple[str, str]] = set()

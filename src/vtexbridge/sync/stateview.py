@@ -40,6 +40,9 @@ class StoreView:
             out.setdefault(e.kind, set()).add(e.erp_key)
         return out
 
+    def known_parents(self) -> Mapping[str, Mapping[str, str | None]]:
+        return {}  # the whole state is in view
+
 
 @dataclass
 class MemoryState:
@@ -57,6 +60,9 @@ class MemoryState:
 
     def error_keys(self) -> Mapping[str, set[str]]:
         return self.errors
+
+    def known_parents(self) -> Mapping[str, Mapping[str, str | None]]:
+        return {}
 
     def accept(self, rows: Iterable[Accepted]) -> None:
         """Record accepted rows, as ``StateStore.entities.record_accepted`` does."""

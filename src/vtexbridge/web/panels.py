@@ -150,6 +150,7 @@ def summary_panel(src: PanelSource) -> dict[str, Any]:
         "entity_total": sum(entities.values()),
         "error_total": sum(counts.values()),
         "pipeline": overview,
+        "changes": src.store.changes.overview(src.account),  # #13: the continuous sync's intake
     }
 
 
