@@ -56,7 +56,7 @@ def test_serve_recovers_and_follows_up_decisions(tmp_path: Path) -> None:
     # a debit a crash left half-done: in the ledger (pending), never applied in the ERP
     store = StateStore.open(settings.state.url, create=True)
     tx = derived_id("giftcard", "C1", "CRASHED")
-    now = store._clock.now()
+    now = store.db.now()
     with store.engine.begin() as conn:
         conn.execute(giftcard_tx.insert().values(
             tx_id=tx, card_id="C1", request_id="CRASHED", operation="Debit", value_cents=300,
