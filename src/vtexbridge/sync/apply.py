@@ -35,6 +35,7 @@ from typing import Any, Protocol, TypeVar
 
 from pydantic import ValidationError
 
+from vtexbridge.backoff import backoff_delay
 from vtexbridge.clock import Clock, SystemClock
 from vtexbridge.errors import (
     DependencyBlocked,
@@ -499,7 +500,7 @@ def _pause(error: VtexError, attempt: int) -> float:
         return max(error.reopens_in, 0.1)
     if isinstance(error, VtexStatusError) and error.retry_after:
         return float(error.retry_after)
-    return min(30.0, float(2 ** (attempt - 1)))
+    return backoff_delay(attempt, 1.0, 30.0)
 
 
 def _unknown(error: BaseException) -> bool:
